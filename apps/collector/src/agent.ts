@@ -1,0 +1,196 @@
+/**
+ * The collector's tick loop: every interval, run the sources, encode one batch, append it to the spool,
+ * and let the link send it. Ticks are aligned to the interval (ts = k × interval) so that every host's
+ * samples line up and timestamps compress to almost nothing in the console's store.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeMessage } from '@cerebro/shared/protocol/codec';
+import type { Inventory, ProcessRow, SocketRow, SourceStatus, TelemetryBatch } from '@cerebro/shared/protocol/messages';
+import { seriesKey, type Labels } from '@cerebro/shared/protocol/series';
+import type { CollectorConfig } from './config';
+import { Link } from './link/connection';
+import { Spool } from './link/spool';
+import { collectInventory } from './sources/inventory';
+import { collectTick, createSources } from './sources/index';
+import type { CollectOutput, Source } from './sources/source';
+import type { Logger } from './log';
+
+export const AGENT_VERSION = '0.1.0';
+
+/** Inventory is re-sent this often, ms (it is static, but a console may have lost it). */
+const INVENTORY_EVERY_MS = 3600_000;
+/** All source statuses (not only failures) are sent this often, in ticks. */
+const STATUS_EVERY_TICKS = 60;
+
+/** One tick's results, in the columnar shape of the wire batch. */
+class BatchBuilder implements CollectOutput {
+  readonly k: string[] = [];
+  readonly v: number[] = [];
+  procs?: ProcessRow[];
+  sockets?: SocketRow[];
+  readonly notices: string[] = [];
+
+  gauge(name: string, value: number, labels?: Labels): void {
+    // A non-finite value (0/0 in a rate) would make the console reject the whole batch: drop the sample here.
+    if (!Number.isFinite(value)) return;
+    this.k.push(seriesKey(name, labels));
+    this.v.push(value);
+  }
+
+  notice(text: string): void {
+    this.notices.push(text);
+  }
+}
+
+export interface AgentOptions {
+  readonly config: CollectorConfig;
+  readonly log: Logger;
+}
+
+export class CollectorAgent {
+  private readonly config: CollectorConfig;
+  private readonly log: Logger;
+  private readonly spool: Spool;
+  private readonly link: Link;
+  private readonly sources: Source[];
+  private timer: NodeJS.Timeout | null = null;
+  private tickNo = 0;
+  private inventory: Inventory | null = null;
+  private inventorySentMs = 0;
+  private lastCpu = process.cpuUsage();
+  private lastCpuAt = performance.now();
+  private stopped = false;
+  private readonly startedMs = Date.now();
+
+  constructor(options: AgentOptions) {
+    this.config = options.config;
+    this.log = options.log;
+    fs.mkdirSync(this.config.stateDir, { recursive: true, mode: 0o700 });
+    this.spool = Spool.open({ dir: path.join(this.config.stateDir, 'spool'), maxBytes: this.config.spoolMaxBytes, log: this.log });
+    this.link = new Link({
+      url: this.config.consoleUrl,
+      token: this.config.token,
+      hostId: this.config.hostId,
+      hostname: this.config.hostname,
+      agentVersion: AGENT_VERSION,
+      spool: this.spool,
+      log: this.log,
+    });
+    this.sources = createSources(this.config.sources, {
+      procRoot: this.config.procRoot,
+      sysRoot: this.config.sysRoot,
+      now: () => Date.now(),
+      log: this.log,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.log('info', `collector ${AGENT_VERSION} for host ${this.config.hostId} (${this.config.hostname}) → ${this.config.consoleUrl}; sources: ${this.sources.map((s) => s.name).join(', ')}; state in ${this.config.stateDir}`);
+    const stats = this.spool.stats();
+    if (stats.pendingBatches > 0) this.log('info', `spool holds ${stats.pendingBatches} unsent batches (${stats.pendingBytes} bytes); they are sent first`);
+    this.link.start();
+    collectInventory()
+      .then((inv) => {
+        this.inventory = inv;
+      })
+      .catch((e: unknown) => this.log('warn', `inventory failed: ${(e as Error).message}`));
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.link.stop();
+    for (const s of this.sources) s.close?.();
+    this.spool.close();
+    this.writeStatus();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const interval = this.config.intervalMs;
+    const now = Date.now();
+    const next = Math.ceil((now + 1) / interval) * interval;
+    this.timer = setTimeout(() => this.tick(next), next - now);
+  }
+
+  private tick(ts: number): void {
+    try {
+      this.collect(ts);
+    } catch (e) {
+      // A bug in one tick must not stop the daemon: log it and collect again next tick.
+      this.log('error', `tick at ${new Date(ts).toISOString()} failed: ${(e as Error).stack ?? String(e)}`);
+    }
+    this.schedule();
+  }
+
+  private collect(ts: number): void {
+    // Status first: written before this tick's batch is appended, it shows what the console has acked.
+    if (this.tickNo % 5 === 0) this.writeStatus();
+    const t0 = performance.now();
+    const out = new BatchBuilder();
+    const statuses = collectTick(this.sources, out);
+    this.tickNo++;
+    this.selfMetrics(out, performance.now() - t0);
+    const seq = this.spool.takeSeq();
+    const failed: SourceStatus[] = this.tickNo % STATUS_EVERY_TICKS === 1 ? statuses : statuses.filter((s) => !s.ok);
+    const batch: TelemetryBatch = {
+      type: 'batch',
+      seq,
+      ts,
+      metrics: { k: out.k, v: out.v },
+      spool: this.spool.stats(),
+      ...(out.procs ? { procs: out.procs } : {}),
+      ...(out.sockets ? { sockets: out.sockets } : {}),
+      ...(failed.length > 0 ? { sources: failed } : {}),
+      ...(out.notices.length > 0 ? { notices: out.notices } : {}),
+      ...(this.inventoryDue(ts) ? { inventory: this.inventory as Inventory } : {}),
+    };
+    const frame = encodeMessage(batch);
+    this.spool.append(seq, frame, out.k.length);
+    this.link.notify();
+  }
+
+  private inventoryDue(ts: number): boolean {
+    if (!this.inventory || ts - this.inventorySentMs < INVENTORY_EVERY_MS) return false;
+    this.inventorySentMs = ts;
+    return true;
+  }
+
+  private selfMetrics(out: BatchBuilder, tickMs: number): void {
+    const cpu = process.cpuUsage();
+    const at = performance.now();
+    const usedUs = cpu.user - this.lastCpu.user + (cpu.system - this.lastCpu.system);
+    const elapsedUs = (at - this.lastCpuAt) * 1000;
+    if (this.tickNo > 1 && elapsedUs > 0) out.gauge('collector.cpu_pct', (100 * usedUs) / elapsedUs);
+    this.lastCpu = cpu;
+    this.lastCpuAt = at;
+    out.gauge('collector.rss_bytes', process.memoryUsage.rss());
+    out.gauge('collector.tick_ms', tickMs);
+    const spool = this.spool.stats();
+    out.gauge('collector.spool.pending_batches', spool.pendingBatches);
+    out.gauge('collector.spool.dropped_batches', spool.droppedBatches);
+  }
+
+  private writeStatus(): void {
+    const status = {
+      pid: process.pid,
+      version: AGENT_VERSION,
+      startedMs: this.startedMs,
+      updatedMs: Date.now(),
+      hostId: this.config.hostId,
+      consoleUrl: this.config.consoleUrl,
+      link: this.link.stats,
+      spool: { ...this.spool.stats(), rejectedBatches: this.spool.rejectedBatches, epoch: this.spool.epoch, nextSeq: this.spool.nextSeq },
+      ticks: this.tickNo,
+    };
+    const file = path.join(this.config.stateDir, 'status.json');
+    try {
+      fs.writeFileSync(file + '.tmp', JSON.stringify(status, null, 2));
+      fs.renameSync(file + '.tmp', file);
+    } catch (e) {
+      this.log('warn', `cannot write ${file}: ${(e as Error).message}`);
+    }
+  }
+}

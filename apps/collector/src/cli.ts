@@ -1,0 +1,178 @@
+/**
+ * `cerebro-collector`: run the collector daemon, or show the status of a running one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AGENT_VERSION, CollectorAgent } from './agent';
+import { ConfigError, applyConfig, applyEnv, defaultConfig, finalCheck, loadConfigFile, SOURCE_NAMES, type CollectorConfig } from './config';
+import { createLogger } from './log';
+
+const HELP = `cerebro-collector ${AGENT_VERSION} — streams this host's telemetry to a CEREBRO console
+
+Usage:
+  cerebro-collector run [options]      collect and stream until stopped (SIGINT/SIGTERM)
+  cerebro-collector status [options]   show the state of the collector using this state directory
+  cerebro-collector --help | --version
+
+Options (flags override the config file, which overrides the defaults):
+  --config FILE         JSON config file (fields: consoleUrl, token, tokenFile, hostId, hostname, intervalMs,
+                        stateDir, spoolMaxBytes, procRoot, sysRoot, sources, logLevel)
+  --console URL         console ingest URL (default ws://127.0.0.1:7070/ingest; env CEREBRO_CONSOLE_URL)
+  --token TOKEN         ingest token (env CEREBRO_TOKEN); prefer --token-file
+  --token-file FILE     file holding the ingest token
+  --host-id ID          stable host id (default: /etc/machine-id)
+  --interval MS         collection interval in milliseconds (default 1000)
+  --state-dir DIR       spool and status directory (default /var/lib/cerebro-collector as root,
+                        else $XDG_STATE_HOME/cerebro-collector; env CEREBRO_COLLECTOR_STATE)
+  --spool-max-bytes N   disk bound of the spool of unsent batches (default 268435456)
+  --disable SOURCE      switch a source off (repeatable): ${SOURCE_NAMES.join(', ')}
+  --proc-root DIR       procfs root (default /proc)    --sys-root DIR   sysfs root (default /sys)
+  --log-level LEVEL     debug, info, warn or error (default info)
+`;
+
+function parse(argv: string[]): { command: string; config: CollectorConfig } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      config: { type: 'string' },
+      console: { type: 'string' },
+      token: { type: 'string' },
+      'token-file': { type: 'string' },
+      'host-id': { type: 'string' },
+      interval: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'spool-max-bytes': { type: 'string' },
+      disable: { type: 'string', multiple: true },
+      'proc-root': { type: 'string' },
+      'sys-root': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+  });
+  if (values.help) return { command: 'help', config: defaultConfig() };
+  if (values.version) return { command: 'version', config: defaultConfig() };
+  const command = positionals[0] ?? 'help';
+  if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}"; see --help`);
+  let config = defaultConfig();
+  if (values.config) config = loadConfigFile(config, values.config);
+  config = applyEnv(config, process.env);
+  const sources: Record<string, boolean> = {};
+  for (const name of values.disable ?? []) sources[name] = false;
+  config = applyConfig(
+    config,
+    {
+      consoleUrl: values.console,
+      token: values.token,
+      tokenFile: values['token-file'],
+      hostId: values['host-id'],
+      intervalMs: values.interval,
+      stateDir: values['state-dir'],
+      spoolMaxBytes: values['spool-max-bytes'],
+      procRoot: values['proc-root'],
+      sysRoot: values['sys-root'],
+      logLevel: values['log-level'],
+      sources: values.disable ? sources : undefined,
+    },
+    'command line',
+  );
+  return { command, config };
+}
+
+async function run(config: CollectorConfig): Promise<void> {
+  finalCheck(config);
+  const log = createLogger(config.logLevel);
+  const agent = new CollectorAgent({ config, log });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log('info', `${signal}: stopping`);
+    agent.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log('error', `stop failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('uncaughtException', (e) => log('error', `uncaught: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => log('error', `unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+  await agent.start();
+}
+
+function status(config: CollectorConfig): number {
+  const file = path.join(config.stateDir, 'status.json');
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    process.stdout.write(`no collector status in ${config.stateDir} (is one running with --state-dir ${config.stateDir}?)\n`);
+    return 1;
+  }
+  const s = JSON.parse(text) as { pid: number; updatedMs: number; hostId: string; consoleUrl: string; link: { state: string; lastError: string | null; acks: number }; spool: Record<string, number> };
+  let running = false;
+  try {
+    process.kill(s.pid, 0);
+    running = true;
+  } catch {
+    running = false;
+  }
+  const age = Math.round((Date.now() - s.updatedMs) / 1000);
+  process.stdout.write(
+    [
+      `collector pid ${s.pid}: ${running ? 'running' : 'not running'} (status written ${age}s ago)`,
+      `host id:   ${s.hostId}`,
+      `console:   ${s.consoleUrl} — ${s.link.state}${s.link.lastError ? ` (last error: ${s.link.lastError})` : ''}`,
+      `spool:     ${s.spool['pendingBatches']} batches pending (${s.spool['pendingBytes']} bytes); dropped ${s.spool['droppedBatches']} batches / ${s.spool['droppedSamples']} samples since created; rejected ${s.spool['rejectedBatches']}`,
+    ].join('\n') + '\n',
+  );
+  return running ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed: { command: string; config: CollectorConfig };
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    const message = e instanceof ConfigError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') ? (e as Error).message : String(e);
+    process.stderr.write(`cerebro-collector: ${message}\n`);
+    return 2;
+  }
+  switch (parsed.command) {
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    case 'version':
+      process.stdout.write(`${AGENT_VERSION}\n`);
+      return 0;
+    case 'run':
+      try {
+        await run(parsed.config);
+      } catch (e) {
+        process.stderr.write(`cerebro-collector: ${e instanceof ConfigError ? e.message : ((e as Error).stack ?? String(e))}\n`);
+        return 2;
+      }
+      return -1; // keeps running
+    case 'status':
+      return status(parsed.config);
+    default:
+      process.stderr.write(`cerebro-collector: unknown command "${parsed.command}"; commands are run, status (see --help)\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`cerebro-collector: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,228 @@
+/**
+ * Collector configuration: defaults < JSON config file < environment < command-line flags.
+ * Anything wrong is refused at start with a message naming the field, the value and what is expected.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const SOURCE_NAMES = ['cpu', 'load', 'memory', 'disks', 'filesystems', 'network', 'processes', 'sockets'] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+export interface SourceSetting {
+  readonly enabled: boolean;
+  /** Collect on every Nth tick (expensive sources scan less often). */
+  readonly intervalTicks: number;
+}
+
+export interface CollectorConfig {
+  /** ws:// URL of the console's ingest endpoint, e.g. ws://127.0.0.1:7070/ingest. */
+  readonly consoleUrl: string;
+  /** Ingest token (from `cerebro-console token create`). */
+  readonly token: string;
+  /** Stable host identity; default /etc/machine-id, else the hostname. */
+  readonly hostId: string;
+  readonly hostname: string;
+  /** Collection tick, milliseconds. */
+  readonly intervalMs: number;
+  /** Where the spool and status live. */
+  readonly stateDir: string;
+  /** Disk bound of the spool of unacked batches, bytes. */
+  readonly spoolMaxBytes: number;
+  readonly procRoot: string;
+  readonly sysRoot: string;
+  readonly sources: Readonly<Record<SourceName, SourceSetting>>;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const DEFAULT_INTERVAL_TICKS: Record<SourceName, number> = { cpu: 1, load: 1, memory: 1, disks: 1, filesystems: 1, network: 1, processes: 2, sockets: 5 };
+
+function defaultStateDir(): string {
+  if (process.env['CEREBRO_COLLECTOR_STATE']) return process.env['CEREBRO_COLLECTOR_STATE'];
+  if (process.getuid?.() === 0) return '/var/lib/cerebro-collector';
+  const base = process.env['XDG_STATE_HOME'] || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'cerebro-collector');
+}
+
+function defaultHostId(): string {
+  for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    try {
+      const id = fs.readFileSync(file, 'utf8').trim();
+      if (/^[0-9a-f]{32}$/.test(id)) return id;
+    } catch {
+      // try the next one
+    }
+  }
+  return os.hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128) || 'host';
+}
+
+export function defaultConfig(): CollectorConfig {
+  const sources = {} as Record<SourceName, SourceSetting>;
+  for (const name of SOURCE_NAMES) sources[name] = { enabled: true, intervalTicks: DEFAULT_INTERVAL_TICKS[name] };
+  return {
+    consoleUrl: 'ws://127.0.0.1:7070/ingest',
+    token: '',
+    hostId: defaultHostId(),
+    hostname: os.hostname(),
+    intervalMs: 1000,
+    stateDir: defaultStateDir(),
+    spoolMaxBytes: 256 * 1024 * 1024,
+    procRoot: '/proc',
+    sysRoot: '/sys',
+    sources,
+    logLevel: 'info',
+  };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const FIELDS = ['consoleUrl', 'token', 'tokenFile', 'hostId', 'hostname', 'intervalMs', 'stateDir', 'spoolMaxBytes', 'procRoot', 'sysRoot', 'sources', 'logLevel'] as const;
+
+function show(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
+function expectString(where: string, v: unknown, pattern?: RegExp, hint?: string): string {
+  if (typeof v !== 'string' || v.length === 0 || (pattern && !pattern.test(v))) {
+    throw new ConfigError(`${where} must be ${hint ?? 'a non-empty string'}, got ${show(v)}`);
+  }
+  return v;
+}
+
+function expectInt(where: string, v: unknown, min: number, max: number, unit: string): number {
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${where} must be an integer from ${min} to ${max} (${unit}), got ${show(v)}`);
+  }
+  return n;
+}
+
+const HOST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const WS_URL = /^wss?:\/\/[^\s/]+(\/\S*)?$/;
+
+/** Apply a partial config (from the file, the environment or flags) onto `base`, validating each field. */
+export function applyConfig(base: CollectorConfig, input: Record<string, unknown>, origin: string): CollectorConfig {
+  const out: Mutable<CollectorConfig> = { ...base, sources: { ...base.sources } };
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    const where = `${origin}: field "${key}"`;
+    switch (key as (typeof FIELDS)[number]) {
+      case 'consoleUrl':
+        out.consoleUrl = expectString(where, value, WS_URL, 'a ws:// or wss:// URL such as ws://127.0.0.1:7070/ingest');
+        break;
+      case 'token':
+        out.token = expectString(where, value, /^[\x21-\x7e]{8,512}$/, 'a token of 8–512 printable characters (from `cerebro-console token create`)');
+        break;
+      case 'tokenFile': {
+        const file = expectString(where, value);
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8').trim();
+        } catch (e) {
+          throw new ConfigError(`${where}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give a readable file holding the token`);
+        }
+        out.token = expectString(`${where} (contents of ${file})`, text, /^[\x21-\x7e]{8,512}$/, 'a token of 8–512 printable characters');
+        break;
+      }
+      case 'hostId':
+        out.hostId = expectString(where, value, HOST_ID, '1–128 letters, digits, ".", "_", ":" or "-"');
+        break;
+      case 'hostname':
+        out.hostname = expectString(where, value);
+        break;
+      case 'intervalMs':
+        out.intervalMs = expectInt(where, value, 100, 60_000, 'milliseconds');
+        break;
+      case 'stateDir':
+        out.stateDir = expectString(where, value);
+        break;
+      case 'spoolMaxBytes':
+        out.spoolMaxBytes = expectInt(where, value, 1024 * 1024, 1024 ** 4, 'bytes; at least 1 MiB');
+        break;
+      case 'procRoot':
+        out.procRoot = expectString(where, value);
+        break;
+      case 'sysRoot':
+        out.sysRoot = expectString(where, value);
+        break;
+      case 'logLevel':
+        if (value !== 'debug' && value !== 'info' && value !== 'warn' && value !== 'error') {
+          throw new ConfigError(`${where} must be one of debug, info, warn, error, got ${show(value)}`);
+        }
+        out.logLevel = value;
+        break;
+      case 'sources':
+        out.sources = applySources(out.sources, value, where);
+        break;
+      default:
+        throw new ConfigError(`${origin}: unknown field "${key}"; known fields are ${FIELDS.join(', ')}`);
+    }
+  }
+  return out;
+}
+
+function applySources(base: Record<SourceName, SourceSetting>, value: unknown, where: string): Record<SourceName, SourceSetting> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`${where} must be an object such as {"processes": {"enabled": true, "intervalTicks": 2}}, got ${show(value)}`);
+  }
+  const out = { ...base };
+  for (const [name, setting] of Object.entries(value)) {
+    if (!(SOURCE_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(`${where}: unknown source "${name}"; known sources are ${SOURCE_NAMES.join(', ')}`);
+    }
+    const src = name as SourceName;
+    if (typeof setting === 'boolean') {
+      out[src] = { ...out[src], enabled: setting };
+      continue;
+    }
+    if (typeof setting !== 'object' || setting === null) {
+      throw new ConfigError(`${where}.${name} must be true, false or {"enabled": bool, "intervalTicks": n}, got ${show(setting)}`);
+    }
+    const s = setting as Record<string, unknown>;
+    for (const k of Object.keys(s)) {
+      if (k !== 'enabled' && k !== 'intervalTicks') throw new ConfigError(`${where}.${name}: unknown field "${k}"; known fields are enabled, intervalTicks`);
+    }
+    if (s['enabled'] !== undefined && typeof s['enabled'] !== 'boolean') throw new ConfigError(`${where}.${name}.enabled must be true or false, got ${show(s['enabled'])}`);
+    out[src] = {
+      enabled: (s['enabled'] as boolean | undefined) ?? out[src].enabled,
+      intervalTicks: s['intervalTicks'] === undefined ? out[src].intervalTicks : expectInt(`${where}.${name}.intervalTicks`, s['intervalTicks'], 1, 3600, 'ticks'),
+    };
+  }
+  return out;
+}
+
+/** Read and apply a JSON config file. */
+export function loadConfigFile(base: CollectorConfig, file: string): CollectorConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold one JSON object, e.g. {"consoleUrl": "ws://console:7070/ingest", "tokenFile": "/etc/cerebro/token"}`);
+  }
+  return applyConfig(base, parsed as Record<string, unknown>, `config file ${file}`);
+}
+
+/** Environment overrides (CEREBRO_CONSOLE_URL, CEREBRO_TOKEN, CEREBRO_HOST_ID). */
+export function applyEnv(base: CollectorConfig, env: NodeJS.ProcessEnv): CollectorConfig {
+  return applyConfig(base, { consoleUrl: env['CEREBRO_CONSOLE_URL'] || undefined, token: env['CEREBRO_TOKEN'] || undefined, hostId: env['CEREBRO_HOST_ID'] || undefined }, 'environment');
+}
+
+/** Checks that only make sense on the final config. */
+export function finalCheck(config: CollectorConfig): void {
+  if (!config.token) {
+    throw new ConfigError('no ingest token: pass --token, --token-file, CEREBRO_TOKEN or "token"/"tokenFile" in the config file (create one with `cerebro-console token create`)');
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The collector's side of the link: connect, hello, send spooled batches in seq order with a window of
+ * unacked frames, drop what the console acks, detect half-open connections with pings, and reconnect
+ * with jittered exponential backoff. Nothing is ever sent that is not in the spool first.
+ */
+import WebSocket from 'ws';
+import { decodeConsoleFrame, encodeMessage } from '@cerebro/shared/protocol/codec';
+import { PROTOCOL_VERSION, type CommandEnvelope, type ConsoleMessage, type Hello } from '@cerebro/shared/protocol/messages';
+import type { Spool } from './spool';
+
+export type LinkState = 'connecting' | 'connected' | 'backoff' | 'stopped';
+
+export interface LinkOptions {
+  /** ws:// or wss:// URL of the console's ingest endpoint. */
+  readonly url: string;
+  readonly token: string;
+  readonly hostId: string;
+  readonly hostname: string;
+  readonly agentVersion: string;
+  readonly spool: Spool;
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** Ping interval, ms; a connection that answers no ping within two intervals is closed. */
+  readonly heartbeatMs?: number;
+  /** Backoff bounds, ms. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+export interface LinkStats {
+  state: LinkState;
+  connects: number;
+  sentFrames: number;
+  acks: number;
+  lastAckMs: number | null;
+  lastError: string | null;
+  inFlight: number;
+  sessionId: string | null;
+}
+
+const DEFAULT_MAX_IN_FLIGHT = 32;
+
+export class Link {
+  private ws: WebSocket | null = null;
+  private readonly inFlight = new Set<number>();
+  private lastSentSeq = 0;
+  private maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+  private welcomed = false;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private alive = true;
+  private lastLoggedError = '';
+  readonly stats: LinkStats = { state: 'stopped', connects: 0, sentFrames: 0, acks: 0, lastAckMs: null, lastError: null, inFlight: 0, sessionId: null };
+
+  constructor(private readonly options: LinkOptions) {}
+
+  start(): void {
+    if (this.stats.state !== 'stopped') return;
+    this.connect();
+  }
+
+  /** A new batch is in the spool: send it if the window allows. */
+  notify(): void {
+    if (this.welcomed) this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stats.state = 'stopped';
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const ws = this.ws;
+    if (!ws) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        ws.terminate();
+        resolve();
+      }, 2000);
+      ws.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      ws.close(1000, 'collector stopping');
+    });
+  }
+
+  private connect(): void {
+    this.stats.state = 'connecting';
+    this.welcomed = false;
+    this.inFlight.clear();
+    this.stats.inFlight = 0;
+    const ws = new WebSocket(this.options.url, { perMessageDeflate: false, handshakeTimeout: 10_000, maxPayload: 16 * 1024 * 1024 });
+    this.ws = ws;
+    ws.binaryType = 'nodebuffer';
+    ws.on('open', () => {
+      const spool = this.options.spool;
+      const hello: Hello = {
+        type: 'hello',
+        v: PROTOCOL_VERSION,
+        hostId: this.options.hostId,
+        hostname: this.options.hostname,
+        token: this.options.token,
+        agent: { name: 'cerebro-collector', version: this.options.agentVersion },
+        epoch: spool.epoch,
+        oldestSeq: spool.oldestSeq,
+        nextSeq: spool.nextSeq,
+      };
+      ws.send(encodeMessage(hello));
+      this.startHeartbeat(ws);
+    });
+    ws.on('message', (data, isBinary) => {
+      this.alive = true;
+      if (!isBinary) {
+        this.failed(`console sent a text frame; expected binary msgpack`);
+        return;
+      }
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      const msg = decodeConsoleFrame(bytes);
+      if (!msg.ok) {
+        this.failed(`console frame rejected: ${msg.error.message}`);
+        ws.close(4003, msg.error.code);
+        return;
+      }
+      this.onMessage(ws, msg.value);
+    });
+    ws.on('pong', () => {
+      this.alive = true;
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      this.failed(`console answered the WebSocket upgrade with HTTP ${res.statusCode} at ${this.options.url}: check the URL`);
+    });
+    ws.on('error', (e) => {
+      this.failed(`cannot reach the console at ${this.options.url}: ${e.message}`);
+    });
+    ws.on('close', (code, reason) => {
+      this.stopHeartbeat();
+      if (this.ws === ws) this.ws = null;
+      const why = reason.toString();
+      if (code !== 1000 && code !== 1005 && why) this.failed(`console closed the connection (${code} ${why})`);
+      if (this.stats.state !== 'stopped') this.scheduleReconnect();
+    });
+  }
+
+  private onMessage(ws: WebSocket, msg: ConsoleMessage): void {
+    const spool = this.options.spool;
+    switch (msg.type) {
+      case 'welcome': {
+        this.welcomed = true;
+        this.attempt = 0;
+        this.stats.state = 'connected';
+        this.stats.connects++;
+        this.stats.sessionId = msg.sessionId;
+        this.stats.lastError = null;
+        this.lastLoggedError = '';
+        this.maxInFlight = Math.max(1, Math.min(msg.limits.maxInFlight, 1024));
+        spool.ackUpTo(msg.durableSeq);
+        this.lastSentSeq = msg.durableSeq;
+        this.options.log('info', `connected to ${this.options.url} (session ${msg.sessionId}); ${spool.stats().pendingBatches} batches to send`);
+        this.pump();
+        return;
+      }
+      case 'ack':
+        if (this.inFlight.delete(msg.seq)) this.stats.inFlight = this.inFlight.size;
+        spool.ack(msg.seq);
+        this.stats.acks++;
+        this.stats.lastAckMs = Date.now();
+        this.pump();
+        return;
+      case 'error':
+        if (msg.seq !== undefined && msg.code === 'INVALID_MESSAGE') {
+          // A batch the console can never accept would block the stream forever: drop it, counted.
+          this.options.log('error', `console rejected batch ${msg.seq} as invalid and it was dropped: ${msg.message}`);
+          this.inFlight.delete(msg.seq);
+          spool.reject(msg.seq);
+          this.pump();
+          return;
+        }
+        this.failed(`console error ${msg.code}: ${msg.message}`);
+        return;
+      case 'command':
+        this.refuseCommand(ws, msg);
+        return;
+      default: {
+        const never: never = msg;
+        return never;
+      }
+    }
+  }
+
+  /** Commands arrive with the remediation and terminal work; until then every kind is refused, with a reason. */
+  private refuseCommand(ws: WebSocket, cmd: CommandEnvelope): void {
+    ws.send(encodeMessage({ type: 'result', id: cmd.id, ok: false, error: { code: 'UNSUPPORTED_COMMAND', message: `this collector does not run '${cmd.kind}' commands` } }));
+  }
+
+  private pump(): void {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || !this.welcomed) return;
+    while (this.inFlight.size < this.maxInFlight) {
+      const next = this.options.spool.nextAfter(this.lastSentSeq);
+      if (!next) break;
+      ws.send(next.frame);
+      this.lastSentSeq = next.seq;
+      this.inFlight.add(next.seq);
+      this.stats.sentFrames++;
+    }
+    this.stats.inFlight = this.inFlight.size;
+  }
+
+  private startHeartbeat(ws: WebSocket): void {
+    this.alive = true;
+    const every = this.options.heartbeatMs ?? 10_000;
+    this.heartbeatTimer = setInterval(() => {
+      if (!this.alive) {
+        this.failed(`no answer from the console for ${2 * every} ms; reconnecting`);
+        ws.terminate();
+        return;
+      }
+      this.alive = false;
+      ws.ping();
+    }, every);
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  private scheduleReconnect(): void {
+    this.stats.state = 'backoff';
+    this.welcomed = false;
+    const base = this.options.backoffBaseMs ?? 500;
+    const max = this.options.backoffMaxMs ?? 30_000;
+    // Full jitter: a console restart must not be met by every collector of the fleet in the same second.
+    const ceiling = Math.min(max, base * 2 ** Math.min(this.attempt, 16));
+    const delay = Math.max(100, Math.round(Math.random() * ceiling));
+    this.attempt++;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.stats.state !== 'stopped') this.connect();
+    }, delay);
+  }
+
+  private failed(message: string): void {
+    this.stats.lastError = message;
+    // Log a repeating failure once, not on every retry.
+    if (message !== this.lastLoggedError) this.options.log('warn', message);
+    this.lastLoggedError = message;
+  }
+}

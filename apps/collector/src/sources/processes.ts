@@ -1,0 +1,158 @@
+/** The process table (top/ps) from /proc/<pid>/{stat,status,cmdline,fd}. */
+import { readdirSync } from 'node:fs';
+import type { ProcessRow } from '@cerebro/shared/protocol/messages';
+import type { CollectOutput, Source, SourceContext } from './source';
+import { readSmallFile, SourceReadError } from './read';
+import { parseStat } from './cpu';
+import { MAX_CMD_CHARS, parseCmdline, parsePidStat, parseStatusUid } from './procfs-pid';
+import { UserNames } from './users';
+
+export interface ProcessesOptions {
+  /** Scan every N ticks (a tick is normally 1 s). */
+  readonly intervalTicks?: number;
+  /** Bytes per page for rss (4096 on x86-64 and most arm64 kernels). */
+  readonly pageSize?: number;
+  /** Clock ticks per second of /proc times (USER_HZ, 100 on every mainstream kernel). */
+  readonly clkTck?: number;
+  /** Counting /proc/<pid>/fd is the costliest read, so it is refreshed every N scans. */
+  readonly fdEveryScans?: number;
+  readonly passwdPath?: string;
+}
+
+/** What we read once per process lifetime (pid + starttime), plus the previous scan's CPU ticks. */
+interface Known {
+  starttime: number;
+  comm: string;
+  cmd: string;
+  uid: number;
+  startMs: number;
+  fds: number | null;
+  prevTicks: number;
+  scan: number;
+}
+
+/** UTF-8 characters take at most 4 bytes; read enough for MAX_CMD_CHARS and no more. */
+const CMDLINE_READ_BYTES = MAX_CMD_CHARS * 4;
+
+export class ProcessesSource implements Source {
+  readonly name = 'processes';
+  private readonly intervalTicks: number;
+  private readonly pageSize: number;
+  private readonly clkTck: number;
+  private readonly fdEvery: number;
+  private readonly users: UserNames;
+  private readonly known = new Map<number, Known>();
+  private tick = 0;
+  private scan = 0;
+  private prevScanMs: number | null = null;
+  private bootMs: number | null = null;
+
+  constructor(private readonly ctx: SourceContext, opts: ProcessesOptions = {}) {
+    this.intervalTicks = Math.max(1, opts.intervalTicks ?? 2);
+    this.pageSize = opts.pageSize ?? 4096;
+    this.clkTck = opts.clkTck ?? 100;
+    this.fdEvery = Math.max(1, opts.fdEveryScans ?? 5);
+    this.users = new UserNames(opts.passwdPath);
+  }
+
+  private bootTimeMs(): number {
+    if (this.bootMs === null) {
+      const path = `${this.ctx.procRoot}/stat`;
+      const text = readSmallFile(path);
+      if (text === null) throw new SourceReadError(path, new Error('not readable'));
+      this.bootMs = parseStat(text).btime * 1000;
+    }
+    return this.bootMs;
+  }
+
+  private countFds(pid: number): number | null {
+    try {
+      return readdirSync(`${this.ctx.procRoot}/${pid}/fd`).length;
+    } catch {
+      // EACCES for other users' processes without privileges; ENOENT when it just exited.
+      return null;
+    }
+  }
+
+  collect(out: CollectOutput): void {
+    if (this.tick++ % this.intervalTicks !== 0) return;
+    const root = this.ctx.procRoot;
+    const nowMs = this.ctx.now();
+    const elapsedS = this.prevScanMs === null ? 0 : (nowMs - this.prevScanMs) / 1000;
+    const firstScan = this.prevScanMs === null;
+    const scan = ++this.scan;
+    const countAllFds = scan % this.fdEvery === 1 || this.fdEvery === 1;
+    const bootMs = this.bootTimeMs();
+    this.users.refresh();
+
+    let entries: string[];
+    try {
+      entries = readdirSync(root);
+    } catch (err) {
+      throw new SourceReadError(root, err);
+    }
+
+    const rows: ProcessRow[] = [];
+    let threads = 0;
+    let zombies = 0;
+    for (const entry of entries) {
+      const c = entry.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const pid = Number(entry);
+      const statText = readSmallFile(`${root}/${pid}/stat`);
+      const st = statText === null ? null : parsePidStat(statText);
+      if (st === null) continue;
+
+      let k = this.known.get(pid);
+      const sameProcess = k !== undefined && k.starttime === st.starttime;
+      // An exec keeps pid and starttime but changes comm: read cmdline and owner again then.
+      if (k === undefined || !sameProcess || k.comm !== st.comm) {
+        const cmdline = readSmallFile(`${root}/${pid}/cmdline`, CMDLINE_READ_BYTES);
+        const status = readSmallFile(`${root}/${pid}/status`);
+        if (cmdline === null || status === null) continue;
+        k = {
+          starttime: st.starttime,
+          comm: st.comm,
+          cmd: parseCmdline(cmdline),
+          uid: parseStatusUid(status) ?? -1,
+          startMs: Math.round(bootMs + (st.starttime * 1000) / this.clkTck),
+          fds: sameProcess && k ? k.fds : this.countFds(pid),
+          // A process born since the last scan used all its CPU time within the interval.
+          prevTicks: sameProcess && k ? k.prevTicks : firstScan ? st.cpuTicks : 0,
+          scan,
+        };
+        this.known.set(pid, k);
+      } else if (countAllFds) {
+        k.fds = this.countFds(pid);
+      }
+
+      const dTicks = st.cpuTicks - k.prevTicks;
+      const cpuPct = elapsedS > 0 && dTicks > 0 ? (dTicks / this.clkTck / elapsedS) * 100 : 0;
+      k.prevTicks = st.cpuTicks;
+      k.scan = scan;
+
+      threads += st.threads;
+      if (st.state === 'Z') zombies++;
+      rows.push({
+        pid,
+        ppid: st.ppid,
+        name: st.comm,
+        cmd: k.cmd,
+        user: k.uid < 0 ? '' : this.users.name(k.uid),
+        state: st.state,
+        cpuPct,
+        rssBytes: st.rssPages * this.pageSize,
+        threads: st.threads,
+        fds: k.fds,
+        startMs: k.startMs,
+      });
+    }
+
+    for (const [pid, k] of this.known) if (k.scan !== scan) this.known.delete(pid);
+    this.prevScanMs = nowMs;
+    out.procs = rows;
+    out.gauge('proc.count', rows.length);
+    out.gauge('proc.threads', threads);
+    out.gauge('proc.zombies', zombies);
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The console's local API (contract: shared/src/api/contract.ts): JSON over HTTP for queries and a
+ * WebSocket live channel for subscriptions. It listens on loopback, refuses any request without the
+ * session token and any cross-origin request.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  API_ERRORS,
+  API_PREFIX,
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  type ApiErrorCode,
+  type LiveEvent,
+  type LiveRequest,
+  type RouteResponses,
+} from '@cerebro/shared/api/contract';
+import type { TelemetryBatch } from '@cerebro/shared/protocol/messages';
+import type { HostRegistry } from '../hosts/registry';
+import type { TelemetryStore } from '../tsdb/store';
+
+export interface ApiDeps {
+  readonly registry: HostRegistry;
+  readonly store: TelemetryStore;
+  readonly stats: () => RouteResponses['stats'];
+  readonly version: string;
+  readonly startedMs: number;
+  readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface ApiOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly token: string;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface LiveClient {
+  readonly ws: WebSocket;
+  readonly hostSubs: Set<string>;
+  /** sub id → host id and optional key filter. */
+  readonly sampleSubs: Map<string, { hostId: string; keys: Set<string> | null }>;
+}
+
+const MAX_QUERY_POINTS = 20_000;
+
+export class ApiServer {
+  private server: http.Server | null = null;
+  private wss: WebSocketServer | null = null;
+  private readonly clients = new Set<LiveClient>();
+  private readonly token: Buffer;
+  private origins = new Set<string>();
+
+  constructor(
+    private readonly deps: ApiDeps,
+    private readonly options: ApiOptions,
+  ) {
+    this.token = Buffer.from(options.token);
+    deps.registry.on('host', (host) => {
+      for (const c of this.clients) for (const sub of c.hostSubs) this.push(c, { type: 'host', sub, host });
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = http.createServer((req, res) => this.handle(req, res));
+      const wss = new WebSocketServer({
+        noServer: true,
+        perMessageDeflate: false,
+        maxPayload: 64 * 1024,
+        handleProtocols: (protocols) => (protocols.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false),
+      });
+      server.on('upgrade', (req, socket, head) => {
+        const refusal = this.refusal(req, true);
+        const url = new URL(req.url ?? '/', 'http://x');
+        if (refusal || url.pathname !== LIVE_PATH) {
+          const status = refusal ? API_ERRORS[refusal.code].status : 404;
+          socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+          return;
+        }
+        wss.handleUpgrade(req, socket, head, (ws) => this.live(ws));
+      });
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off('error', reject);
+        const addr = server.address();
+        const port = typeof addr === 'object' && addr ? addr.port : this.options.port;
+        const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+        this.origins = new Set([`http://${host}:${port}`, `http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+        resolve(port);
+      });
+      this.server = server;
+      this.wss = wss;
+    });
+  }
+
+  /** Push a batch to live sample subscribers (called by ingest for every accepted batch). */
+  publishBatch(hostId: string, batch: TelemetryBatch): void {
+    if (this.clients.size === 0) return;
+    for (const c of this.clients) {
+      for (const [sub, s] of c.sampleSubs) {
+        if (s.hostId !== hostId) continue;
+        let keys: readonly string[] = batch.metrics.k;
+        let values: readonly number[] = batch.metrics.v;
+        if (s.keys) {
+          const k: string[] = [];
+          const v: number[] = [];
+          for (let i = 0; i < keys.length; i++) {
+            if (s.keys.has(keys[i] as string)) {
+              k.push(keys[i] as string);
+              v.push(values[i] as number);
+            }
+          }
+          keys = k;
+          values = v;
+        }
+        if (keys.length > 0) this.push(c, { type: 'samples', sub, hostId, ts: batch.ts, keys, values });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) c.ws.close(1001, 'console stopping');
+    this.wss?.close();
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  /** Why a request must be refused, or null. */
+  private refusal(req: http.IncomingMessage, websocket: boolean): ApiError | null {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.origins.has(origin)) {
+      return new ApiError('FORBIDDEN_ORIGIN', `requests from origin ${origin} are refused; the API serves only its own origin`);
+    }
+    let given: string | undefined;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) given = auth.slice(7);
+    if (websocket && given === undefined) {
+      const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+      given = protocols.find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX))?.slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+    }
+    if (given === undefined) return new ApiError('UNAUTHORIZED', 'no session token: send "Authorization: Bearer <token>" (the token is in $CEREBRO_HOME/console.json)');
+    const g = Buffer.from(given);
+    if (g.length !== this.token.length || !timingSafeEqual(g, this.token)) return new ApiError('UNAUTHORIZED', 'wrong session token: read the current one from $CEREBRO_HOME/console.json');
+    return null;
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    try {
+      const refusal = this.refusal(req, false);
+      if (refusal) throw refusal;
+      if (req.method !== 'GET') throw new ApiError('BAD_REQUEST', `method ${req.method} is not allowed; the API is read-only here`);
+      this.json(res, 200, this.route(new URL(req.url ?? '/', 'http://x')));
+    } catch (e) {
+      const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
+      if (error.code === 'INTERNAL') this.deps.log('error', `api: ${req.url}: ${(e as Error).stack ?? String(e)}`);
+      this.json(res, API_ERRORS[error.code].status, { error: { code: error.code, message: error.message } });
+    }
+  }
+
+  private route(url: URL): unknown {
+    const path = url.pathname;
+    if (!path.startsWith(API_PREFIX + '/')) throw new ApiError('NOT_FOUND', `no route ${path}; routes start with ${API_PREFIX}/`);
+    const parts = path.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent);
+    const { registry, store } = this.deps;
+    if (parts.length === 1 && parts[0] === 'health') return { ok: true, version: this.deps.version, startedMs: this.deps.startedMs } satisfies RouteResponses['health'];
+    if (parts.length === 1 && parts[0] === 'stats') return this.deps.stats();
+    if (parts[0] !== 'hosts') throw new ApiError('NOT_FOUND', `no route ${path}`);
+    if (parts.length === 1) return registry.list() satisfies RouteResponses['hosts'];
+    const hostId = parts[1] as string;
+    const host = registry.get(hostId);
+    if (!host) throw new ApiError('NOT_FOUND', `no host with id ${hostId}`);
+    if (parts.length === 2) return host satisfies RouteResponses['host'];
+    switch (parts.length === 3 ? parts[2] : '') {
+      case 'series':
+        return store.listSeries(hostId) satisfies RouteResponses['series'];
+      case 'query':
+        return this.query(hostId, url.searchParams);
+      case 'processes': {
+        const t = registry.processes(hostId);
+        return { ts: t?.ts ?? null, rows: t?.procs ?? [] } satisfies RouteResponses['processes'];
+      }
+      case 'sockets': {
+        const t = registry.sockets(hostId);
+        return { ts: t?.ts ?? null, rows: t?.sockets ?? [] } satisfies RouteResponses['sockets'];
+      }
+      default:
+        throw new ApiError('NOT_FOUND', `no route ${path}`);
+    }
+  }
+
+  private query(hostId: string, params: URLSearchParams): RouteResponses['query'] {
+    const key = params.get('key');
+    if (!key) throw new ApiError('BAD_REQUEST', 'parameter "key" is required (a series key from /series, e.g. cpu.util_pct)');
+    const num = (name: string, fallback: number): number => {
+      const v = params.get(name);
+      if (v === null || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new ApiError('BAD_REQUEST', `parameter "${name}" must be a number (ms since the epoch, or a count), got "${v}"`);
+      return n;
+    };
+    const to = num('to', Date.now());
+    const from = num('from', to - 3600_000);
+    const points = num('points', 1000);
+    if (from > to) throw new ApiError('BAD_REQUEST', `"from" (${from}) is after "to" (${to})`);
+    if (points < 1 || points > MAX_QUERY_POINTS) throw new ApiError('BAD_REQUEST', `"points" must be from 1 to ${MAX_QUERY_POINTS}, got ${points}`);
+    if (this.deps.store.latest(hostId, key) === null) throw new ApiError('NOT_FOUND', `host ${hostId} has no series ${key}`);
+    return this.deps.store.query(hostId, key, { from, to, maxPoints: points });
+  }
+
+  private json(res: http.ServerResponse, status: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+  }
+
+  private live(ws: WebSocket): void {
+    const client: LiveClient = { ws, hostSubs: new Set(), sampleSubs: new Map() };
+    this.clients.add(client);
+    ws.on('close', () => this.clients.delete(client));
+    ws.on('message', (data, isBinary) => {
+      let req: LiveRequest;
+      try {
+        if (isBinary) throw new Error('binary frame');
+        req = JSON.parse(data.toString()) as LiveRequest;
+        if (typeof req !== 'object' || req === null || typeof req.id !== 'string') throw new Error('not a request object with an id');
+      } catch (e) {
+        this.push(client, { type: 'error', message: `live request refused (${(e as Error).message}); send JSON such as {"op":"subscribe","id":"1","topic":"hosts"}` });
+        return;
+      }
+      if (req.op === 'unsubscribe') {
+        client.hostSubs.delete(req.id);
+        client.sampleSubs.delete(req.id);
+      } else if (req.op === 'subscribe' && req.topic === 'hosts') {
+        client.hostSubs.add(req.id);
+        for (const host of this.deps.registry.list()) this.push(client, { type: 'host', sub: req.id, host });
+      } else if (req.op === 'subscribe' && req.topic === 'samples' && typeof req.hostId === 'string') {
+        client.sampleSubs.set(req.id, { hostId: req.hostId, keys: Array.isArray(req.keys) ? new Set(req.keys) : null });
+      } else {
+        this.push(client, { type: 'error', sub: req.id, message: 'unknown request: op must be subscribe (topic hosts, or samples with hostId) or unsubscribe' });
+      }
+    });
+  }
+
+  private push(client: LiveClient, event: LiveEvent): void {
+    // A client that does not read (e.g. a frozen tab) must not make the console buffer without bound.
+    if (client.ws.bufferedAmount > 8 * 1024 * 1024) {
+      client.ws.terminate();
+      return;
+    }
+    client.ws.send(JSON.stringify(event));
+  }
+}

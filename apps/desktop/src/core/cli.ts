@@ -1,0 +1,223 @@
+/**
+ * `cerebro-console`: run the console core headless, or talk to a running one through its local API
+ * (found through $CEREBRO_HOME/console.json).
+ */
+import { parseArgs } from 'node:util';
+import { routePath, type ApiErrorBody, type RouteName, type RouteResponses } from '@cerebro/shared/api/contract';
+import { CONSOLE_VERSION, ConsoleCore, ConsoleStartError } from './console';
+import { TokenStore } from './ingest/tokens';
+import { cerebroHome, readConsoleInfo, type ConsoleInfo } from './paths';
+
+const HELP = `cerebro-console ${CONSOLE_VERSION} — the CEREBRO console
+
+Usage:
+  cerebro-console serve [--ingest-host H] [--ingest-port N] [--api-port N]
+                                      run the console core headless until SIGINT/SIGTERM
+  cerebro-console hosts [--json]      list hosts (hostname first), from the running console
+  cerebro-console series HOST [KEY] [--minutes N] [--json]
+                                      list a host's series, or print KEY's points (HOST: hostname or id)
+  cerebro-console token create [--host ID] [--label TEXT]
+                                      create a collector ingest token and print it (shown once)
+  cerebro-console token list | token revoke ID
+  cerebro-console --help | --version
+
+Data lives in $CEREBRO_HOME (default $XDG_DATA_HOME/cerebro, i.e. ~/.local/share/cerebro).
+`;
+
+class CliError extends Error {}
+
+type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+
+function makeLog(min: string): Log {
+  const order = ['debug', 'info', 'warn', 'error'];
+  return (level, message) => {
+    if (order.indexOf(level) >= order.indexOf(min)) process.stderr.write(`${new Date().toISOString()} ${level.padEnd(5)} ${message}\n`);
+  };
+}
+
+function runningConsole(home: string): ConsoleInfo {
+  const info = readConsoleInfo(home);
+  if (!info) throw new CliError(`no running console found in ${home} (no console.json): start one with \`npm start\` or \`cerebro-console serve\`, or set CEREBRO_HOME`);
+  return info;
+}
+
+async function api<N extends RouteName>(info: ConsoleInfo, name: N, hostId?: string, query?: Record<string, string>): Promise<RouteResponses[N]> {
+  const url = new URL(routePath(name, hostId), info.apiUrl);
+  for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${info.apiToken}` } });
+  } catch (e) {
+    throw new CliError(`the console at ${info.apiUrl} (pid ${info.pid}) does not answer (${(e as Error).cause ?? (e as Error).message}); is it still running?`);
+  }
+  const body = (await res.json()) as RouteResponses[N] | ApiErrorBody;
+  if (!res.ok) throw new CliError(`console: ${(body as ApiErrorBody).error?.message ?? res.statusText}`);
+  return body as RouteResponses[N];
+}
+
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+  return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
+}
+
+async function hosts(home: string, json: boolean): Promise<void> {
+  const list = await api(runningConsole(home), 'hosts');
+  if (json) {
+    process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    return;
+  }
+  if (list.length === 0) {
+    process.stderr.write('no hosts yet: start a collector with `cerebro-collector run --console <ingest url> --token-file <file>`\n');
+    return;
+  }
+  process.stdout.write(table(list.map((h) => [h.hostname, h.id, h.status, h.connected ? 'connected' : 'disconnected', `last seen ${ago(h.lastSeenMs)}`, `${h.seriesCount} series`])));
+}
+
+async function series(home: string, hostArg: string, key: string | undefined, minutes: number, json: boolean): Promise<void> {
+  const info = runningConsole(home);
+  const list = await api(info, 'hosts');
+  const host = list.find((h) => h.id === hostArg) ?? list.find((h) => h.hostname === hostArg);
+  if (!host) throw new CliError(`no host "${hostArg}"; known: ${list.map((h) => h.hostname).join(', ') || 'none'}`);
+  if (!key) {
+    const s = await api(info, 'series', host.id);
+    if (json) process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+    else process.stdout.write(table(s.map((x) => [x.key, String(round(x.lastValue)), ago(x.lastTs)])));
+    return;
+  }
+  const to = Date.now();
+  const data = await api(info, 'query', host.id, { key, from: String(to - minutes * 60_000), to: String(to), points: '500' });
+  if (json) {
+    process.stdout.write(JSON.stringify(data) + '\n');
+    return;
+  }
+  const values = data.kind === 'raw' ? data.v : data.avg;
+  process.stdout.write(table(data.t.map((t, i) => [new Date(t).toISOString(), String(round(values[i] as number))])));
+}
+
+function round(v: number): number {
+  return Math.abs(v) >= 100 ? Math.round(v) : Math.round(v * 100) / 100;
+}
+
+function token(home: string, args: string[], host: string | undefined, label: string | undefined): void {
+  const store = TokenStore.inHome(home);
+  switch (args[0]) {
+    case 'create': {
+      const { token: t, record } = store.create({ hostId: host ?? null, label: label ?? '' });
+      process.stderr.write(`token ${record.id} created${record.hostId ? ` for host ${record.hostId}` : ' (any host)'}; it is shown once:\n`);
+      process.stdout.write(t + '\n');
+      return;
+    }
+    case 'list':
+      process.stdout.write(table(store.list().map((r) => [r.id, r.hostId ?? '(any host)', r.revoked ? 'revoked' : 'active', new Date(r.createdMs).toISOString(), r.label])));
+      return;
+    case 'revoke':
+      if (!args[1]) throw new CliError('token revoke needs the token id (see `token list`)');
+      if (!store.revoke(args[1])) throw new CliError(`no token with id ${args[1]}`);
+      process.stderr.write(`token ${args[1]} revoked\n`);
+      return;
+    default:
+      throw new CliError('token needs a subcommand: create, list or revoke');
+  }
+}
+
+async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'log-level'?: string }): Promise<void> {
+  const port = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`--${name} must be a port number from 0 to 65535, got "${v}"`);
+    return n;
+  };
+  const log = makeLog(values['log-level'] ?? 'info');
+  const ingestPort = port('ingest-port', values['ingest-port']);
+  const apiPort = port('api-port', values['api-port']);
+  const core = await ConsoleCore.start({
+    home,
+    log,
+    ingest: { ...(values['ingest-host'] ? { host: values['ingest-host'] } : {}), ...(ingestPort !== undefined ? { port: ingestPort } : {}) },
+    api: apiPort !== undefined ? { port: apiPort } : {},
+  });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log('info', `${signal}: stopping`);
+    core.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log('error', `stop failed: ${(e as Error).stack ?? String(e)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('uncaughtException', (e) => log('error', `uncaught: ${e.stack ?? e.message}`));
+  process.on('unhandledRejection', (e) => log('error', `unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+      json: { type: 'boolean' },
+      minutes: { type: 'string' },
+      host: { type: 'string' },
+      label: { type: 'string' },
+      'ingest-host': { type: 'string' },
+      'ingest-port': { type: 'string' },
+      'api-port': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+  });
+  if (values.help || positionals.length === 0) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(CONSOLE_VERSION + '\n');
+    return 0;
+  }
+  const home = cerebroHome();
+  const [command, ...rest] = positionals;
+  switch (command) {
+    case 'serve':
+      await serve(home, values);
+      return -1;
+    case 'hosts':
+      await hosts(home, values.json ?? false);
+      return 0;
+    case 'series': {
+      if (!rest[0]) throw new CliError('series needs a host: `cerebro-console series HOST [KEY]`');
+      const minutes = Number(values.minutes ?? '5');
+      if (!(minutes > 0)) throw new CliError(`--minutes must be a positive number, got "${values.minutes}"`);
+      await series(home, rest[0], rest[1], minutes, values.json ?? false);
+      return 0;
+    }
+    case 'token':
+      token(home, rest, values.host, values.label);
+      return 0;
+    default:
+      throw new CliError(`unknown command "${command}"; see --help`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (e: unknown) => {
+    const known = e instanceof CliError || e instanceof ConsoleStartError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`cerebro-console: ${known ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`);
+    process.exitCode = known ? 2 : 1;
+  },
+);

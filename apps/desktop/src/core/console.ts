@@ -1,0 +1,225 @@
+/**
+ * The console engine, headless: storage (one LMDB environment holding the telemetry store, the WAL and
+ * the RxDB state), the ingest server, the local API, and the maintenance loop that turns heads into
+ * persisted blocks and trims the WAL. Electron's main process and the `serve` command both start this.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { open, type RootDatabase } from 'lmdb';
+import { decodeCollectorFrame } from '@cerebro/shared/protocol/codec';
+import type { RouteResponses } from '@cerebro/shared/api/contract';
+import { ApiServer } from './api/server';
+import { HostRegistry } from './hosts/registry';
+import { IngestServer, type IngestOptions } from './ingest/server';
+import { TokenStore } from './ingest/tokens';
+import { WriteAheadLog } from './ingest/wal';
+import { removeConsoleInfo, writeConsoleInfo, type ConsoleInfo } from './paths';
+import { closeStateDatabase, openStateDatabase, type StateDatabase } from './state/database';
+import { TelemetryStore } from './tsdb/store';
+import type { StoreOptions } from './tsdb/types';
+
+export const CONSOLE_VERSION = '0.1.0';
+
+export type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+
+export interface ConsoleOptions {
+  /** $CEREBRO_HOME. */
+  readonly home: string;
+  readonly ingest?: Partial<IngestOptions>;
+  readonly api?: { readonly host?: string; readonly port?: number };
+  readonly store?: Partial<StoreOptions>;
+  /** How often heads are flushed to blocks and the WAL trimmed, ms. */
+  readonly maintenanceMs?: number;
+  readonly log: Log;
+}
+
+export class ConsoleStartError extends Error {
+  override readonly name = 'ConsoleStartError';
+}
+
+export class ConsoleCore {
+  private maintenance: NodeJS.Timeout | null = null;
+  private maintaining: Promise<void> = Promise.resolve();
+  private readonly rate: Array<{ at: number; samples: number }> = [];
+  private stopped = false;
+
+  private constructor(
+    readonly info: ConsoleInfo,
+    private readonly home: string,
+    private readonly env: RootDatabase,
+    private readonly db: StateDatabase,
+    readonly store: TelemetryStore,
+    readonly registry: HostRegistry,
+    private readonly wal: WriteAheadLog,
+    readonly ingest: IngestServer,
+    private readonly api: ApiServer,
+    private readonly log: Log,
+  ) {}
+
+  static async start(options: ConsoleOptions): Promise<ConsoleCore> {
+    const { home, log } = options;
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    takeLock(home);
+    const startedMs = Date.now();
+    let env: RootDatabase;
+    try {
+      env = open({ path: path.join(home, "db"), mapSize: 2 * 1024 ** 3, maxDbs: 64 });
+    } catch (e) {
+      releaseLock(home);
+      throw new ConsoleStartError(`cannot open the console database in ${path.join(home, 'db')}: ${(e as Error).message}`);
+    }
+    const store = await TelemetryStore.open(env, options.store);
+    const db = await openStateDatabase({ env });
+    const registry = await HostRegistry.open(db, log);
+    const wal = new WriteAheadLog(env);
+    const replayed = replayWal(wal, store, registry, log);
+    const tokens = TokenStore.inHome(home);
+    let core: ConsoleCore | null = null;
+    const ingest = new IngestServer({ wal, store, registry, tokens, log, onBatch: (hostId, batch) => core?.api.publishBatch(hostId, batch) }, options.ingest);
+    const apiToken = randomBytes(24).toString('base64url');
+    const api = new ApiServer(
+      { registry, store, stats: () => (core as ConsoleCore).stats(), version: CONSOLE_VERSION, startedMs, log },
+      { host: options.api?.host ?? '127.0.0.1', port: options.api?.port ?? 7071, token: apiToken },
+    );
+    let ingestPort: number;
+    let apiPort: number;
+    try {
+      ingestPort = await ingest.listen();
+      apiPort = await api.listen();
+    } catch (e) {
+      await ingest.close().catch(() => undefined);
+      await closeStateDatabase(db);
+      await store.close();
+      await env.close();
+      releaseLock(home);
+      const err = e as NodeJS.ErrnoException;
+      throw new ConsoleStartError(err.code === 'EADDRINUSE' ? `port in use (${err.message}): stop the other process or choose another port (--ingest-port, --api-port)` : `cannot listen: ${err.message}`);
+    }
+    const ingestHost = options.ingest?.host ?? '127.0.0.1';
+    const info: ConsoleInfo = {
+      pid: process.pid,
+      startedMs,
+      version: CONSOLE_VERSION,
+      apiUrl: `http://${options.api?.host ?? '127.0.0.1'}:${apiPort}`,
+      apiToken,
+      ingestUrl: `ws://${ingestHost === '0.0.0.0' ? '127.0.0.1' : ingestHost}:${ingestPort}/ingest`,
+    };
+    core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, log);
+    writeConsoleInfo(home, info);
+    core.startMaintenance(options.maintenanceMs ?? 10_000);
+    log('info', `console ${CONSOLE_VERSION} ready: ingest ${info.ingestUrl}, API ${info.apiUrl}; ${replayed} WAL batches replayed; data in ${home}`);
+    return core;
+  }
+
+  stats(): RouteResponses['stats'] {
+    const s = this.ingest.stats;
+    const st = this.store.stats();
+    const first = this.rate[0];
+    const last = this.rate.at(-1);
+    const samplesPerSec = first && last && last.at > first.at ? ((last.samples - first.samples) * 1000) / (last.at - first.at) : 0;
+    return {
+      connectedCollectors: this.ingest.connectedHosts().length,
+      batches: s.batches,
+      samples: s.samples,
+      duplicateBatches: s.duplicateBatches,
+      rejectedFrames: { ...s.rejected },
+      rejectedSamples: s.rejectedSamples,
+      samplesPerSec: Math.round(samplesPerSec),
+      walEntries: this.wal.size(),
+      store: { series: st.series, headSamples: st.headSamples, headBytes: st.headBytes, blocks: st.blocks },
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.maintenance) clearInterval(this.maintenance);
+    await this.ingest.close();
+    await this.api.close();
+    await this.maintaining;
+    // Every head goes to blocks, so the WAL can be emptied and the next start replays nothing.
+    await this.store.close();
+    await this.wal.truncateBefore(this.store.minUnflushedWalPos() ?? Number.MAX_SAFE_INTEGER);
+    await this.registry.close();
+    await closeStateDatabase(this.db);
+    await this.env.close();
+    removeConsoleInfo(this.home, process.pid);
+    releaseLock(this.home);
+    this.log('info', 'console stopped');
+  }
+
+  /** Every second: sample the ingest rate; every `everyMs`: flush heads and trim the WAL. */
+  private startMaintenance(everyMs: number): void {
+    let lastMaintenance = Date.now();
+    this.maintenance = setInterval(() => {
+      const now = Date.now();
+      this.rate.push({ at: now, samples: this.ingest.stats.samples });
+      while (this.rate.length > 11) this.rate.shift();
+      if (now - lastMaintenance < everyMs) return;
+      lastMaintenance = now;
+      this.maintaining = this.maintaining.then(() => this.maintain()).catch((e: unknown) => this.log('error', `maintenance failed: ${(e as Error).message}`));
+    }, 1000);
+    this.maintenance.unref();
+  }
+
+  private async maintain(): Promise<void> {
+    await this.store.flush();
+    const before = this.store.minUnflushedWalPos();
+    const removed = await this.wal.truncateBefore(before ?? Number.MAX_SAFE_INTEGER);
+    if (removed > 0) this.log('debug', `WAL: ${removed} entries trimmed (all their samples are in blocks)`);
+  }
+}
+
+/** Re-apply WAL entries to the store (which skips samples already in blocks) and the latest tables. */
+function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegistry, log: Log): number {
+  let n = 0;
+  for (const { pos, entry } of wal.entries()) {
+    const decoded = decodeCollectorFrame(entry.f, { maxFrameBytes: Number.MAX_SAFE_INTEGER, maxSamplesPerBatch: Number.MAX_SAFE_INTEGER });
+    if (!decoded.ok || decoded.value.type !== 'batch') {
+      log('warn', `WAL entry ${pos} of host ${entry.h} cannot be read (${decoded.ok ? 'not a batch' : decoded.error.message}); skipped`);
+      continue;
+    }
+    store.appendBatch(entry.h, decoded.value.ts, decoded.value.metrics.k, decoded.value.metrics.v, pos);
+    registry.batch(entry.h, decoded.value, store.seriesCount(entry.h), Date.now(), false);
+    n++;
+  }
+  return n;
+}
+
+/** One console per $CEREBRO_HOME: a lock file holding the pid, taken over when that process is gone. */
+function takeLock(home: string): void {
+  const file = path.join(home, 'console.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConsoleStartError(`cannot create ${file}: ${(e as Error).message}`);
+      const pid = Number(fs.readFileSync(file, 'utf8'));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+        throw new ConsoleStartError(`another console (pid ${pid}) is running with this data directory (${home}); stop it first or set CEREBRO_HOME elsewhere`);
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new ConsoleStartError(`cannot take the lock ${file}`);
+}
+
+function releaseLock(home: string): void {
+  const file = path.join(home, 'console.lock');
+  try {
+    if (Number(fs.readFileSync(file, 'utf8')) === process.pid) fs.rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

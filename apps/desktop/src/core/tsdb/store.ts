@@ -1,0 +1,369 @@
+import type { RootDatabase } from 'lmdb';
+import { BlockDb } from './block-db';
+import { SampleCollector } from './collect';
+import { bucketWidth, downsample } from './downsample';
+import { invalidTimestampError, invalidValueError, lengthMismatchError, seriesLimitError } from './errors';
+import { GorillaEncoder } from './gorilla';
+import { type PendingBlock, Series } from './series';
+import {
+  type AppendResult,
+  DEFAULT_STORE_OPTIONS,
+  type QueryOptions,
+  type QueryResult,
+  type Sample,
+  type SeriesInfo,
+  type StoreOptions,
+  type StoreStats,
+} from './types';
+
+/** Timestamps beyond ±2^50 ms (year ~37,600) could make the Gorilla zig-zag inexact. */
+const MAX_ABS_TS = 2 ** 50;
+/** After exceeding maxHeadBytes, close heads until this fraction is left, so eviction is rare. */
+const HEAD_BYTES_LOW_WATER = 0.75;
+/**
+ * Closed heads are written in the background once this many bytes wait, so memory stays bounded
+ * even if nobody calls flush(); below it they wait for flush() to share one transaction.
+ */
+const AUTO_WRITE_BYTES = 1024 * 1024;
+
+/**
+ * Time-series store: per-series compressed heads in memory, closed into Gorilla blocks in LMDB.
+ * See ARCHITECTURE.md "Storage" and the WAL contract on `appendBatch`.
+ */
+export class TelemetryStore {
+  private readonly hostMaps = new Map<string, Map<string, Series>>();
+  private readonly byId = new Map<number, Series>();
+  /** Closed heads not yet committed, oldest first; a write commits a prefix of it. */
+  private pending: PendingBlock[] = [];
+  private pendingBytes = 0;
+  private headBytes = 0;
+  private nextId: number;
+  private duplicates = 0;
+  private rejected = 0;
+  private skippedFlushed = 0;
+  private writeChain: Promise<void> = Promise.resolve();
+  private writeQueued = false;
+  private writeError: unknown = undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly db: BlockDb,
+    private readonly opts: StoreOptions,
+    /** Widest block span ever written (ms); the look-back of range queries. */
+    private readonly querySpanMs: number,
+  ) {
+    let maxId = 0;
+    for (const { id, meta } of db.loadSeries()) {
+      const s = new Series(id, meta.hostId, meta.key, meta);
+      this.hostMap(meta.hostId).set(meta.key, s);
+      this.byId.set(id, s);
+      if (id > maxId) maxId = id;
+    }
+    this.nextId = maxId + 1;
+  }
+
+  /** Opens the store's sub-databases in an already-open root env and loads the series records. */
+  static async open(env: RootDatabase, options?: Partial<StoreOptions>): Promise<TelemetryStore> {
+    const opts: StoreOptions = { ...DEFAULT_STORE_OPTIONS, ...options };
+    const db = new BlockDb(env, opts.dbPrefix);
+    const span = await db.recordSpan(opts.blockMaxSpanMs);
+    return new TelemetryStore(db, opts, span);
+  }
+
+  /**
+   * Appends one frame's samples (all at `ts`, ms) in memory. `walPos` is the frame's position in the
+   * ingest WAL, increasing across calls; samples of a series at or below its persisted flushedPos
+   * are already in blocks and are skipped, which makes WAL replay at start idempotent.
+   */
+  appendBatch(hostId: string, ts: number, keys: readonly string[], values: readonly number[], walPos: number): AppendResult {
+    const result: AppendResult = { appended: 0, duplicates: 0, skippedFlushed: 0, rejected: 0, errors: [] };
+    let n = keys.length;
+    if (values.length !== n) {
+      result.errors.push(lengthMismatchError(hostId, keys.length, values.length, walPos));
+      result.rejected += Math.abs(values.length - n);
+      n = Math.min(n, values.length);
+    }
+    if (!Number.isInteger(ts) || Math.abs(ts) > MAX_ABS_TS) {
+      result.errors.push(invalidTimestampError(hostId, ts, walPos, n));
+      result.rejected += n;
+      this.rejected += result.rejected;
+      return result;
+    }
+    const host = this.hostMap(hostId);
+    const { blockMaxSamples, blockMaxSpanMs } = this.opts;
+    let limitReported = false;
+    let invalidReported = false;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      let s = host.get(key);
+      if (s === undefined) {
+        if (host.size >= this.opts.maxSeriesPerHost) {
+          result.rejected++;
+          if (!limitReported) {
+            limitReported = true;
+            result.errors.push(seriesLimitError(hostId, this.opts.maxSeriesPerHost, key));
+          }
+          continue;
+        }
+        s = new Series(this.nextId++, hostId, key);
+        host.set(key, s);
+        this.byId.set(s.id, s);
+      }
+      if (walPos <= s.flushedPos) {
+        result.skippedFlushed++;
+        continue;
+      }
+      const value = values[i]!;
+      if (!Number.isFinite(value)) {
+        result.rejected++;
+        if (!invalidReported) {
+          invalidReported = true;
+          result.errors.push(invalidValueError(hostId, key, value, walPos));
+        }
+        continue;
+      }
+      if (ts === s.lastAppendTs) {
+        result.duplicates++;
+        continue;
+      }
+      let head = s.head;
+      // Late data (ts below the head's last) starts a new head so every chunk stays sorted.
+      if (head !== null && (ts < head.lastTs || ts - head.firstTs > blockMaxSpanMs)) {
+        this.closeHead(s);
+        head = null;
+      }
+      if (head === null) head = this.openHead(s, walPos);
+      const before = head.buf.length;
+      head.append(ts, value);
+      this.headBytes += head.buf.length - before;
+      s.headMaxPos = walPos;
+      s.lastAppendTs = ts;
+      if (!(ts < s.lastTs)) {
+        s.lastTs = ts;
+        s.lastValue = value;
+      }
+      if (!(ts >= s.firstTs)) s.firstTs = ts;
+      result.appended++;
+      if (head.count >= blockMaxSamples) this.closeHead(s);
+    }
+    this.duplicates += result.duplicates;
+    this.rejected += result.rejected;
+    this.skippedFlushed += result.skippedFlushed;
+    if (this.headBytes > this.opts.maxHeadBytes) this.evictHeads();
+    if (this.pendingBytes >= AUTO_WRITE_BYTES && !this.writeQueued) void this.scheduleWrite();
+    return result;
+  }
+
+  /**
+   * Closes heads opened more than `headMaxAgeMs` before `nowMs`, commits all closed heads, then
+   * deletes raw blocks older than `retentionMs`. Resolves once committed; rejects if a write failed
+   * (the blocks stay pending and are retried by the next flush).
+   */
+  async flush(nowMs: number = Date.now()): Promise<void> {
+    const oldest = nowMs - this.opts.headMaxAgeMs;
+    for (const s of this.byId.values()) {
+      if (s.head !== null && s.headOpenedAt <= oldest) this.closeHead(s);
+    }
+    await this.commit();
+    await this.enqueue(() => this.expire(nowMs - this.opts.retentionMs));
+  }
+
+  /** Closes every head and commits it (shutdown). */
+  async flushAll(): Promise<void> {
+    for (const s of this.byId.values()) if (s.head !== null) this.closeHead(s);
+    await this.commit();
+  }
+
+  /** flushAll (idempotent). The root env stays open: its owner closes it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flushAll();
+    this.closed = true;
+  }
+
+  /** Smallest WAL position whose sample is not yet in a committed block; null when none. O(series). */
+  minUnflushedWalPos(): number | null {
+    let min = Number.POSITIVE_INFINITY;
+    for (const b of this.pending) if (b.minPos < min) min = b.minPos;
+    for (const s of this.byId.values()) if (s.head !== null && s.headMinPos < min) min = s.headMinPos;
+    return min === Number.POSITIVE_INFINITY ? null : min;
+  }
+
+  query(hostId: string, key: string, options: QueryOptions): QueryResult {
+    const s = this.hostMaps.get(hostId)?.get(key);
+    if (s === undefined) return { kind: 'raw', t: [], v: [] };
+    const { from, to, maxPoints } = options;
+    const c = new SampleCollector(from, to);
+    this.db.forEachBlock(s.id, from, to, this.querySpanMs, (_minTs, block) => c.add(block.data, block.count));
+    for (const b of this.pending) {
+      if (b.series === s && b.maxTs >= from && b.minTs <= to) c.add(b.data, b.count);
+    }
+    if (s.head !== null && s.head.lastTs >= from && s.head.firstTs <= to) c.add(s.head.buf, s.head.count);
+    const { t, v } = c.finish();
+    if (maxPoints === undefined || t.length <= maxPoints || t.length === 0) return { kind: 'raw', t, v };
+    const lo = Number.isFinite(from) ? from : t[0]!;
+    const hi = Number.isFinite(to) ? to : t[t.length - 1]!;
+    return downsample(t, v, bucketWidth(lo, hi, maxPoints));
+  }
+
+  latest(hostId: string, key: string): Sample | null {
+    const s = this.hostMaps.get(hostId)?.get(key);
+    if (s === undefined || Number.isNaN(s.lastTs)) return null;
+    return { t: s.lastTs, v: s.lastValue };
+  }
+
+  listSeries(hostId: string): SeriesInfo[] {
+    const out: SeriesInfo[] = [];
+    for (const s of this.hostMaps.get(hostId)?.values() ?? []) {
+      out.push({ key: s.key, firstTs: s.firstTs, lastTs: s.lastTs, lastValue: s.lastValue });
+    }
+    return out;
+  }
+
+  /** Series the host has (counted against maxSeriesPerHost). */
+  seriesCount(hostId: string): number {
+    return this.hostMaps.get(hostId)?.size ?? 0;
+  }
+
+  hosts(): string[] {
+    return [...this.hostMaps.keys()];
+  }
+
+  stats(): StoreStats {
+    let headSamples = 0;
+    for (const s of this.byId.values()) if (s.head !== null) headSamples += s.head.count;
+    return {
+      series: this.byId.size,
+      headSamples,
+      headBytes: this.headBytes,
+      pendingBlocks: this.pending.length,
+      pendingBytes: this.pendingBytes,
+      blocks: this.db.blockCount(),
+      duplicates: this.duplicates,
+      rejected: this.rejected,
+      skippedFlushed: this.skippedFlushed,
+    };
+  }
+
+  private hostMap(hostId: string): Map<string, Series> {
+    let m = this.hostMaps.get(hostId);
+    if (m === undefined) {
+      m = new Map();
+      this.hostMaps.set(hostId, m);
+    }
+    return m;
+  }
+
+  private openHead(s: Series, walPos: number): GorillaEncoder {
+    const head = new GorillaEncoder();
+    s.head = head;
+    s.headOpenedAt = Date.now();
+    s.headMinPos = walPos;
+    this.headBytes += head.buf.length;
+    return head;
+  }
+
+  private closeHead(s: Series): void {
+    const head = s.head;
+    if (head === null) return;
+    s.head = null;
+    this.headBytes -= head.buf.length;
+    const data = head.finish();
+    this.pending.push({
+      series: s,
+      minTs: head.firstTs,
+      maxTs: head.lastTs,
+      count: head.count,
+      data,
+      minPos: s.headMinPos,
+      maxPos: s.headMaxPos,
+    });
+    this.pendingBytes += data.length;
+    s.pending++;
+  }
+
+  /** Closes the largest heads (oldest first among equals) until under the low-water mark. */
+  private evictHeads(): void {
+    const open: Series[] = [];
+    for (const s of this.byId.values()) if (s.head !== null) open.push(s);
+    open.sort((a, b) => b.head!.buf.length - a.head!.buf.length || a.headOpenedAt - b.headOpenedAt);
+    const target = this.opts.maxHeadBytes * HEAD_BYTES_LOW_WATER;
+    for (const s of open) {
+      if (this.headBytes <= target) break;
+      this.closeHead(s);
+    }
+  }
+
+  /** Commits every block pending now; rethrows the error of a failed background write. */
+  private async commit(): Promise<void> {
+    await this.scheduleWrite();
+    const err = this.writeError;
+    if (err !== undefined) {
+      this.writeError = undefined;
+      throw new Error(`telemetry store: writing blocks to LMDB failed: ${String(err)}`, { cause: err });
+    }
+  }
+
+  private scheduleWrite(): Promise<void> {
+    if (!this.writeQueued) {
+      this.writeQueued = true;
+      this.writeChain = this.writeChain.then(() => {
+        this.writeQueued = false;
+        return this.writePending();
+      });
+    }
+    return this.writeChain;
+  }
+
+  /** Runs `fn` after the queued writes; all LMDB writes of this store go through one chain. */
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const next = this.writeChain.then(fn);
+    this.writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async writePending(): Promise<void> {
+    const batch = this.pending.slice();
+    if (batch.length === 0) return;
+    try {
+      const reached = await this.db.writeBlocks(batch);
+      for (const [s, pos] of reached) s.flushedPos = pos;
+      this.pending.splice(0, batch.length);
+      for (const b of batch) {
+        this.pendingBytes -= b.data.length;
+        b.series.pending--;
+      }
+    } catch (err) {
+      this.writeError = err;
+    }
+  }
+
+  /** Deletes raw blocks older than `cutoff` (ms) and forgets series with nothing left. */
+  private async expire(cutoff: number): Promise<void> {
+    const gone: Series[] = [];
+    await this.db.blocks.transaction(() => {
+      for (const s of this.byId.values()) {
+        if (!(s.firstTs < cutoff)) continue;
+        let first = this.db.expireInTxn(s.id, cutoff);
+        if (s.head !== null && !(s.head.firstTs >= first)) first = s.head.firstTs;
+        if (s.pending > 0) {
+          for (const b of this.pending) if (b.series === s && !(b.minTs >= first)) first = b.minTs;
+        }
+        if (Number.isNaN(first) && !(s.lastTs >= cutoff)) {
+          void this.db.series.remove(s.id);
+          gone.push(s);
+          continue;
+        }
+        s.firstTs = first;
+        void this.db.series.put(s.id, s.toMeta());
+      }
+    });
+    for (const s of gone) {
+      // A sample may have arrived while the transaction ran; such a series stays (its record
+      // is rewritten with its first block).
+      if (s.head !== null || s.pending > 0) continue;
+      this.byId.delete(s.id);
+      this.hostMaps.get(s.hostId)?.delete(s.key);
+    }
+  }
+}

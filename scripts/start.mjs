@@ -1,0 +1,93 @@
+// `npm start`: build, start the console core headless and a collector for this machine on loopback with
+// a generated token, print where to look, and stop both cleanly on Ctrl-C.
+// (The desktop window and browser mode come with the console UI; until then the core runs headless.)
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const home = process.env.CEREBRO_HOME ? path.resolve(process.env.CEREBRO_HOME) : path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'cerebro');
+const env = { ...process.env, CEREBRO_HOME: home };
+const consoleBin = path.join(root, 'apps/desktop/bin/cerebro-console.mjs');
+const collectorBin = path.join(root, 'apps/collector/bin/cerebro-collector.mjs');
+const say = (line) => process.stderr.write(`[start] ${line}\n`);
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) {
+    say(`${path.basename(args[0] ?? cmd)} ${args.slice(1).join(' ')} failed (exit ${r.status})`);
+    process.exit(1);
+  }
+  return r.stdout;
+}
+
+const t0 = performance.now();
+run(process.execPath, [path.join(root, 'scripts/build.mjs')]);
+fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+
+// One token for the local collector, kept between runs so a restart does not pile up tokens.
+const tokenFile = path.join(home, 'local-collector.token');
+if (!fs.existsSync(tokenFile)) {
+  const token = run(process.execPath, [consoleBin, 'token', 'create', '--label', 'local collector (npm start)']).trim();
+  fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
+}
+
+const children = [];
+let stopping = false;
+function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  for (const c of [...children].reverse()) if (c.exitCode === null) c.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  }, 10_000);
+  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => {
+    clearTimeout(timer);
+    process.exit(code);
+  });
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+function start(name, args) {
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping the rest`);
+      stopAll(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+const infoFile = path.join(home, 'console.json');
+fs.rmSync(infoFile, { force: true });
+const ingestPort = process.env.CEREBRO_INGEST_PORT ?? '7070';
+const apiPort = process.env.CEREBRO_API_PORT ?? '7071';
+start('console', [consoleBin, 'serve', '--ingest-port', ingestPort, '--api-port', apiPort]);
+
+// Wait for the console to publish where it listens.
+let info = null;
+for (let i = 0; i < 300 && !info && !stopping; i++) {
+  await new Promise((r) => setTimeout(r, 100));
+  try {
+    info = JSON.parse(fs.readFileSync(infoFile, 'utf8'));
+  } catch {
+    info = null;
+  }
+}
+if (!info) {
+  say('the console did not start within 30 s; see its log above');
+  stopAll(1);
+} else {
+  start('collector', [collectorBin, 'run', '--console', info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(home, 'collector')]);
+  say(`up in ${Math.round(performance.now() - t0)} ms. Data in ${home}`);
+  say(`  API:      ${info.apiUrl}/api/v1/hosts   (header "Authorization: Bearer ${info.apiToken}")`);
+  say(`  hosts:    npx --no cerebro-console hosts`);
+  say(`  series:   npx --no cerebro-console series ${os.hostname()} [cpu.util_pct]`);
+  say('  Ctrl-C stops everything.');
+}

@@ -1,0 +1,169 @@
+/**
+ * The console's local API (HTTP + WebSocket), one typed descriptor for every surface the UI and the CLI
+ * use. The core implements it (apps/desktop/src/core/api); clients build URLs and parse results from here.
+ * Every request needs the session token: `Authorization: Bearer <token>` over HTTP, and the WebSocket
+ * subprotocol `cerebro.token.<token>` (beside `cerebro.v1`) for the live channel, since browsers cannot
+ * set headers on a WebSocket. Cross-origin requests are refused.
+ */
+import type { Inventory, ProcessRow, SocketRow, SpoolStats } from '../protocol/messages';
+
+export const API_PREFIX = '/api/v1';
+export const LIVE_PATH = `${API_PREFIX}/live`;
+export const LIVE_SUBPROTOCOL = 'cerebro.v1';
+export const TOKEN_SUBPROTOCOL_PREFIX = 'cerebro.token.';
+
+export type HostStatus = 'live' | 'stale' | 'lost';
+
+/** A source that failed on the host, as last reported by its collector. */
+export interface HostSourceError {
+  readonly source: string;
+  /** What went wrong, e.g. "couldn't read /proc/diskstats: EACCES". */
+  readonly error: string;
+  /** When the console received the report, ms since the epoch. */
+  readonly atMs: number;
+}
+
+/** One monitored host, as the console knows it from its collector. */
+export interface Host {
+  /** The collector's hostId. */
+  readonly id: string;
+  readonly hostname: string;
+  /** live: batches arriving; stale: none for 10 s or disconnected; lost: none for 60 s. */
+  readonly status: HostStatus;
+  /** First batch ever received, ms since the epoch. */
+  readonly firstSeenMs: number;
+  /** Latest batch received, ms since the epoch. */
+  readonly lastSeenMs: number;
+  /** Sequence number of the latest batch ingested. */
+  readonly lastSeq: number;
+  /** Whether the collector's connection is open right now. */
+  readonly connected: boolean;
+  readonly agent: { readonly name: string; readonly version: string };
+  readonly inventory?: Inventory;
+  /** The collector's spool, including data it had to drop after a long outage. */
+  readonly spool?: SpoolStats;
+  /** Latest operator notices from the collector, newest last, at most 64. */
+  readonly notices: readonly string[];
+  /** Latest failing sources, at most 64. */
+  readonly sourceErrors: readonly HostSourceError[];
+  /** Distinct metric series the host reports. */
+  readonly seriesCount: number;
+  /** Remote address of the collector's connection, e.g. "10.0.0.7:51234". */
+  readonly address: string;
+}
+
+export interface SeriesInfo {
+  readonly key: string;
+  /** ms since the epoch. */
+  readonly firstTs: number;
+  readonly lastTs: number;
+  readonly lastValue: number;
+}
+
+/** Raw points when the range holds ≤ maxPoints samples. */
+export interface RawSeries {
+  readonly kind: 'raw';
+  readonly t: readonly number[];
+  readonly v: readonly number[];
+}
+
+/** Equal-width buckets (`bucketMs` wide, `t` = bucket start) otherwise: a chart draws the min/max envelope. */
+export interface BucketedSeries {
+  readonly kind: 'buckets';
+  readonly bucketMs: number;
+  readonly t: readonly number[];
+  readonly min: readonly number[];
+  readonly max: readonly number[];
+  readonly avg: readonly number[];
+  readonly last: readonly number[];
+  readonly n: readonly number[];
+}
+
+export type SeriesData = RawSeries | BucketedSeries;
+
+export interface HostTable<Row> {
+  /** Collector time of the scan, ms; null when none arrived yet. */
+  readonly ts: number | null;
+  readonly rows: readonly Row[];
+}
+
+export interface IngestStatsView {
+  readonly connectedCollectors: number;
+  readonly batches: number;
+  readonly samples: number;
+  readonly duplicateBatches: number;
+  readonly rejectedFrames: Readonly<Record<string, number>>;
+  readonly rejectedSamples: number;
+  /** Samples stored per second over the last 10 s. */
+  readonly samplesPerSec: number;
+  readonly walEntries: number;
+  readonly store: { readonly series: number; readonly headSamples: number; readonly headBytes: number; readonly blocks: number };
+}
+
+export interface QueryParams {
+  readonly key: string;
+  /** ms since the epoch, inclusive; default: an hour before `to`. */
+  readonly from?: number;
+  /** ms since the epoch, inclusive; default: now. */
+  readonly to?: number;
+  /** Most points to return (buckets above it); default 1000. */
+  readonly points?: number;
+}
+
+/** HTTP routes: method, path pattern (`:host` is the host id), and the JSON response type. */
+export const ROUTES = {
+  health: { method: 'GET', path: `${API_PREFIX}/health` },
+  hosts: { method: 'GET', path: `${API_PREFIX}/hosts` },
+  host: { method: 'GET', path: `${API_PREFIX}/hosts/:host` },
+  series: { method: 'GET', path: `${API_PREFIX}/hosts/:host/series` },
+  query: { method: 'GET', path: `${API_PREFIX}/hosts/:host/query` },
+  processes: { method: 'GET', path: `${API_PREFIX}/hosts/:host/processes` },
+  sockets: { method: 'GET', path: `${API_PREFIX}/hosts/:host/sockets` },
+  stats: { method: 'GET', path: `${API_PREFIX}/stats` },
+} as const;
+
+export interface RouteResponses {
+  health: { readonly ok: true; readonly version: string; readonly startedMs: number };
+  hosts: readonly Host[];
+  host: Host;
+  series: readonly SeriesInfo[];
+  query: SeriesData;
+  processes: HostTable<ProcessRow>;
+  sockets: HostTable<SocketRow>;
+  stats: IngestStatsView;
+}
+
+export type RouteName = keyof typeof ROUTES;
+
+/** Build the path of a route, escaping the host id. */
+export function routePath(name: RouteName, hostId?: string): string {
+  const p: string = ROUTES[name].path;
+  return hostId === undefined ? p : p.replace(':host', encodeURIComponent(hostId));
+}
+
+/** API errors, each with a one-line meaning and its HTTP status. */
+export const API_ERRORS = {
+  UNAUTHORIZED: { status: 401, meaning: 'The session token is missing or wrong.' },
+  FORBIDDEN_ORIGIN: { status: 403, meaning: 'Cross-origin requests are refused.' },
+  NOT_FOUND: { status: 404, meaning: 'No such route, host or series.' },
+  BAD_REQUEST: { status: 400, meaning: 'A parameter is missing or malformed.' },
+  INTERNAL: { status: 500, meaning: 'The console failed; see its log.' },
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export interface ApiErrorBody {
+  readonly error: { readonly code: ApiErrorCode; readonly message: string };
+}
+
+/** Live channel, client → console. */
+export type LiveRequest =
+  | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'hosts' }
+  | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'samples'; readonly hostId: string; readonly keys?: readonly string[] }
+  | { readonly op: 'unsubscribe'; readonly id: string };
+
+/** Live channel, console → client. */
+export type LiveEvent =
+  | { readonly type: 'host'; readonly sub: string; readonly host: Host }
+  | { readonly type: 'samples'; readonly sub: string; readonly hostId: string; readonly ts: number; readonly keys: readonly string[]; readonly values: readonly number[] }
+  | { readonly type: 'error'; readonly sub?: string; readonly message: string };

@@ -1,0 +1,203 @@
+/**
+ * The collector ↔ console wire protocol, version 1 (docs/protocol.md explains the flow).
+ * Every message is one msgpack-encoded map in one binary WebSocket frame, discriminated by `type`.
+ * This file is the only definition of the wire format: both sides import it.
+ */
+import type { ProtocolErrorCode } from './errors';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Collector → console: first message on every connection. */
+export interface Hello {
+  readonly type: 'hello';
+  /** Protocol version the collector speaks. */
+  readonly v: number;
+  /** Stable host identity (machine-id by default); the key of everything the console stores for the host. */
+  readonly hostId: string;
+  readonly hostname: string;
+  /** Collector credential (ingest token). Never logged. */
+  readonly token: string;
+  readonly agent: { readonly name: string; readonly version: string };
+  /**
+   * Random id of the collector's spool, created with it. Sequence numbers count within an epoch: a collector
+   * whose state was wiped starts a new epoch at seq 1 instead of colliding with numbers the console has seen.
+   */
+  readonly epoch: string;
+  /**
+   * The oldest seq still in the collector's spool (= nextSeq when it is empty). Every seq below it was either
+   * acked or dropped by the spool's bound (and counted in SpoolStats): the console stops waiting for it.
+   */
+  readonly oldestSeq: number;
+  /** The sequence number the collector will give its next new batch. */
+  readonly nextSeq: number;
+}
+
+/** Console → collector: the hello was accepted. */
+export interface Welcome {
+  readonly type: 'welcome';
+  readonly v: number;
+  readonly sessionId: string;
+  /** Every batch seq ≤ durableSeq for this host is durable on the console: the collector may drop them from its spool. */
+  readonly durableSeq: number;
+  /** Highest seq the console has ever stored for this host (≥ durableSeq); a collector whose counter is lower must continue above it. */
+  readonly maxSeq: number;
+  /** Console wall clock, ms since the epoch (for clock-skew reporting). */
+  readonly serverTimeMs: number;
+  readonly limits: {
+    /** Largest frame the console accepts, in bytes. */
+    readonly maxFrameBytes: number;
+    /** Most metric samples accepted in one batch. */
+    readonly maxSamplesPerBatch: number;
+    /** Most batches the collector may send before waiting for acks. */
+    readonly maxInFlight: number;
+  };
+}
+
+/** One process, as seen in /proc/<pid>. */
+export interface ProcessRow {
+  readonly pid: number;
+  readonly ppid: number;
+  /** Short name (comm), at most 15 characters on Linux. */
+  readonly name: string;
+  /** Command line, arguments joined by spaces, truncated to 512 characters; '' for kernel threads. */
+  readonly cmd: string;
+  /** Owner user name (or the numeric uid as a string when it has no name). */
+  readonly user: string;
+  /** Kernel state letter: R, S, D, Z, T, I, ... */
+  readonly state: string;
+  /** CPU used since the previous scan, percent of one core (can exceed 100 for multi-threaded processes). */
+  readonly cpuPct: number;
+  /** Resident set size, bytes. */
+  readonly rssBytes: number;
+  readonly threads: number;
+  /** Open file descriptors, or null where the collector may not read /proc/<pid>/fd. */
+  readonly fds: number | null;
+  /** Process start time, ms since the epoch (pid + start identifies a process across pid reuse). */
+  readonly startMs: number;
+}
+
+export type SocketProto = 'tcp' | 'tcp6' | 'udp' | 'udp6';
+
+/** One socket from /proc/net/{tcp,tcp6,udp,udp6}. */
+export interface SocketRow {
+  readonly proto: SocketProto;
+  /** TCP state name (LISTEN, ESTABLISHED, TIME_WAIT, ...); 'UNCONN' for unconnected UDP. */
+  readonly state: string;
+  readonly localAddr: string;
+  readonly localPort: number;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly inode: number;
+  /** Owning process, or null when it cannot be seen (another user's process without privileges). */
+  readonly pid: number | null;
+  /** Owning process name (comm), or null. */
+  readonly process: string | null;
+}
+
+/** Static facts about the host, sent once per connection. */
+export interface Inventory {
+  readonly hostname: string;
+  readonly os: { readonly platform: string; readonly distro: string; readonly release: string; readonly kernel: string; readonly arch: string };
+  readonly cpu: { readonly model: string; readonly cores: number; readonly physicalCores: number; readonly mhz: number };
+  readonly memory: { readonly totalBytes: number; readonly swapTotalBytes: number };
+  readonly system: { readonly manufacturer: string; readonly model: string; readonly virtual: boolean };
+  readonly disks: ReadonlyArray<{ readonly name: string; readonly type: string; readonly sizeBytes: number }>;
+  readonly bootTimeMs: number;
+  /** Addresses of the host's interfaces (used to link sockets across hosts). */
+  readonly addresses: readonly string[];
+}
+
+/** State of the collector's on-disk spool; the drop counters are cumulative since the spool was created. */
+export interface SpoolStats {
+  /** Batches written but not yet acked. */
+  readonly pendingBatches: number;
+  readonly pendingBytes: number;
+  /** Batches dropped because the spool reached its disk bound (oldest first). */
+  readonly droppedBatches: number;
+  /** Metric samples inside the dropped batches. */
+  readonly droppedSamples: number;
+  readonly droppedBytes: number;
+}
+
+/** Outcome of one source's collection in this tick. */
+export interface SourceStatus {
+  readonly source: string;
+  readonly ok: boolean;
+  /** Wall time of the collection, milliseconds. */
+  readonly durationMs: number;
+  /** Why it failed, when ok is false (e.g. "couldn't read /proc/diskstats: EACCES"). */
+  readonly error?: string;
+}
+
+/**
+ * Collector → console: everything collected in one tick.
+ * Metric samples are columnar: `metrics.k[i]` is the series key (see series.ts), `metrics.v[i]` its value at `ts`.
+ */
+export interface TelemetryBatch {
+  readonly type: 'batch';
+  /** Per-host sequence number, strictly increasing; ingest is idempotent on (hostId, seq). */
+  readonly seq: number;
+  /** Sample time, ms since the epoch (collector clock). */
+  readonly ts: number;
+  readonly metrics: { readonly k: readonly string[]; readonly v: readonly number[] };
+  /** The full process table, when scanned in this tick. */
+  readonly procs?: readonly ProcessRow[];
+  /** The full socket table, when scanned in this tick. */
+  readonly sockets?: readonly SocketRow[];
+  readonly inventory?: Inventory;
+  readonly spool?: SpoolStats;
+  /** Sources that failed or that report status this tick. */
+  readonly sources?: readonly SourceStatus[];
+  /** One-off notices for the operator (e.g. "cannot see owners of sockets of other users: run with CAP_SYS_PTRACE"). */
+  readonly notices?: readonly string[];
+}
+
+/** Console → collector: batch `seq` is durable. */
+export interface Ack {
+  readonly type: 'ack';
+  readonly seq: number;
+}
+
+/** Either side: something went wrong. A fatal error is followed by a close. */
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly code: ProtocolErrorCode;
+  readonly message: string;
+  readonly fatal: boolean;
+  /** The batch seq the error refers to, when it refers to one. */
+  readonly seq?: number;
+}
+
+/**
+ * Console → collector command envelope. Commands themselves (runbook steps, terminal grants) come with the
+ * remediation and terminal issues; the collector refuses kinds it does not know with a result.
+ */
+export interface CommandEnvelope {
+  readonly type: 'command';
+  /** Unique id, echoed in the result. */
+  readonly id: string;
+  /** What to do, e.g. 'terminal.open', 'runbook.step'. */
+  readonly kind: string;
+  readonly issuedAtMs: number;
+  /** The collector refuses the command after this instant. */
+  readonly expiresAtMs: number;
+  /** Random, never reused; the collector refuses a nonce it has seen. */
+  readonly nonce: string;
+  readonly payload: unknown;
+  /** Ed25519 signature over the canonical encoding of every other field (trust issue). */
+  readonly sig?: Uint8Array;
+}
+
+/** Collector → console: the outcome of a command. */
+export interface CommandResult {
+  readonly type: 'result';
+  readonly id: string;
+  readonly ok: boolean;
+  readonly output?: unknown;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export type CollectorMessage = Hello | TelemetryBatch | CommandResult | ErrorMessage;
+export type ConsoleMessage = Welcome | Ack | CommandEnvelope | ErrorMessage;
+export type Message = CollectorMessage | ConsoleMessage;
+export type MessageType = Message['type'];
