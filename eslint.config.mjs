@@ -18,6 +18,8 @@ function layer(files, { paths = [], patterns = [], message }) {
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', 'build/**', 'test/artifacts/**'] },
+  // The renderer runs in a browser: DOM globals, not Node's.
+  { files: ['apps/desktop/src/renderer/**/*.{ts,tsx}'], languageOptions: { globals: { ...globals.browser } } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -51,10 +53,28 @@ export default tseslint.config(
     patterns: ['electron', '**/main/**', '**/renderer/**', '**/preload/**', '**/collector/**', '@cerebro/collector*', 'react'],
     message: 'apps/desktop/src/core is plain Node: no electron, no main/renderer/preload, no collector code (ARCHITECTURE.md).',
   }),
+  // Electron main: Electron, Node, the core (it starts it) and shared; never the UI or the preload's code
+  // (the preload is loaded by path, into the page's process).
+  layer(['apps/desktop/src/main/**/*.ts'], {
+    patterns: ['**/renderer/**', '**/preload/**', '**/collector/**', '@cerebro/collector*', 'react', 'react-dom'],
+    message: 'apps/desktop/src/main routes between the core and the window: it may import electron, node:, core and shared, never renderer or preload code (ARCHITECTURE.md).',
+  }),
+  // The preload runs sandboxed in the page's process: Electron's renderer module and shared only.
+  layer(['apps/desktop/src/preload/**/*.ts'], {
+    paths: [...nodeBuiltins, 'electron', 'electron/main', 'electron/common', 'electron/utility'],
+    patterns: ['**/core/**', '**/main/**', '**/renderer/**', '**/collector/**', '@cerebro/collector*', 'react', 'react-dom', 'ws', 'lmdb', 'rxdb', 'rxdb/*'],
+    message: "the preload is sandboxed: it imports 'electron/renderer' and shared/ only, never node:, core, main or the renderer (STYLE.md §3).",
+  }),
   // The renderer sees shared and the preload API types only.
   layer(['apps/desktop/src/renderer/**/*.{ts,tsx}'], {
     paths: nodeBuiltins,
     patterns: ['electron', '**/core/**', '**/main/**', '@cerebro/collector*', 'lmdb', 'rxdb', 'rxdb/*'],
     message: 'the renderer reaches data only through the typed API: it imports shared/ and the preload types, never core, main, node: or electron.',
+  }),
+  // Tests beside renderer modules run under node's test runner: node:test and node:assert only.
+  layer(['apps/desktop/src/renderer/**/*.test.ts'], {
+    paths: nodeBuiltins.filter((m) => !/^(node:)?(assert|assert\/strict|test)$/.test(m)),
+    patterns: ['electron', '**/core/**', '**/main/**', '@cerebro/collector*', 'lmdb', 'rxdb', 'rxdb/*'],
+    message: 'tests of the renderer may import node:test and node:assert, nothing else from Node, and never core, main or electron.',
   }),
 );

@@ -1,11 +1,14 @@
-// `npm start`: build, start the console core headless and a collector for this machine on loopback with
-// a generated token, print where to look, and stop both cleanly on Ctrl-C.
-// (The desktop window and browser mode come with the console UI; until then the core runs headless.)
+// `npm start`: build, start the console and a collector for this machine on loopback with a generated
+// token, print where to look, and stop both cleanly on Ctrl-C.
+// Where an Electron binary exists (scripts/electron-binary.mjs; found without triggering a download) the
+// console is the desktop app, which runs the core in a utility process; otherwise the core runs headless
+// and the UI is served to a browser (browser mode) at the printed address.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ELECTRON_HINT, findElectron } from './electron-binary.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const home = process.env.CEREBRO_HOME ? path.resolve(process.env.CEREBRO_HOME) : path.join(process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share'), 'cerebro');
@@ -52,10 +55,14 @@ function stopAll(code) {
 process.on('SIGINT', () => stopAll(0));
 process.on('SIGTERM', () => stopAll(0));
 
-function start(name, args) {
-  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+function start(name, args, command = process.execPath) {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code, signal) => {
-    if (!stopping) {
+    // Closing the desktop window is how a user quits: stop the collector too, without an error.
+    if (!stopping && name === 'desktop app' && code === 0) {
+      say('the desktop app was closed; stopping the collector');
+      stopAll(0);
+    } else if (!stopping) {
       say(`${name} exited (${signal ?? code}); stopping the rest`);
       stopAll(1);
     }
@@ -68,7 +75,16 @@ const infoFile = path.join(home, 'console.json');
 fs.rmSync(infoFile, { force: true });
 const ingestPort = process.env.CEREBRO_INGEST_PORT ?? '7070';
 const apiPort = process.env.CEREBRO_API_PORT ?? '7071';
-start('console', [consoleBin, 'serve', '--ingest-port', ingestPort, '--api-port', apiPort]);
+env.CEREBRO_INGEST_PORT = ingestPort;
+env.CEREBRO_API_PORT = apiPort;
+const electron = findElectron(process.env);
+if (electron.path) {
+  // The app's main process reads the ports from the environment and writes console.json like `serve`.
+  start('desktop app', [path.join(root, 'apps/desktop')], electron.path);
+} else {
+  say(`desktop app not opened: ${electron.reason}; ${ELECTRON_HINT}. Serving the UI to a browser instead.`);
+  start('console', [consoleBin, 'serve', '--ingest-port', ingestPort, '--api-port', apiPort]);
+}
 
 // Wait for the console to publish where it listens.
 let info = null;
@@ -86,6 +102,7 @@ if (!info) {
 } else {
   start('collector', [collectorBin, 'run', '--console', info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(home, 'collector')]);
   say(`up in ${Math.round(performance.now() - t0)} ms. Data in ${home}`);
+  say(`  open      ${info.uiUrl}`);
   say(`  API:      ${info.apiUrl}/api/v1/hosts   (header "Authorization: Bearer ${info.apiToken}")`);
   say(`  hosts:    npx --no cerebro-console hosts`);
   say(`  series:   npx --no cerebro-console series ${os.hostname()} [cpu.util_pct]`);

@@ -10,6 +10,7 @@ import type { Bench } from './bench';
 import { Cleanup } from './cleanup';
 import { COLLECTOR_BIN, consoleApi, createToken, ensureBundles, REPO_ROOT, startConsole } from './console-process';
 import { nodeExporterBinary } from './node-exporter';
+import { keepAndReport } from './cpuprofile';
 import { countProcesses } from './proc-usage';
 import { progress, type BenchResult } from './report';
 import { freePort, startProcess, tempDir, waitFor } from './spawned';
@@ -23,10 +24,23 @@ const options = {
   seconds: { type: 'string', help: 'measured window, seconds, for each of the collector and node_exporter', default: '60' },
   warmup: { type: 'string', help: 'seconds run before the window opens (excluded)', default: '5' },
   'no-node-exporter': { type: 'boolean', help: 'do not run the node_exporter comparison' },
+  profile: { type: 'boolean', help: 'run the collector under node --cpu-prof and print its hot spots (its figures then include the profiler overhead); the profile is kept in build/bench/' },
   build: { type: 'boolean', help: 'rebuild the bundles first even if they look current' },
+  processes: { type: 'string', help: 'top the machine up to this many processes with idle `sleep` processes while measuring (the goal is stated at ~100); 0 = as it is', default: '100' },
 } as const;
 
-async function measureCollector(cleanup: Cleanup, seconds: number, warmup: number): Promise<{ cpuPct: number; peakRssMB: number; processes: number; batches: number; samplesPerBatch: number | null }> {
+/**
+ * Idle processes so the collector (and node_exporter) scan a process table of the size the goal names:
+ * the process table is the collector's main per-process cost (~12 µs a process per scan).
+ */
+function topUpProcesses(cleanup: Cleanup, target: number): number {
+  const missing = Math.max(0, target - countProcesses());
+  for (let i = 0; i < missing; i++) startProcess(cleanup, `idle-${i}`, 'sleep', ['3600']);
+  if (missing > 0) log(`started ${missing} idle processes to reach ~${target} processes on the machine`);
+  return missing;
+}
+
+async function measureCollector(cleanup: Cleanup, seconds: number, warmup: number, profile: boolean): Promise<{ cpuPct: number; peakRssMB: number; peakRssAnonMB: number; processes: number; batches: number; samplesPerBatch: number | null }> {
   const home = tempDir(cleanup, 'console');
   const token = createToken(home);
   const consoleProc = await startConsole(cleanup, home);
@@ -34,14 +48,18 @@ async function measureCollector(cleanup: Cleanup, seconds: number, warmup: numbe
   const stateDir = tempDir(cleanup, 'collector');
   const tokenFile = path.join(stateDir, 'token');
   fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
-  const collector = startProcess(cleanup, 'collector', process.execPath, [COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000'], { cwd: REPO_ROOT });
+  const profDir = profile ? tempDir(cleanup, 'prof') : '';
+  const collector = startProcess(cleanup, 'collector', process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000'], { cwd: REPO_ROOT });
   log(`collector pid ${collector.pid}: waiting for it to connect`);
   let collectorExited = false;
   void collector.exited.then(() => (collectorExited = true));
   await waitFor('the collector to connect to the console', 30_000, async () => {
     if (collectorExited) throw new Error(`the collector exited:\n${collector.tail()}`);
     const s = await consoleApi(consoleProc.info, 'stats').catch(() => null);
-    return s && s.connectedCollectors >= 1 && s.batches >= 1 ? s : null;
+    // The inventory comes from a one-off child process at start: wait until it has been delivered (so the
+    // child is gone) before measuring, so only the daemon itself is measured.
+    const hosts = s && s.connectedCollectors >= 1 && s.batches >= 1 ? await consoleApi(consoleProc.info, 'hosts').catch(() => null) : null;
+    return hosts?.[0]?.inventory ? s : null;
   }, 250);
   let before = { batches: 0, samples: 0 };
   let processes = countProcesses();
@@ -60,8 +78,11 @@ async function measureCollector(cleanup: Cleanup, seconds: number, warmup: numbe
   const batches = after.batches - before.batches;
   if (batches < seconds * 0.8) log(`warning: the console received only ${batches} batches in ${seconds} s (expected ~${seconds}); the collector may not be streaming:\n${collector.tail()}`);
   await collector.stop();
+  if (profile) keepAndReport(profDir, REPO_ROOT, 'collector', log);
   await consoleProc.proc.stop();
-  return { cpuPct: w.cpuPctOfCore, peakRssMB: w.peakRssMB, processes, batches, samplesPerBatch: batches > 0 ? Math.round((after.samples - before.samples) / batches) : null };
+  // The daemon's own high-water mark (start-up included). Of it, ~40 MB are the node executable's pages,
+  // shared with every other node process; the anonymous part is the collector's own memory.
+  return { cpuPct: w.cpuPctOfCore, peakRssMB: w.end.rootHwmKb / 1024, peakRssAnonMB: w.peakRssAnonMB, processes, batches, samplesPerBatch: batches > 0 ? Math.round((after.samples - before.samples) / batches) : null };
 }
 
 async function measureNodeExporter(cleanup: Cleanup, binary: string, seconds: number, warmup: number): Promise<{ cpuPct: number; peakRssMB: number; scrapes: number; failedScrapes: number }> {
@@ -110,12 +131,14 @@ export const collectorBench: Bench = {
     const values = parseOptions(NAME, argv, options);
     const seconds = numberOption(NAME, values, 'seconds', 60, 5, 3600);
     const warmup = numberOption(NAME, values, 'warmup', 5, 0, 600);
+    const target = numberOption(NAME, values, 'processes', 100, 0, 100_000);
     const cleanup = new Cleanup();
     const skipped: Record<string, string> = {};
     try {
       ensureBundles(log, values['build'] === true);
-      const c = await measureCollector(cleanup, seconds, warmup);
-      log(`collector: ${c.cpuPct.toFixed(3)} % of one core, peak RSS ${c.peakRssMB.toFixed(1)} MB, ${c.batches} batches of ~${c.samplesPerBatch} samples acked, ${c.processes} processes`);
+      topUpProcesses(cleanup, target);
+      const c = await measureCollector(cleanup, seconds, warmup, values['profile'] === true);
+      log(`collector: ${c.cpuPct.toFixed(3)} % of one core, peak RSS ${c.peakRssMB.toFixed(1)} MB, ${c.batches} batches of ~${c.samplesPerBatch} samples received by the console, ${c.processes} processes`);
       let ne: Awaited<ReturnType<typeof measureNodeExporter>> | null = null;
       if (values['no-node-exporter'] === true) {
         skipped['nodeExporterCpuPctOfCore'] = '--no-node-exporter given';
@@ -135,13 +158,15 @@ export const collectorBench: Bench = {
         figures: {
           cpuPctOfCore: round(c.cpuPct, 3),
           peakRssMB: round(c.peakRssMB, 1),
+          peakRssAnonMB: round(c.peakRssAnonMB, 1),
           nodeExporterCpuPctOfCore: ne ? round(ne.cpuPct, 3) : null,
           processes: c.processes,
           ratioToNodeExporter: ne && ne.cpuPct > 0 ? round(c.cpuPct / ne.cpuPct, 2) : null,
           nodeExporterPeakRssMB: ne ? round(ne.peakRssMB, 1) : null,
           seconds,
           warmupSec: warmup,
-          batchesAcked: c.batches,
+          profiled: values['profile'] === true,
+          batchesReceived: c.batches,
           samplesPerBatch: c.samplesPerBatch,
         },
         skipped,

@@ -9,7 +9,7 @@ import { numberOption, parseOptions } from './args';
 import type { Bench } from './bench';
 import { Cleanup } from './cleanup';
 import { consoleApi, createToken, ensureBundles, REPO_ROOT, startConsole } from './console-process';
-import { formatHotSpots, hotSpots, type CpuProfile } from './cpuprofile';
+import { keepAndReport, type hotSpots } from './cpuprofile';
 import { LoadCounters, SimCollector } from './ingest-load';
 import { progress, type BenchResult } from './report';
 import { tempDir } from './spawned';
@@ -29,6 +29,15 @@ const options = {
   profile: { type: 'boolean', help: 'run the console under node --cpu-prof and print its hot spots (figures then include the profiler overhead); the profile is kept in build/bench/' },
   build: { type: 'boolean', help: 'rebuild the bundles first even if they look current' },
 } as const;
+
+/** Disk space allocated under `dir` (st_blocks, so sparse LMDB maps count only what is written), bytes. */
+function allocatedBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) total += fs.statSync(path.join(e.parentPath, e.name)).blocks * 512;
+  }
+  return total;
+}
 
 export const ingestBench: Bench = {
   name: NAME,
@@ -80,6 +89,7 @@ export const ingestBench: Bench = {
       const ackedBatches = counters.ackedBatches - at0.batches;
       const ackedSamples = counters.ackedSamples - at0.samples;
       const gen = process.cpuUsage(gen0);
+      const diskMB = allocatedBytes(home) / 1024 ** 2;
       const genPct = ((gen.user + gen.system) / 1e6 / w.wallSec) * 100;
       const [s0, s1] = await Promise.all([stats0, consoleApi(consoleProc.info, 'stats')]);
       for (const s of sims) s.pause();
@@ -96,18 +106,7 @@ export const ingestBench: Bench = {
       if (profile) {
         log('stopping the console to write its CPU profile');
         await consoleProc.proc.stop(30_000);
-        const file = fs.readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-        if (file) {
-          const keep = path.join(REPO_ROOT, 'build/bench', `ingest-console-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
-          fs.mkdirSync(path.dirname(keep), { recursive: true });
-          fs.copyFileSync(path.join(profDir, file), keep);
-          hot = hotSpots(JSON.parse(fs.readFileSync(keep, 'utf8')) as CpuProfile, REPO_ROOT, 25);
-          process.stderr.write(`\nconsole CPU profile (whole run, ${hot.totalMs} ms sampled) kept in ${path.relative(REPO_ROOT, keep)}\n`);
-          process.stderr.write(formatHotSpots('self time by function:', hot.byFunction));
-          process.stderr.write(formatHotSpots('self time by file:', hot.byFile.slice(0, 15)));
-        } else {
-          log('warning: the console wrote no .cpuprofile');
-        }
+        hot = keepAndReport(profDir, REPO_ROOT, 'ingest-console', log);
       }
       const figures = {
         samplesPerSecPerCore: round(perCore, 0),
@@ -116,6 +115,8 @@ export const ingestBench: Bench = {
         samplesPerSec: round(samplesPerSec, 0),
         consoleCpuPctOfCore: round(w.cpuPctOfCore, 1),
         consolePeakRssMB: round(w.peakRssMB, 1),
+        consolePeakRssAnonMB: round(w.peakRssAnonMB, 1),
+        consoleDiskMB: round(diskMB, 0),
         batchesPerSec: round(ackedBatches / w.wallSec, 1),
         ackLatencyMsP50: round(percentile(lat, 50), 2),
         ackLatencyMsP99: round(percentile(lat, 99), 2),

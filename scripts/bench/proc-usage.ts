@@ -60,15 +60,19 @@ export interface ProcMemory {
   readonly rssKb: number;
   /** Peak resident set size ("high water mark"), kB. */
   readonly hwmKb: number;
+  /** Anonymous resident memory now (heap, stacks), kB. */
+  readonly rssAnonKb: number;
+  /** File-backed resident memory now (code, mmapped files such as an LMDB map), kB. */
+  readonly rssFileKb: number;
 }
 
-/** Parse VmRSS and VmHWM out of /proc/<pid>/status; missing fields (kernel threads, zombies) read as 0. */
+/** Parse VmRSS, VmHWM, RssAnon and RssFile out of /proc/<pid>/status; missing fields (kernel threads, zombies) read as 0. */
 export function parseProcStatus(text: string): ProcMemory {
   const kb = (name: string): number => {
     const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
     return m ? Number(m[1]) : 0;
   };
-  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM'), rssAnonKb: kb('RssAnon'), rssFileKb: kb('RssFile') };
 }
 
 function readText(file: string): string | null {
@@ -132,6 +136,8 @@ export interface TreeUsage {
   readonly rssKb: number;
   /** VmHWM of the root process, kB. */
   readonly rootHwmKb: number;
+  /** Sum of RssAnon over the tree, kB (RSS without file-backed pages such as mmapped databases). */
+  readonly rssAnonKb: number;
   /** Processes in the tree (root included), 0 once the root is gone. */
   readonly processes: number;
 }
@@ -143,18 +149,21 @@ export function readTreeUsage(root: number): TreeUsage | null {
   let ticks = 0;
   let rssKb = 0;
   let rootHwmKb = 0;
+  let rssAnonKb = 0;
   let processes = 0;
   for (const pid of processTree(root)) {
     const s = readProcStat(pid);
     if (!s) continue;
     ticks += s.utime + s.stime + s.cutime + s.cstime;
-    const status = readText(`/proc/${pid}/status`);
-    const mem = status === null ? { rssKb: 0, hwmKb: 0 } : parseProcStatus(status);
-    rssKb += mem.rssKb;
-    if (pid === root) rootHwmKb = mem.hwmKb;
     processes++;
+    const status = readText(`/proc/${pid}/status`);
+    const mem = status === null ? null : parseProcStatus(status);
+    if (!mem) continue;
+    rssKb += mem.rssKb;
+    rssAnonKb += mem.rssAnonKb;
+    if (pid === root) rootHwmKb = mem.hwmKb;
   }
-  return { atMs, cpuSec: ticks / CLOCK_TICKS_PER_SEC, rssKb, rootHwmKb, processes };
+  return { atMs, cpuSec: ticks / CLOCK_TICKS_PER_SEC, rssKb, rootHwmKb, rssAnonKb, processes };
 }
 
 /** CPU used between two readings, percent of one core. */
@@ -170,6 +179,8 @@ export function cpuPctOfCore(from: TreeUsage, to: TreeUsage): number {
 export class TreeSampler {
   private timer: NodeJS.Timeout | null = null;
   peakRssKb = 0;
+  /** Largest summed RssAnon seen, kB (sampled, so a lower bound of the true peak). */
+  peakRssAnonKb = 0;
   last: TreeUsage | null = null;
 
   constructor(
@@ -182,6 +193,7 @@ export class TreeSampler {
     if (u) {
       this.last = u;
       this.peakRssKb = Math.max(this.peakRssKb, u.rssKb, u.rootHwmKb);
+      this.peakRssAnonKb = Math.max(this.peakRssAnonKb, u.rssAnonKb);
     }
     return u;
   }

@@ -26,7 +26,11 @@ export function progress(bench: string, message: string): void {
 
 /** A two-column table of the figures (key, value), for people; goes to stderr. */
 export function figuresTable(result: BenchResult): string {
-  const rows: Array<[string, string]> = Object.entries(result.figures).map(([k, v]) => [k, v === null ? `— (${result.skipped[k] ?? 'not measured'})` : typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+  const show = (v: Figure): string => {
+    const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return text.length > 100 ? text.slice(0, 97) + '...' : text;
+  };
+  const rows: Array<[string, string]> = Object.entries(result.figures).map(([k, v]) => [k, v === null ? `— (${result.skipped[k] ?? 'not measured'})` : show(v)]);
   const width = Math.max(6, ...rows.map(([k]) => k.length));
   const line = '-'.repeat(width + 2 + Math.max(5, ...rows.map(([, v]) => v.length)));
   return [`${result.bench}`, line, ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`), line, ''].join('\n');

@@ -7,8 +7,9 @@ import type { Bench } from './bench';
 import { collectorBench } from './collector';
 import { ingestBench } from './ingest';
 import { emit } from './report';
+import { uiBench } from './ui';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

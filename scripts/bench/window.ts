@@ -14,6 +14,8 @@ export interface WindowResult {
   readonly wallSec: number;
   /** Peak RSS, MiB, from start (warm-up included: start-up allocations count). */
   readonly peakRssMB: number;
+  /** Largest anonymous RSS sampled (no file-backed pages), MiB. */
+  readonly peakRssAnonMB: number;
   readonly start: TreeUsage;
   readonly end: TreeUsage;
 }
@@ -55,7 +57,7 @@ export async function measureWindow(o: WindowOptions): Promise<WindowResult> {
     const end = sampler.sample();
     o.onClose?.();
     if (!end) throw new Error(`process ${o.pid} exited during the measurement`);
-    return { cpuPctOfCore: cpuPctOfCore(start, end), cpuSec: end.cpuSec - start.cpuSec, wallSec: (end.atMs - start.atMs) / 1000, peakRssMB: sampler.peakRssMB(), start, end };
+    return { cpuPctOfCore: cpuPctOfCore(start, end), cpuSec: end.cpuSec - start.cpuSec, wallSec: (end.atMs - start.atMs) / 1000, peakRssMB: sampler.peakRssMB(), peakRssAnonMB: sampler.peakRssAnonKb / 1024, start, end };
   } finally {
     sampler.stop();
   }

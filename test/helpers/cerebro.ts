@@ -21,6 +21,8 @@ export interface ConsoleInfo {
   readonly apiUrl: string;
   readonly apiToken: string;
   readonly ingestUrl: string;
+  /** The console UI with the session token in the fragment. */
+  readonly uiUrl: string;
 }
 
 /** A child process with its output kept for failure messages. */
@@ -110,11 +112,11 @@ export interface RunningConsole {
 }
 
 /** Start `cerebro-console serve` on `home` and wait until it publishes console.json. */
-export async function startConsole(t: TestContext, home: string, options: { ingestPort?: number; apiPort?: number } = {}): Promise<RunningConsole> {
+export async function startConsole(t: TestContext, home: string, options: { ingestPort?: number; apiPort?: number } = {}, extraArgs: string[] = []): Promise<RunningConsole> {
   ensureBuilt();
   const infoFile = path.join(home, 'console.json');
   fs.rmSync(infoFile, { force: true });
-  const child = spawn(process.execPath, [CONSOLE_BIN, 'serve', '--ingest-port', String(options.ingestPort ?? 0), '--api-port', String(options.apiPort ?? 0), '--log-level', 'debug'], {
+  const child = spawn(process.execPath, [CONSOLE_BIN, 'serve', '--ingest-port', String(options.ingestPort ?? 0), '--api-port', String(options.apiPort ?? 0), '--log-level', 'debug', ...extraArgs], {
     env: { ...process.env, CEREBRO_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,12 +7,14 @@ import { parseArgs } from 'node:util';
 import { AGENT_VERSION, CollectorAgent } from './agent';
 import { ConfigError, applyConfig, applyEnv, defaultConfig, finalCheck, loadConfigFile, SOURCE_NAMES, type CollectorConfig } from './config';
 import { createLogger } from './log';
+import { collectInventory } from './sources/inventory';
 
 const HELP = `cerebro-collector ${AGENT_VERSION} — streams this host's telemetry to a CEREBRO console
 
 Usage:
   cerebro-collector run [options]      collect and stream until stopped (SIGINT/SIGTERM)
   cerebro-collector status [options]   show the state of the collector using this state directory
+  cerebro-collector inventory          print this host's static inventory as JSON
   cerebro-collector --help | --version
 
 Options (flags override the config file, which overrides the defaults):
@@ -161,8 +163,11 @@ export async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     case 'status':
       return status(parsed.config);
+    case 'inventory':
+      process.stdout.write(JSON.stringify(await collectInventory({ procRoot: parsed.config.procRoot })) + '\n');
+      return 0;
     default:
-      process.stderr.write(`cerebro-collector: unknown command "${parsed.command}"; commands are run, status (see --help)\n`);
+      process.stderr.write(`cerebro-collector: unknown command "${parsed.command}"; commands are run, status, inventory (see --help)\n`);
       return 2;
   }
 }

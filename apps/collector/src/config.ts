@@ -39,10 +39,9 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-const DEFAULT_INTERVAL_TICKS: Record<SourceName, number> = { cpu: 1, load: 1, memory: 1, disks: 1, filesystems: 1, network: 1, processes: 2, sockets: 5 };
+const DEFAULT_INTERVAL_TICKS: Record<SourceName, number> = { cpu: 1, load: 1, memory: 1, disks: 1, filesystems: 1, network: 1, processes: 2, sockets: 10 };
 
 function defaultStateDir(): string {
-  if (process.env['CEREBRO_COLLECTOR_STATE']) return process.env['CEREBRO_COLLECTOR_STATE'];
   if (process.getuid?.() === 0) return '/var/lib/cerebro-collector';
   const base = process.env['XDG_STATE_HOME'] || path.join(os.homedir(), '.local', 'state');
   return path.join(base, 'cerebro-collector');
@@ -67,7 +66,7 @@ export function defaultConfig(): CollectorConfig {
     consoleUrl: 'ws://127.0.0.1:7070/ingest',
     token: '',
     hostId: defaultHostId(),
-    hostname: os.hostname(),
+    hostname: os.hostname().slice(0, 255),
     intervalMs: 1000,
     stateDir: defaultStateDir(),
     spoolMaxBytes: 256 * 1024 * 1024,
@@ -132,7 +131,7 @@ export function applyConfig(base: CollectorConfig, input: Record<string, unknown
         out.hostId = expectString(where, value, HOST_ID, '1–128 letters, digits, ".", "_", ":" or "-"');
         break;
       case 'hostname':
-        out.hostname = expectString(where, value);
+        out.hostname = expectString(where, value, /^.{1,255}$/s, 'a host name of 1–255 characters');
         break;
       case 'intervalMs':
         out.intervalMs = expectInt(where, value, 100, 60_000, 'milliseconds');
@@ -215,9 +214,17 @@ export function loadConfigFile(base: CollectorConfig, file: string): CollectorCo
   return applyConfig(base, parsed as Record<string, unknown>, `config file ${file}`);
 }
 
-/** Environment overrides (CEREBRO_CONSOLE_URL, CEREBRO_TOKEN, CEREBRO_HOST_ID). */
+/** Environment variables that override the config file (and are overridden by flags). */
+export const ENV_FIELDS = { CEREBRO_CONSOLE_URL: 'consoleUrl', CEREBRO_TOKEN: 'token', CEREBRO_HOST_ID: 'hostId', CEREBRO_COLLECTOR_STATE: 'stateDir' } as const;
+
 export function applyEnv(base: CollectorConfig, env: NodeJS.ProcessEnv): CollectorConfig {
-  return applyConfig(base, { consoleUrl: env['CEREBRO_CONSOLE_URL'] || undefined, token: env['CEREBRO_TOKEN'] || undefined, hostId: env['CEREBRO_HOST_ID'] || undefined }, 'environment');
+  let out = base;
+  for (const [variable, field] of Object.entries(ENV_FIELDS)) {
+    const value = env[variable];
+    // Errors name the variable the user set, not the config field it maps to.
+    if (value) out = applyConfig(out, { [field]: value }, `environment variable ${variable}`);
+  }
+  return out;
 }
 
 /** Checks that only make sense on the final config. */

@@ -6,6 +6,7 @@
  * set headers on a WebSocket. Cross-origin requests are refused.
  */
 import type { Inventory, ProcessRow, SocketRow, SpoolStats } from '../protocol/messages';
+import type { TopologyGraph } from '../topology/topology';
 
 export const API_PREFIX = '/api/v1';
 export const LIVE_PATH = `${API_PREFIX}/live`;
@@ -110,6 +111,51 @@ export interface QueryParams {
   readonly points?: number;
 }
 
+/**
+ * A short history of one fleet figure: `values[i]` covers [t0 + i·stepMs, t0 + (i+1)·stepMs); null where
+ * no sample arrived in that step.
+ */
+export type FleetHistory = readonly (number | null)[];
+
+/** One host's headline figures for the fleet table; null where the host reports no such series. */
+export interface FleetHost {
+  readonly id: string;
+  readonly hostname: string;
+  readonly status: HostStatus;
+  readonly connected: boolean;
+  /** ms since the epoch. */
+  readonly lastSeenMs: number;
+  /** Latest cpu.util_pct, percent of all cores. */
+  readonly cpuPct: number | null;
+  /** Latest mem.used_pct, percent. */
+  readonly memPct: number | null;
+  /** Latest fs.used_pct of the fullest mount, percent. */
+  readonly diskPct: number | null;
+  /** Latest net.rx_bps + net.tx_bps summed over non-loopback interfaces, bytes per second. */
+  readonly netBps: number | null;
+  /** The same figures over the fleet window (FleetView.t0, stepMs): step averages (disk: fullest mount, net: summed). */
+  readonly history: { readonly cpu: FleetHistory; readonly mem: FleetHistory; readonly disk: FleetHistory; readonly net: FleetHistory };
+}
+
+/** The fleet at a glance: every host with its latest figures and a short history (GET /fleet). */
+export interface FleetView {
+  /** Start of the history window, ms since the epoch. */
+  readonly t0: number;
+  /** Width of one history step, ms (10 min / 60 = 10 s by default). */
+  readonly stepMs: number;
+  /** Steps in each history, ≤ 60. */
+  readonly steps: number;
+  readonly hosts: readonly FleetHost[];
+}
+
+/** Who talks to whom (GET /topology), built from every host's latest socket and process tables (shared/src/topology). */
+export interface TopologyView extends TopologyGraph {
+  /** When the console built it, ms since the epoch. */
+  readonly builtMs: number;
+  /** Hosts whose socket table has arrived; the others contribute only their host node. */
+  readonly hostsWithSockets: number;
+}
+
 /** HTTP routes: method, path pattern (`:host` is the host id), and the JSON response type. */
 export const ROUTES = {
   health: { method: 'GET', path: `${API_PREFIX}/health` },
@@ -120,6 +166,8 @@ export const ROUTES = {
   processes: { method: 'GET', path: `${API_PREFIX}/hosts/:host/processes` },
   sockets: { method: 'GET', path: `${API_PREFIX}/hosts/:host/sockets` },
   stats: { method: 'GET', path: `${API_PREFIX}/stats` },
+  fleet: { method: 'GET', path: `${API_PREFIX}/fleet` },
+  topology: { method: 'GET', path: `${API_PREFIX}/topology` },
 } as const;
 
 export interface RouteResponses {
@@ -131,6 +179,8 @@ export interface RouteResponses {
   processes: HostTable<ProcessRow>;
   sockets: HostTable<SocketRow>;
   stats: IngestStatsView;
+  fleet: FleetView;
+  topology: TopologyView;
 }
 
 export type RouteName = keyof typeof ROUTES;

@@ -39,7 +39,7 @@ export interface Welcome {
   readonly sessionId: string;
   /** Every batch seq ≤ durableSeq for this host is durable on the console: the collector may drop them from its spool. */
   readonly durableSeq: number;
-  /** Highest seq the console has ever stored for this host (≥ durableSeq); a collector whose counter is lower must continue above it. */
+  /** Highest seq the console holds for this host in this epoch (≥ durableSeq; > durableSeq when batches arrived out of order). Informational: epochs keep a reset collector from reusing seqs. */
   readonly maxSeq: number;
   /** Console wall clock, ms since the epoch (for clock-skew reporting). */
   readonly serverTimeMs: number;

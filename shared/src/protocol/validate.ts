@@ -42,7 +42,7 @@ function obj(v: unknown, path: string): Obj {
 function str(o: Obj, k: string, path: string, max = 1024): string {
   const v = o[k];
   if (typeof v !== 'string') fail(`${path}.${k}`, 'a string', v);
-  if (v.length > max) fail(`${path}.${k}`, `a string of at most ${max} characters`, `${v.length} characters`);
+  if (v.length > max) throw new Invalid(`${path}.${k}: expected a string of at most ${max} characters, got ${v.length} characters`);
   return v;
 }
 function optStr(o: Obj, k: string, path: string, max = 1024): string | undefined {
@@ -66,7 +66,7 @@ function bool(o: Obj, k: string, path: string): boolean {
 function arr(o: Obj, k: string, path: string, max: number): unknown[] {
   const v = o[k];
   if (!Array.isArray(v)) fail(`${path}.${k}`, 'an array', v);
-  if (v.length > max) fail(`${path}.${k}`, `at most ${max} items`, `${v.length} items`);
+  if (v.length > max) throw new Invalid(`${path}.${k}: expected at most ${max} items, got ${v.length} items`);
   return v;
 }
 

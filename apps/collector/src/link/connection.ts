@@ -108,6 +108,9 @@ export class Link {
       this.startHeartbeat(ws);
     });
     ws.on('message', (data, isBinary) => {
+      // A welcome that arrives while stop() closes the socket must not flip the state back to 'connected':
+      // the close would then schedule a reconnect, and the stopped link would reconnect forever.
+      if (this.stats.state === 'stopped') return;
       this.alive = true;
       if (!isBinary) {
         this.failed(`console sent a text frame; expected binary msgpack`);

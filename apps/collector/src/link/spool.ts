@@ -20,6 +20,8 @@ import { crc32 } from 'node:zlib';
 import type { SpoolStats } from '@cerebro/shared/protocol/messages';
 
 const HEADER = 16;
+/** How often acks are written to state.json at most, ms. */
+const ACK_SAVE_EVERY_MS = 5000;
 
 interface Entry {
   readonly seq: number;
@@ -76,6 +78,9 @@ export class Spool {
   private readonly log: NonNullable<SpoolOptions['log']>;
   private state: SpoolState;
   private segments: Segment[] = [];
+  /** Acks not yet written to state.json, and when it was last written (ms). */
+  private acksDirty = false;
+  private savedAtMs = 0;
   private pendingBytes = 0;
   private pendingBatches = 0;
 
@@ -161,6 +166,7 @@ export class Spool {
     this.pendingBatches++;
     this.pendingBytes += recordBytes;
     this.enforceBound();
+    if (this.acksDirty && Date.now() - this.savedAtMs >= ACK_SAVE_EVERY_MS) this.saveState();
   }
 
   /** The batch `seq` is durable on the console. */
@@ -174,7 +180,7 @@ export class Spool {
       break;
     }
     this.removeDoneSegments();
-    if (changed) this.saveState();
+    if (changed) this.saveAcksSoon();
   }
 
   /** Every seq ≤ upTo is durable on the console (from welcome.durableSeq). */
@@ -184,7 +190,17 @@ export class Spool {
       for (const e of seg.entries) if (e.seq <= upTo) changed = this.markDone(e) || changed;
     }
     this.removeDoneSegments();
-    if (changed) this.saveState();
+    if (changed) this.saveAcksSoon();
+  }
+
+  /**
+   * Acks are saved at most every ACK_SAVE_EVERY_MS (and at close): a lost ack only makes the collector resend a batch
+   * after a restart, which the console drops as a duplicate, while saving on every ack would rewrite
+   * state.json (and rescan the spool) for each of thousands of acks when a long spool is replayed.
+   */
+  private saveAcksSoon(): void {
+    this.acksDirty = true;
+    if (Date.now() - this.savedAtMs >= ACK_SAVE_EVERY_MS) this.saveState();
   }
 
   /** The console rejected `seq` as invalid: drop it so it cannot block the stream, and count it. */
@@ -298,6 +314,7 @@ export class Spool {
 
   /** Delete segments whose every batch is done, from the front; the open (last, not full) segment stays. */
   private removeDoneSegments(): void {
+    let removed = false;
     while (this.segments.length > 0) {
       const seg = this.segments[0] as Segment;
       if (!seg.entries.every((e) => e.done)) break;
@@ -305,7 +322,11 @@ export class Spool {
       this.segments.shift();
       this.closeFd(seg);
       fs.rmSync(seg.file, { force: true });
+      removed = true;
     }
+    // Once a segment file is gone, only state.json remembers that its seqs were used: save nextSeq now,
+    // or a restart could hand out seqs the console already holds (and would drop as duplicates).
+    if (removed) this.saveState();
   }
 
   private loadSegments(): void {
@@ -347,6 +368,8 @@ export class Spool {
   }
 
   private saveState(): void {
+    this.acksDirty = false;
+    this.savedAtMs = Date.now();
     // Record which batches of the segments still on disk are done (see SpoolState.ackedThrough).
     let through = 0;
     const above: number[] = [];

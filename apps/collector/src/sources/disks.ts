@@ -41,10 +41,14 @@ export function parseDiskstats(text: string): DiskStat[] {
   return out;
 }
 
+/** How long a device's "is it a disk we report" answer is kept, ms. */
+const RECHECK_DEVICE_MS = 60_000;
+
 export class DisksSource implements Source {
   readonly name = 'disks';
   private readonly file: KeptFile;
   private readonly rates = new Rates();
+  private readonly reported = new Map<string, { reported: boolean; atMs: number }>();
 
   constructor(private readonly ctx: SourceContext) {
     this.file = new KeptFile(`${ctx.procRoot}/diskstats`);
@@ -55,6 +59,17 @@ export class DisksSource implements Source {
    * loop devices, unconfigured zram, an empty CD drive) report size 0 and are skipped.
    */
   private isReportedDisk(name: string): boolean {
+    // Devices rarely change (a loop device being attached does): re-check each at most once a minute
+    // instead of an existsSync and a read of its size per device on every tick.
+    const now = this.ctx.now();
+    const cached = this.reported.get(name);
+    if (cached && now - cached.atMs < RECHECK_DEVICE_MS) return cached.reported;
+    const reported = this.checkDisk(name);
+    this.reported.set(name, { reported, atMs: now });
+    return reported;
+  }
+
+  private checkDisk(name: string): boolean {
     if (name.startsWith('ram')) return false;
     const dir = `${this.ctx.sysRoot}/block/${name.replaceAll('/', '!')}`;
     if (!existsSync(dir)) return false;

@@ -40,7 +40,7 @@ export const DEFAULT_SOURCES_CONFIG: SourcesConfig = {
   filesystems: { enabled: true },
   network: { enabled: true },
   processes: { enabled: true, intervalTicks: 2 },
-  sockets: { enabled: true, intervalTicks: 5 },
+  sockets: { enabled: true, intervalTicks: 10 },
 };
 
 /** Test seams that are not configuration. */

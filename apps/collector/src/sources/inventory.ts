@@ -4,8 +4,9 @@
  */
 import { hostname as osHostname } from 'node:os';
 import { basename } from 'node:path';
-import * as si from 'systeminformation';
 import type { Inventory } from '@cerebro/shared/protocol/messages';
+// Types only: erased from the bundle, so the module is not loaded at start (see systemInformation()).
+import type * as SI from 'systeminformation';
 import { readSmallFile } from './read';
 import { parseStat } from './cpu';
 
@@ -19,13 +20,26 @@ export interface InventoryProbe {
   networkInterfaces(): Promise<ReadonlyArray<{ ip4: string; ip6: string; internal: boolean }>>;
 }
 
+type SystemInformation = typeof SI;
+let loaded: Promise<SystemInformation> | null = null;
+
+/**
+ * Loaded on first use, not at start: the daemon takes its inventory in a one-off child process
+ * (`cerebro-collector inventory`), so the long-running process never runs systeminformation (its
+ * module state and the output of the commands it spawns stay out of the daemon's memory).
+ */
+function systemInformation(): Promise<SystemInformation> {
+  loaded ??= import('systeminformation').then((m) => ((m as unknown as { default?: SystemInformation }).default ?? m) as SystemInformation);
+  return loaded;
+}
+
 export const systemInformationProbe: InventoryProbe = {
-  cpu: () => si.cpu(),
-  osInfo: () => si.osInfo(),
-  system: () => si.system(),
-  diskLayout: () => si.diskLayout(),
-  mem: () => si.mem(),
-  networkInterfaces: () => si.networkInterfaces(),
+  cpu: async () => (await systemInformation()).cpu(),
+  osInfo: async () => (await systemInformation()).osInfo(),
+  system: async () => (await systemInformation()).system(),
+  diskLayout: async () => (await systemInformation()).diskLayout(),
+  mem: async () => (await systemInformation()).mem(),
+  networkInterfaces: async () => (await systemInformation()).networkInterfaces(),
 };
 
 export interface InventoryOptions {

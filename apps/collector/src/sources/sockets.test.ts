@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { SocketsSource, hiddenOwnersNotice } from './sockets';
+import { appendFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { SocketsSource, hiddenOwnersNotice, parseSockstat6 } from './sockets';
 import type { FdDirOps } from './socket-owners';
 import { RecordingOutput, fixture, stageTree, testContext } from './test-support';
 
@@ -39,7 +39,7 @@ test('SocketsSource on this machine\'s tables: the python server owns its socket
 test('SocketsSource scans every 5th tick and rescans fd directories only for unknown inodes', (t) => {
   const tree = stageTree(fixture('edge/proc'));
   t.after(tree.cleanup);
-  const src = new SocketsSource(testContext(tree.dir, '/nonexistent'));
+  const src = new SocketsSource(testContext(tree.dir, '/nonexistent'), { intervalTicks: 5 });
   const scanned: boolean[] = [];
   for (let i = 0; i < 6; i++) {
     const out = new RecordingOutput();
@@ -97,4 +97,27 @@ test('SocketsSource: hidden owners give one notice, repeated only after a visibl
   } finally {
     tree.cleanup();
   }
+});
+
+test('parseSockstat6 reads the IPv6 sockets in use', () => {
+  assert.deepEqual(parseSockstat6('TCP6: inuse 3\nUDP6: inuse 0\nUDPLITE6: inuse 0\n'), { tcp6: 3, udp6: 0 });
+  assert.equal(parseSockstat6('garbage'), null);
+});
+
+test('SocketsSource skips an IPv6 table that sockstat6 says is empty (it costs a walk of the kernel hash table)', (t) => {
+  const tree = stageTree(fixture('edge/proc'));
+  t.after(tree.cleanup);
+  const v6Rows = (): number => {
+    const src = new SocketsSource(testContext(tree.dir, '/nonexistent'), { intervalTicks: 1 });
+    const out = new RecordingOutput();
+    src.collect(out);
+    src.close();
+    return (out.sockets ?? []).filter((r) => r.proto === 'tcp6').length;
+  };
+  const withoutSockstat = v6Rows();
+  assert.ok(withoutSockstat > 0, 'the fixture has IPv6 TCP sockets, read when sockstat6 is absent');
+  writeFileSync(`${tree.dir}/net/sockstat6`, 'TCP6: inuse 0\nUDP6: inuse 0\n');
+  assert.equal(v6Rows(), 0, 'not read when sockstat6 says none are in use');
+  writeFileSync(`${tree.dir}/net/sockstat6`, 'TCP6: inuse 2\nUDP6: inuse 0\n');
+  assert.equal(v6Rows(), withoutSockstat, 'read again as soon as some are');
 });

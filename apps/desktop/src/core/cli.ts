@@ -11,7 +11,7 @@ import { cerebroHome, readConsoleInfo, type ConsoleInfo } from './paths';
 const HELP = `cerebro-console ${CONSOLE_VERSION} — the CEREBRO console
 
 Usage:
-  cerebro-console serve [--ingest-host H] [--ingest-port N] [--api-port N]
+  cerebro-console serve [--ingest-host H] [--ingest-port N] [--api-port N] [--max-series-per-host N]
                                       run the console core headless until SIGINT/SIGTERM
   cerebro-console hosts [--json]      list hosts (hostname first), from the running console
   cerebro-console series HOST [KEY] [--minutes N] [--json]
@@ -76,7 +76,18 @@ async function hosts(home: string, json: boolean): Promise<void> {
     process.stderr.write('no hosts yet: start a collector with `cerebro-collector run --console <ingest url> --token-file <file>`\n');
     return;
   }
-  process.stdout.write(table(list.map((h) => [h.hostname, h.id, h.status, h.connected ? 'connected' : 'disconnected', `last seen ${ago(h.lastSeenMs)}`, `${h.seriesCount} series`])));
+  process.stdout.write(
+    table(
+      list.map((h) => {
+        const dropped = h.spool?.droppedBatches ?? 0;
+        const row = [h.hostname, h.id, h.status, h.connected ? 'connected' : 'disconnected', `last seen ${ago(h.lastSeenMs)}`, `${h.seriesCount} series`];
+        // Data a collector had to drop after a long outage is never silent.
+        if (dropped > 0) row.push(`DROPPED ${dropped} batches (${h.spool?.droppedSamples ?? 0} samples) in outages`);
+        if (h.sourceErrors.length > 0) row.push(`failing sources: ${h.sourceErrors.map((e) => e.source).join(', ')}`);
+        return row;
+      }),
+    ),
+  );
 }
 
 async function series(home: string, hostArg: string, key: string | undefined, minutes: number, json: boolean): Promise<void> {
@@ -126,7 +137,7 @@ function token(home: string, args: string[], host: string | undefined, label: st
   }
 }
 
-async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'log-level'?: string }): Promise<void> {
+async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'log-level'?: string }): Promise<void> {
   const port = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -136,9 +147,14 @@ async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-por
   const log = makeLog(values['log-level'] ?? 'info');
   const ingestPort = port('ingest-port', values['ingest-port']);
   const apiPort = port('api-port', values['api-port']);
+  const maxSeries = values['max-series-per-host'];
+  if (maxSeries !== undefined && !(Number.isInteger(Number(maxSeries)) && Number(maxSeries) >= 1)) {
+    throw new CliError(`--max-series-per-host must be a positive integer, got "${maxSeries}"`);
+  }
   const core = await ConsoleCore.start({
     home,
     log,
+    ...(maxSeries !== undefined ? { store: { maxSeriesPerHost: Number(maxSeries) } } : {}),
     ingest: { ...(values['ingest-host'] ? { host: values['ingest-host'] } : {}), ...(ingestPort !== undefined ? { port: ingestPort } : {}) },
     api: apiPort !== undefined ? { port: apiPort } : {},
   });
@@ -176,6 +192,7 @@ async function main(argv: string[]): Promise<number> {
       'ingest-host': { type: 'string' },
       'ingest-port': { type: 'string' },
       'api-port': { type: 'string' },
+      'max-series-per-host': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });

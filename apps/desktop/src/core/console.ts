@@ -104,6 +104,7 @@ export class ConsoleCore {
       apiUrl: `http://${options.api?.host ?? '127.0.0.1'}:${apiPort}`,
       apiToken,
       ingestUrl: `ws://${ingestHost === '0.0.0.0' ? '127.0.0.1' : ingestHost}:${ingestPort}/ingest`,
+      uiUrl: `http://${options.api?.host ?? '127.0.0.1'}:${apiPort}/#token=${apiToken}`,
     };
     core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, log);
     writeConsoleInfo(home, info);

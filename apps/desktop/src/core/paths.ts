@@ -24,6 +24,11 @@ export interface ConsoleInfo {
   readonly apiToken: string;
   /** ws://host:port/ingest for collectors. */
   readonly ingestUrl: string;
+  /**
+   * The console UI in a browser: `${apiUrl}/#token=${apiToken}`. The token rides in the fragment, which
+   * browsers never send to the server; the page moves it to sessionStorage and clears the address bar.
+   */
+  readonly uiUrl: string;
 }
 
 export function consoleInfoPath(home: string): string {

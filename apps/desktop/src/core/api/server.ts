@@ -20,6 +20,9 @@ import {
 import type { TelemetryBatch } from '@cerebro/shared/protocol/messages';
 import type { HostRegistry } from '../hosts/registry';
 import type { TelemetryStore } from '../tsdb/store';
+import { FleetFigures } from './fleet';
+import { StaticFiles } from './static';
+import { TopologyBuilder } from './topology';
 
 export interface ApiDeps {
   readonly registry: HostRegistry;
@@ -34,6 +37,8 @@ export interface ApiOptions {
   readonly host: string;
   readonly port: number;
   readonly token: string;
+  /** Folders searched for the built renderer (default: static.ts rendererCandidates()). */
+  readonly rendererDirs?: readonly string[];
 }
 
 class ApiError extends Error {
@@ -60,12 +65,18 @@ export class ApiServer {
   private readonly clients = new Set<LiveClient>();
   private readonly token: Buffer;
   private origins = new Set<string>();
+  private readonly fleet: FleetFigures;
+  private readonly files: StaticFiles;
+  private readonly topology: TopologyBuilder;
 
   constructor(
     private readonly deps: ApiDeps,
     private readonly options: ApiOptions,
   ) {
     this.token = Buffer.from(options.token);
+    this.fleet = new FleetFigures(deps.store);
+    this.files = new StaticFiles(options.rendererDirs);
+    this.topology = new TopologyBuilder(deps.registry);
     deps.registry.on('host', (host) => {
       for (const c of this.clients) for (const sub of c.hostSubs) this.push(c, { type: 'host', sub, host });
     });
@@ -160,6 +171,12 @@ export class ApiServer {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     try {
+      const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+      // The UI's static files hold no secret and need no token; everything under the API prefix does.
+      if (pathname !== API_PREFIX && !pathname.startsWith(API_PREFIX + '/') && (req.method === 'GET' || req.method === 'HEAD')) {
+        this.files.serve(pathname, res);
+        return;
+      }
       const refusal = this.refusal(req, false);
       if (refusal) throw refusal;
       if (req.method !== 'GET') throw new ApiError('BAD_REQUEST', `method ${req.method} is not allowed; the API is read-only here`);
@@ -174,10 +191,17 @@ export class ApiServer {
   private route(url: URL): unknown {
     const path = url.pathname;
     if (!path.startsWith(API_PREFIX + '/')) throw new ApiError('NOT_FOUND', `no route ${path}; routes start with ${API_PREFIX}/`);
-    const parts = path.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent);
+    let parts: string[];
+    try {
+      parts = path.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent);
+    } catch {
+      throw new ApiError('BAD_REQUEST', `malformed percent-encoding in ${path}`);
+    }
     const { registry, store } = this.deps;
     if (parts.length === 1 && parts[0] === 'health') return { ok: true, version: this.deps.version, startedMs: this.deps.startedMs } satisfies RouteResponses['health'];
     if (parts.length === 1 && parts[0] === 'stats') return this.deps.stats();
+    if (parts.length === 1 && parts[0] === 'fleet') return this.fleet.view(registry.list()) satisfies RouteResponses['fleet'];
+    if (parts.length === 1 && parts[0] === 'topology') return this.topology.view() satisfies RouteResponses['topology'];
     if (parts[0] !== 'hosts') throw new ApiError('NOT_FOUND', `no route ${path}`);
     if (parts.length === 1) return registry.list() satisfies RouteResponses['hosts'];
     const hostId = parts[1] as string;

@@ -37,6 +37,8 @@ interface LiveHost {
   /** Something worth writing at once changed (status, connection, inventory...). */
   urgent: boolean;
   persistedMs: number;
+  /** When a spool drop was last logged, ms. */
+  dropLoggedMs: number;
 }
 
 export interface RegistryEvents {
@@ -63,7 +65,7 @@ export class HostRegistry extends EventEmitter<RegistryEvents> {
     for (const d of docs) {
       // After a console restart no collector is connected yet.
       const doc: HostDoc = { ...(d.toMutableJSON() as HostDoc), connected: false };
-      registry.hosts.set(doc.id, { doc, procs: null, sockets: null, dirty: true, urgent: false, persistedMs: 0 });
+      registry.hosts.set(doc.id, { doc, procs: null, sockets: null, dirty: true, urgent: false, persistedMs: 0, dropLoggedMs: 0 });
     }
     registry.timer = setInterval(() => registry.tick(), 1000);
     registry.timer.unref();
@@ -124,7 +126,15 @@ export class HostRegistry extends EventEmitter<RegistryEvents> {
       next = { ...next, inventory: batch.inventory, hostname: batch.inventory.hostname || d.hostname };
       urgent = true;
     }
-    if (batch.spool && (!d.spool || batch.spool.droppedBatches !== d.spool.droppedBatches)) urgent = true;
+    if (batch.spool && batch.spool.droppedBatches > (d.spool?.droppedBatches ?? 0)) {
+      // Replayed batches carry the counters as they were when encoded, so they rise step by step: say it
+      // once a minute per host, with the total so far, rather than once per step.
+      if (nowMs - h.dropLoggedMs >= 60_000) {
+        h.dropLoggedMs = nowMs;
+        this.log('warn', `host ${d.hostname} (${hostId}) has dropped ${batch.spool.droppedBatches} batches (${batch.spool.droppedSamples} samples) from its spool in outages so far: raise its --spool-max-bytes to ride out longer outages`);
+      }
+      urgent = true;
+    }
     if (batch.spool) next = { ...next, spool: batch.spool };
     if (batch.notices && batch.notices.length > 0) {
       next = { ...next, notices: [...d.notices, ...batch.notices].slice(-64) };
@@ -163,7 +173,7 @@ export class HostRegistry extends EventEmitter<RegistryEvents> {
       h.dirty = true;
       h.urgent ||= urgent;
     } else {
-      this.hosts.set(hostId, { doc, procs: null, sockets: null, dirty: true, urgent: true, persistedMs: 0 });
+      this.hosts.set(hostId, { doc, procs: null, sockets: null, dirty: true, urgent: true, persistedMs: 0, dropLoggedMs: 0 });
     }
     if (urgent) this.flush(false);
   }

@@ -213,7 +213,10 @@ export class IngestServer {
         this.sendError(session, protocolError('HELLO_EXPECTED', `the first message must be hello, got ${msg.type}`), true);
         return;
       }
-      void this.hello(session, msg);
+      this.hello(session, msg).catch((e: unknown) => {
+        this.deps.log('error', `ingest: hello of ${msg.hostId} failed: ${(e as Error).stack ?? String(e)}`);
+        session.ws.close(1011, 'internal error');
+      });
       return;
     }
     switch (msg.type) {

@@ -28,7 +28,8 @@ function sha256(text: string): Buffer {
 
 export class TokenStore {
   private records: TokenRecord[] = [];
-  private mtimeMs = -1;
+  /** Identity of the file last read: mtime alone misses a rewrite within the filesystem's timestamp granularity. */
+  private version = '';
 
   constructor(private readonly file: string) {}
 
@@ -66,7 +67,11 @@ export class TokenStore {
   }
 
   verify(token: string, hostId: string): TokenCheck {
-    this.reload();
+    try {
+      this.reload();
+    } catch (e) {
+      return { ok: false, reason: `the console cannot read its token file ${this.file} (${(e as Error).message}): fix it or move it away and create tokens again` };
+    }
     const given = sha256(token);
     for (const r of this.records) {
       // Constant-time comparison of the hashes, over every record, so timing tells nothing about which matched.
@@ -84,13 +89,15 @@ export class TokenStore {
       stat = fs.statSync(this.file);
     } catch {
       this.records = [];
-      this.mtimeMs = -1;
+      this.version = '';
       return;
     }
-    if (stat.mtimeMs === this.mtimeMs) return;
+    // Every save renames a new file into place, so the inode changes even when the mtime does not.
+    const version = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    if (version === this.version) return;
     const parsed = JSON.parse(fs.readFileSync(this.file, 'utf8')) as { tokens?: TokenRecord[] };
     this.records = Array.isArray(parsed.tokens) ? parsed.tokens.filter((r) => typeof r.hash === 'string' && /^[0-9a-f]{64}$/.test(r.hash)) : [];
-    this.mtimeMs = stat.mtimeMs;
+    this.version = version;
   }
 
   private save(): void {
@@ -98,6 +105,7 @@ export class TokenStore {
     const tmp = `${this.file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify({ tokens: this.records }, null, 2), { mode: 0o600 });
     fs.renameSync(tmp, this.file);
-    this.mtimeMs = fs.statSync(this.file).mtimeMs;
+    const stat = fs.statSync(this.file);
+    this.version = `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   }
 }

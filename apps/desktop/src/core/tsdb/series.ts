@@ -24,6 +24,20 @@ export interface PendingBlock {
   maxPos: number;
 }
 
+/**
+ * A head checkpoint taken of a series: the head's bytes up to WAL position `pos` were (or are being)
+ * written to the `<prefix>heads` record of the series. See TelemetryStore.checkpoint.
+ */
+export interface HeadCheckpoint {
+  /** Highest WAL position of the samples it holds (the head's max walPos when it was taken). */
+  readonly pos: number;
+  /**
+   * WAL position of the first sample of the series appended after it was taken (any head);
+   * +Infinity while there is none. Set by appendBatch; it is where this record's coverage ends.
+   */
+  next: number;
+}
+
 /** In-memory state of one series: its open head and what listSeries/latest need. */
 export class Series {
   /** The open Gorilla chunk; null when no sample arrived since the last close. */
@@ -36,6 +50,15 @@ export class Series {
   lastAppendTs = Number.NaN;
   /** Closed heads not yet committed. */
   pending = 0;
+  /** The latest checkpoint taken of the head (its transaction may still be in flight); null: none. */
+  snap: HeadCheckpoint | null = null;
+  /**
+   * The committed checkpoint record still standing in LMDB (deleted with the block that covers it);
+   * null: none. Equal to `snap` except while a checkpoint transaction is in flight.
+   */
+  ckpt: HeadCheckpoint | null = null;
+  /** The series record exists in LMDB (a checkpoint must write it, or recovery has no key/host). */
+  persisted: boolean;
   flushedPos: number;
   firstTs: number;
   lastTs: number;
@@ -47,6 +70,7 @@ export class Series {
     readonly key: string,
     meta?: SeriesMeta,
   ) {
+    this.persisted = meta !== undefined;
     this.flushedPos = meta?.flushedPos ?? Number.NEGATIVE_INFINITY;
     this.firstTs = meta?.firstTs ?? Number.NaN;
     this.lastTs = meta?.lastTs ?? Number.NaN;

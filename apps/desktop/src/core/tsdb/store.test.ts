@@ -160,3 +160,31 @@ test('invalid timestamps and values are rejected with errors, never thrown', asy
     await e.dispose();
   }
 });
+
+test('the per-host key cache follows changed key lists, the series limit and expiry', async () => {
+  const e = tempEnv();
+  try {
+    const store = await TelemetryStore.open(e.env, { maxSeriesPerHost: 3 });
+    // Fresh string objects each frame, as msgpackr decodes them.
+    const k = (...xs: string[]): string[] => xs.map((x) => [...x].join(''));
+    store.appendBatch('h1', T0, k('a', 'b'), [1, 2], 1);
+    store.appendBatch('h1', T0 + 1000, k('a', 'b'), [3, 4], 2);
+    store.appendBatch('h1', T0 + 2000, k('b', 'a'), [5, 6], 3);
+    store.appendBatch('h1', T0 + 3000, k('a', 'b', 'c', 'd'), [7, 8, 9, 10], 4);
+    const r = store.appendBatch('h1', T0 + 4000, k('a', 'b', 'c', 'd'), [11, 12, 13, 14], 5);
+    assert.equal(r.rejected, 1, 'a list with a rejected key is not cached: the limit still applies');
+    assert.deepEqual(raw(store.query('h1', 'a', ALL)).v, [1, 3, 6, 7, 11]);
+    assert.deepEqual(raw(store.query('h1', 'b', ALL)).v, [2, 4, 5, 8, 12]);
+    assert.deepEqual(raw(store.query('h1', 'c', ALL)).v, [9, 13]);
+    await store.flushAll();
+    // Everything expires and the series are forgotten; the cached list must not resurrect them.
+    await store.flush(T0 + 8 * 24 * 3_600_000);
+    assert.equal(store.seriesCount('h1'), 0);
+    store.appendBatch('h1', T0 + 9 * 24 * 3_600_000, k('a', 'b', 'c'), [1, 2, 3], 6);
+    assert.equal(store.seriesCount('h1'), 3);
+    assert.deepEqual(raw(store.query('h1', 'a', ALL)).v, [1]);
+    await store.close();
+  } finally {
+    await e.dispose();
+  }
+});

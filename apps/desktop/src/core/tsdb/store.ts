@@ -4,9 +4,10 @@ import { SampleCollector } from './collect';
 import { bucketWidth, downsample } from './downsample';
 import { invalidTimestampError, invalidValueError, lengthMismatchError, seriesLimitError } from './errors';
 import { GorillaEncoder } from './gorilla';
-import { type PendingBlock, Series } from './series';
+import { type HeadCheckpoint, type PendingBlock, Series } from './series';
 import {
   type AppendResult,
+  type CheckpointStats,
   DEFAULT_STORE_OPTIONS,
   type QueryOptions,
   type QueryResult,
@@ -33,6 +34,12 @@ const AUTO_WRITE_BYTES = 1024 * 1024;
 export class TelemetryStore {
   private readonly hostMaps = new Map<string, Map<string, Series>>();
   private readonly byId = new Map<number, Series>();
+  /**
+   * Per host, the keys of its last batch and the series they resolved to: a collector sends the same
+   * key list every frame, and comparing freshly decoded strings with === is cheaper than hashing
+   * them for Map.get (bench-tsdb.ts). Dropped when a series of the host is forgotten.
+   */
+  private readonly keyCache = new Map<string, { keys: readonly string[]; series: Series[] }>();
   /** Closed heads not yet committed, oldest first; a write commits a prefix of it. */
   private pending: PendingBlock[] = [];
   private pendingBytes = 0;
@@ -45,12 +52,18 @@ export class TelemetryStore {
   private writeQueued = false;
   private writeError: unknown = undefined;
   private closed = false;
+  /** `flush`'s nowMs (ms) at the last checkpoint; open counts as one, so the first is an interval later. */
+  private lastCheckpointMs = Date.now();
+  private checkpoints = 0;
+  private lastCheckpoint: CheckpointStats | null = null;
 
   private constructor(
     private readonly db: BlockDb,
     private readonly opts: StoreOptions,
     /** Widest block span ever written (ms); the look-back of range queries. */
     private readonly querySpanMs: number,
+    /** Head records turned into blocks (or deleted as stale) at open. */
+    private readonly recoveredHeads: number,
   ) {
     let maxId = 0;
     for (const { id, meta } of db.loadSeries()) {
@@ -67,7 +80,10 @@ export class TelemetryStore {
     const opts: StoreOptions = { ...DEFAULT_STORE_OPTIONS, ...options };
     const db = new BlockDb(env, opts.dbPrefix);
     const span = await db.recordSpan(opts.blockMaxSpanMs);
-    return new TelemetryStore(db, opts, span);
+    // Before the series records are loaded (recovery advances their flushedPos) and before the
+    // caller replays the WAL (which then skips what the records held).
+    const { recovered } = await db.recoverHeads();
+    return new TelemetryStore(db, opts, span, recovered);
   }
 
   /**
@@ -93,12 +109,17 @@ export class TelemetryStore {
     const { blockMaxSamples, blockMaxSpanMs } = this.opts;
     let limitReported = false;
     let invalidReported = false;
+    const cache = this.keyCache.get(hostId);
+    const cached = cache !== undefined && sameKeys(cache.keys, keys, n) ? cache.series : null;
+    const resolved: Series[] | null = cached === null ? new Array<Series>(n) : null;
+    let complete = true;
     for (let i = 0; i < n; i++) {
       const key = keys[i]!;
-      let s = host.get(key);
+      let s = cached !== null ? cached[i] : host.get(key);
       if (s === undefined) {
         if (host.size >= this.opts.maxSeriesPerHost) {
           result.rejected++;
+          complete = false;
           if (!limitReported) {
             limitReported = true;
             result.errors.push(seriesLimitError(hostId, this.opts.maxSeriesPerHost, key));
@@ -109,6 +130,7 @@ export class TelemetryStore {
         host.set(key, s);
         this.byId.set(s.id, s);
       }
+      if (resolved !== null) resolved[i] = s;
       if (walPos <= s.flushedPos) {
         result.skippedFlushed++;
         continue;
@@ -137,6 +159,10 @@ export class TelemetryStore {
       head.append(ts, value);
       this.headBytes += head.buf.length - before;
       s.headMaxPos = walPos;
+      // The first sample after the latest checkpoint of this series is where that checkpoint's
+      // coverage ends (minUnflushedWalPos).
+      const snap = s.snap;
+      if (snap !== null && snap.next === Number.POSITIVE_INFINITY) snap.next = walPos;
       s.lastAppendTs = ts;
       if (!(ts < s.lastTs)) {
         s.lastTs = ts;
@@ -146,6 +172,9 @@ export class TelemetryStore {
       result.appended++;
       if (head.count >= blockMaxSamples) this.closeHead(s);
     }
+    // Only a list whose every key has a series (none rejected by the limit) is cached: a cached
+    // entry skips the limit check. A copy, as the caller may reuse its array.
+    if (resolved !== null && complete && n === keys.length) this.keyCache.set(hostId, { keys: keys.slice(), series: resolved });
     this.duplicates += result.duplicates;
     this.rejected += result.rejected;
     this.skippedFlushed += result.skippedFlushed;
@@ -155,15 +184,23 @@ export class TelemetryStore {
   }
 
   /**
-   * Closes heads opened more than `headMaxAgeMs` before `nowMs`, commits all closed heads, then
-   * deletes raw blocks older than `retentionMs`. Resolves once committed; rejects if a write failed
-   * (the blocks stay pending and are retried by the next flush).
+   * Closes heads opened more than `headMaxAgeMs` before `nowMs`, commits all closed heads, writes a
+   * head checkpoint if `checkpointIntervalMs` passed since the last one, then deletes raw blocks
+   * older than `retentionMs`. Resolves once committed; rejects if a write failed (the blocks stay
+   * pending and are retried by the next flush, as is a failed checkpoint).
    */
   async flush(nowMs: number = Date.now()): Promise<void> {
     const oldest = nowMs - this.opts.headMaxAgeMs;
     for (const s of this.byId.values()) {
       if (s.head !== null && s.headOpenedAt <= oldest) this.closeHead(s);
     }
+    const every = this.opts.checkpointIntervalMs;
+    if (every <= 0 || nowMs - this.lastCheckpointMs >= every) {
+      await this.checkpoint();
+      this.lastCheckpointMs = nowMs;
+    }
+    // After a checkpoint (which wrote the pending blocks) this writes only blocks closed since, and
+    // reports a failed background write.
     await this.commit();
     await this.enqueue(() => this.expire(nowMs - this.opts.retentionMs));
   }
@@ -181,11 +218,34 @@ export class TelemetryStore {
     this.closed = true;
   }
 
-  /** Smallest WAL position whose sample is not yet in a committed block; null when none. O(series). */
+  /**
+   * Writes a head checkpoint now (flush does when due), in ONE LMDB transaction: every pending block,
+   * then, for each open head changed since its last checkpoint, its bytes so far into the series'
+   * `heads` record. The snapshot is taken when the transaction begins; samples appended after that
+   * stay uncovered until a later checkpoint or block. Rejects if the write failed (nothing of it
+   * counts as covered then).
+   */
+  checkpoint(): Promise<CheckpointStats> {
+    return this.enqueue(() => this.writeCheckpoint());
+  }
+
+  /**
+   * Smallest WAL position whose sample is in neither a committed block nor a committed head
+   * checkpoint; null when none. The WAL may drop every entry before it. O(series + pending).
+   */
   minUnflushedWalPos(): number | null {
     let min = Number.POSITIVE_INFINITY;
-    for (const b of this.pending) if (b.minPos < min) min = b.minPos;
-    for (const s of this.byId.values()) if (s.head !== null && s.headMinPos < min) min = s.headMinPos;
+    // A series' samples up to its committed record's pos are all in blocks or that record (the
+    // checkpoint wrote its pending blocks too); after it, the first uncovered one is `ckpt.next`.
+    for (const b of this.pending) if (b.series.ckpt === null && b.minPos < min) min = b.minPos;
+    for (const s of this.byId.values()) {
+      const c = s.ckpt;
+      if (c !== null) {
+        if (c.next < min) min = c.next;
+      } else if (s.head !== null && s.headMinPos < min) {
+        min = s.headMinPos;
+      }
+    }
     return min === Number.POSITIVE_INFINITY ? null : min;
   }
 
@@ -242,6 +302,9 @@ export class TelemetryStore {
       duplicates: this.duplicates,
       rejected: this.rejected,
       skippedFlushed: this.skippedFlushed,
+      checkpoints: this.checkpoints,
+      lastCheckpoint: this.lastCheckpoint,
+      recoveredHeads: this.recoveredHeads,
     };
   }
 
@@ -315,10 +378,16 @@ export class TelemetryStore {
     return this.writeChain;
   }
 
-  /** Runs `fn` after the queued writes; all LMDB writes of this store go through one chain. */
-  private enqueue(fn: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `fn` after the queued writes; all LMDB writes of this store go through one chain, so at
+   * most one transaction of this store is in flight (checkpoint bookkeeping relies on it).
+   */
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.writeChain.then(fn);
-    this.writeChain = next.catch(() => undefined);
+    this.writeChain = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 
@@ -327,15 +396,69 @@ export class TelemetryStore {
     if (batch.length === 0) return;
     try {
       const reached = await this.db.writeBlocks(batch);
-      for (const [s, pos] of reached) s.flushedPos = pos;
-      this.pending.splice(0, batch.length);
-      for (const b of batch) {
-        this.pendingBytes -= b.data.length;
-        b.series.pending--;
-      }
+      this.blocksCommitted(batch, reached);
     } catch (err) {
       this.writeError = err;
     }
+  }
+
+  /** Bookkeeping after `batch` (a prefix of `pending`) committed, flushedPos per series in `reached`. */
+  private blocksCommitted(batch: readonly PendingBlock[], reached: Map<Series, number>): void {
+    for (const [s, pos] of reached) {
+      s.flushedPos = pos;
+      s.persisted = true;
+      // putBlocksInTxn deleted a record these blocks cover.
+      if (s.ckpt !== null && s.ckpt.pos <= pos) s.ckpt = null;
+      if (s.snap !== null && s.snap.pos <= pos) s.snap = null;
+    }
+    this.pending.splice(0, batch.length);
+    for (const b of batch) {
+      this.pendingBytes -= b.data.length;
+      b.series.pending--;
+    }
+  }
+
+  private async writeCheckpoint(): Promise<CheckpointStats> {
+    const started = performance.now();
+    let batch: PendingBlock[] = [];
+    let reached = new Map<Series, number>();
+    const taken: Array<[Series, HeadCheckpoint]> = [];
+    let headBytes = 0;
+    let callbackMs = 0;
+    try {
+      await this.db.blocks.transaction(() => {
+        // lmdb-js runs this once the write transaction has begun, synchronously: no append can
+        // interleave, so what is read here is exactly what commits.
+        const t = performance.now();
+        batch = this.pending.slice();
+        reached = this.db.putBlocksInTxn(batch);
+        for (const s of this.byId.values()) {
+          const head = s.head;
+          if (head === null) continue;
+          // Unchanged since its last checkpoint (a new head always has a sample after that one).
+          if (s.snap !== null && s.snap.next === Number.POSITIVE_INFINITY) continue;
+          if (!s.persisted && !reached.has(s)) void this.db.series.put(s.id, s.toMeta());
+          headBytes += this.db.putHeadInTxn(s.id, head, s.headMaxPos);
+          const snap: HeadCheckpoint = { pos: s.headMaxPos, next: Number.POSITIVE_INFINITY };
+          s.snap = snap;
+          taken.push([s, snap]);
+        }
+        callbackMs = performance.now() - t;
+      });
+    } catch (err) {
+      // Nothing committed: the committed records (or none) stand; appends since were tracked on
+      // the failed snapshots, but the old records' `next` was set before them (they were changed).
+      for (const [s] of taken) s.snap = s.ckpt;
+      throw new Error(`telemetry store: writing a head checkpoint to LMDB failed: ${String(err)}`, { cause: err });
+    }
+    this.blocksCommitted(batch, reached);
+    for (const [s, snap] of taken) {
+      s.ckpt = snap;
+      s.persisted = true;
+    }
+    this.checkpoints++;
+    this.lastCheckpoint = { heads: taken.length, headBytes, blocks: batch.length, callbackMs, totalMs: performance.now() - started };
+    return this.lastCheckpoint;
   }
 
   /** Deletes raw blocks older than `cutoff` (ms) and forgets series with nothing left. */
@@ -360,10 +483,21 @@ export class TelemetryStore {
     });
     for (const s of gone) {
       // A sample may have arrived while the transaction ran; such a series stays (its record
-      // is rewritten with its first block).
-      if (s.head !== null || s.pending > 0) continue;
+      // is rewritten with its first block or checkpoint).
+      if (s.head !== null || s.pending > 0) {
+        s.persisted = false;
+        continue;
+      }
       this.byId.delete(s.id);
       this.hostMaps.get(s.hostId)?.delete(s.key);
+      this.keyCache.delete(s.hostId);
     }
   }
+}
+
+/** keys[0..n) equals the cached list (=== on strings compares their contents). */
+function sameKeys(cached: readonly string[], keys: readonly string[], n: number): boolean {
+  if (cached.length !== n || keys.length !== n) return false;
+  for (let i = 0; i < n; i++) if (cached[i] !== keys[i]) return false;
+  return true;
 }

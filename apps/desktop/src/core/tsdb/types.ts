@@ -11,6 +11,12 @@ export interface StoreOptions {
   blockMaxSpanMs: number;
   /** `flush()` closes heads opened (wall clock) longer ago than this (ms), so the WAL can be trimmed. */
   headMaxAgeMs: number;
+  /**
+   * `flush(nowMs)` also writes a head checkpoint when this long (ms) passed since the last one (the
+   * first is due this long after open): the bytes of every head changed since, so the ingest WAL
+   * need only hold the frames after it (~this long) instead of up to `headMaxAgeMs`. 0: every flush.
+   */
+  checkpointIntervalMs: number;
   /** Series per host; samples of further new series are rejected with SERIES_LIMIT. */
   maxSeriesPerHost: number;
   /** Bytes held by all open heads; above it the largest heads are closed early. */
@@ -25,6 +31,7 @@ export const DEFAULT_STORE_OPTIONS: Readonly<StoreOptions> = {
   blockMaxSamples: 240,
   blockMaxSpanMs: 15 * 60_000,
   headMaxAgeMs: 5 * 60_000,
+  checkpointIntervalMs: 30_000,
   maxSeriesPerHost: 10_000,
   maxHeadBytes: 256 * 1024 * 1024,
   retentionMs: 7 * 24 * 3_600_000,
@@ -113,4 +120,23 @@ export interface StoreStats {
   duplicates: number;
   rejected: number;
   skippedFlushed: number;
+  /** Head checkpoints committed since open, and the last one (null: none yet). */
+  checkpoints: number;
+  lastCheckpoint: CheckpointStats | null;
+  /** Head records a crash left that open() turned into blocks. */
+  recoveredHeads: number;
+}
+
+/** What one head checkpoint wrote. */
+export interface CheckpointStats {
+  /** Head records written (heads changed since the previous checkpoint). */
+  heads: number;
+  /** Their bytes: Gorilla data plus an estimate of the record framing. */
+  headBytes: number;
+  /** Pending blocks committed in the same transaction. */
+  blocks: number;
+  /** Main-thread time in the transaction callback (snapshot + encoding), ms. */
+  callbackMs: number;
+  /** From the write being started to its commit, ms. */
+  totalMs: number;
 }

@@ -1,0 +1,57 @@
+import { useEffect } from 'react';
+import { StatusBar } from './components/StatusBar';
+import { TopBar } from './components/TopBar';
+import { useAppFeed } from './feeds/use-app-feed';
+import { parseRoute } from './lib/route';
+import { routeChanged } from './state/actions';
+import { dispatch, useApp } from './state/store';
+import { FleetView } from './views/fleet/FleetView';
+import { HostView } from './views/host/HostView';
+import { ErrorState } from './components/States';
+import { CommandPalette, usePaletteShortcut } from './components/CommandPalette';
+import { TopologyView } from './views/topology/TopologyView';
+
+function useHashRoute(): void {
+  useEffect(() => {
+    const apply = (): void => dispatch(routeChanged, parseRoute(window.location.hash));
+    apply();
+    window.addEventListener('hashchange', apply);
+    return () => window.removeEventListener('hashchange', apply);
+  }, []);
+}
+
+export function App({ hasToken }: { hasToken: boolean }) {
+  useHashRoute();
+  useAppFeed();
+  usePaletteShortcut();
+  const { route, theme } = useApp((s) => ({ route: s.route, theme: s.theme }));
+  useEffect(() => {
+    document.documentElement.dataset['theme'] = theme;
+  }, [theme]);
+  return (
+    <div className="app">
+      <TopBar />
+      <main className="main">
+        {!hasToken ? (
+          <ErrorState
+            title="This page has no session token"
+            message="The console's API needs the token it generated at start, and this tab was opened without it."
+            hint={
+              <p>
+                Open the address that <code>npm start</code> printed (the line starting with “open”; it ends in <code>#token=…</code>), or read <code>uiUrl</code> from <code>$CEREBRO_HOME/console.json</code>.
+              </p>
+            }
+          />
+        ) : route.name === 'host' ? (
+          <HostView key={route.hostId} hostId={route.hostId} />
+        ) : route.name === 'topology' ? (
+          <TopologyView />
+        ) : (
+          <FleetView />
+        )}
+      </main>
+      <StatusBar />
+      <CommandPalette />
+    </div>
+  );
+}

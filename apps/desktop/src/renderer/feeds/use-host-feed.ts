@@ -1,0 +1,55 @@
+/**
+ * While a host view is shown: its series list, each chart line's range query (downsampled by the store
+ * to about one point per pixel), live samples appended as they arrive, and the process table re-read
+ * when the host reports (at most every 3 s). Everything stops on unmount or when host or range change.
+ */
+import { useEffect } from 'react';
+import type { SeriesData } from '@cerebro/shared/api/contract';
+import { chartsFailed, chartsLoaded, processesLoaded, samplesArrived, seriesListed } from '../state/actions';
+import { dispatch } from '../state/store';
+import { RANGES, type RangeKey } from '../state/types';
+import { useTransport } from '../transport/context';
+import { throttle } from '../lib/throttle';
+import { chartDefs } from '../views/host/chart-defs';
+
+const PROCESSES_EVERY_MS = 3_000;
+/** Points asked of the range API per line: about the chart's width in pixels. 15 min at 1 Hz stays raw. */
+const POINTS = { '15m': 900, '1h': 720, '6h': 720, '24h': 720 } as const satisfies Record<RangeKey, number>;
+
+export function useHostFeed(hostId: string, range: RangeKey): void {
+  const transport = useTransport();
+  useEffect(() => {
+    let alive = true;
+    let offSamples: (() => void) | null = null;
+    const refreshProcesses = throttle(() => {
+      transport.request('processes', { hostId }).then((table) => alive && dispatch(processesLoaded, { hostId, table }), () => undefined);
+    }, PROCESSES_EVERY_MS);
+
+    const load = async (): Promise<void> => {
+      const series = await transport.request('series', { hostId });
+      if (!alive) return;
+      dispatch(seriesListed, { hostId, series });
+      const keys = chartDefs(series).flatMap((d) => d.lines.map((l) => l.key));
+      // Subscribe before querying so that no sample falls between the query and the first live event.
+      offSamples = transport.subscribe({ topic: 'samples', hostId, keys: [...keys, 'proc.count'] }, (e) => {
+        if (e.type !== 'samples') return;
+        dispatch(samplesArrived, { hostId, ts: e.ts, keys: e.keys, values: e.values });
+        refreshProcesses();
+      });
+      const toMs = Date.now();
+      const fromMs = toMs - RANGES[range];
+      const results = await Promise.all(keys.map((key) => transport.request('query', { hostId, query: { key, from: fromMs, to: toMs, points: POINTS[range] } })));
+      if (!alive) return;
+      const data: Record<string, SeriesData> = {};
+      keys.forEach((k, i) => (data[k] = results[i] as SeriesData));
+      dispatch(chartsLoaded, { hostId, range, toMs, data });
+    };
+    load().catch((e: Error) => alive && dispatch(chartsFailed, { hostId, message: e.message }));
+    refreshProcesses();
+    return () => {
+      alive = false;
+      offSamples?.();
+      refreshProcesses.cancel();
+    };
+  }, [transport, hostId, range]);
+}

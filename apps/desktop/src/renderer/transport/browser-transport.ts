@@ -1,0 +1,137 @@
+/**
+ * Transport over the core's local API (browser mode): JSON over HTTP with the bearer token, and one
+ * WebSocket for every live subscription, authenticated by the token subprotocol (browsers cannot set
+ * headers on a WebSocket). The socket reconnects with backoff and re-sends every subscription.
+ */
+import {
+  LIVE_PATH,
+  LIVE_SUBPROTOCOL,
+  TOKEN_SUBPROTOCOL_PREFIX,
+  routePath,
+  type ApiErrorBody,
+  type LiveEvent,
+  type LiveRequest,
+  type RouteName,
+  type RouteResponses,
+} from '@cerebro/shared/api/contract';
+import { backoffMs } from './backoff';
+import { TransportError, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
+
+interface Subscription {
+  readonly topic: LiveTopic;
+  readonly onEvent: (event: LiveMessage) => void;
+}
+
+export class BrowserTransport implements Transport {
+  private ws: WebSocket | null = null;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly listeners = new Set<(info: ConnectionInfo) => void>();
+  private info: ConnectionInfo = { state: 'connecting', reason: null, retryAtMs: null };
+  private nextId = 1;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  /** `origin`: http://host:port of the console (the page's own origin in browser mode). */
+  constructor(
+    private readonly origin: string,
+    private readonly token: string | null,
+  ) {
+    if (token === null) this.setInfo({ state: 'offline', reason: 'no session token: open the address printed by "npm start" (it ends in #token=…)', retryAtMs: null });
+    else this.connect();
+  }
+
+  async request<N extends RouteName>(name: N, params: RequestParams = {}): Promise<RouteResponses[N]> {
+    if (this.token === null) throw new TransportError('NO_TOKEN', 'this page was opened without a session token: open the address printed by "npm start" (it ends in #token=…)');
+    const url = new URL(routePath(name, params.hostId), this.origin);
+    for (const [k, v] of Object.entries(params.query ?? {})) url.searchParams.set(k, String(v));
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, cache: 'no-store' });
+    } catch (e) {
+      throw new TransportError('NETWORK', `the console at ${this.origin} cannot be reached (${(e as Error).message}); is it still running?`);
+    }
+    const body = (await res.json().catch(() => null)) as unknown;
+    if (!res.ok) {
+      const err = (body as ApiErrorBody | null)?.error;
+      throw new TransportError(err?.code ?? 'INTERNAL', err?.message ?? `${url.pathname} answered ${res.status}`);
+    }
+    return body as RouteResponses[N];
+  }
+
+  subscribe(topic: LiveTopic, onEvent: (event: LiveMessage) => void): Unsubscribe {
+    const id = String(this.nextId++);
+    this.subs.set(id, { topic, onEvent });
+    this.sendSubscribe(id, topic);
+    return () => {
+      if (!this.subs.delete(id)) return;
+      this.send({ op: 'unsubscribe', id });
+    };
+  }
+
+  onConnection(listener: (info: ConnectionInfo) => void): Unsubscribe {
+    this.listeners.add(listener);
+    listener(this.info);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.ws?.close(1000, 'page closed');
+    this.ws = null;
+  }
+
+  private connect(): void {
+    if (this.closed || this.token === null) return;
+    this.setInfo({ state: 'connecting', reason: this.info.reason, retryAtMs: null });
+    const url = this.origin.replace(/^http/, 'ws') + LIVE_PATH;
+    const ws = new WebSocket(url, [LIVE_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + this.token]);
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      this.setInfo({ state: 'open', reason: null, retryAtMs: null });
+      for (const [id, s] of this.subs) this.sendSubscribe(id, s.topic);
+    };
+    ws.onmessage = (m) => this.dispatch(m.data);
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      if (this.closed) return;
+      const delay = backoffMs(this.attempt++);
+      // The browser hides the HTTP status of a refused upgrade; 1006 right after connecting is the usual sign.
+      const reason = e.code === 1006 ? 'the console closed the live channel or cannot be reached' : `live channel closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`;
+      this.setInfo({ state: 'offline', reason, retryAtMs: Date.now() + delay });
+      this.retryTimer = setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  private dispatch(data: unknown): void {
+    if (typeof data !== 'string') return;
+    let event: LiveEvent;
+    try {
+      event = JSON.parse(data) as LiveEvent;
+    } catch {
+      return;
+    }
+    if (typeof event !== 'object' || event === null) return;
+    const sub = event.sub === undefined ? undefined : this.subs.get(event.sub);
+    if (sub) sub.onEvent(event);
+    else if (event.type === 'error') console.warn(`live channel: ${event.message}`);
+  }
+
+  private sendSubscribe(id: string, topic: LiveTopic): void {
+    if (topic.topic === 'hosts') this.send({ op: 'subscribe', id, topic: 'hosts' });
+    else this.send({ op: 'subscribe', id, topic: 'samples', hostId: topic.hostId, ...(topic.keys ? { keys: topic.keys } : {}) });
+  }
+
+  private send(req: LiveRequest): void {
+    // Before the socket opens the request is dropped: onopen re-sends every subscription.
+    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(req));
+  }
+
+  private setInfo(info: ConnectionInfo): void {
+    this.info = info;
+    for (const l of this.listeners) l(info);
+  }
+}

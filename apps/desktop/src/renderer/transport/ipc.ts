@@ -1,0 +1,96 @@
+/**
+ * Transport over the desktop shell's preload API (`window.cerebro`): requests and live subscriptions go
+ * to Electron's main process, which proxies them to the core with the session token the page never
+ * holds. Same behaviour as the browser transport: subscriptions are re-sent whenever the live channel
+ * (re)opens, and failures arrive as TransportError.
+ */
+import type { LiveEvent, RouteName, RouteResponses } from '@cerebro/shared/api/contract';
+import type { LiveConnection } from '@cerebro/shared/api/ipc';
+import type { CerebroApi } from '../../preload/api';
+import { TransportError, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
+
+declare global {
+  interface Window {
+    /** Present only in the desktop app (exposed by the preload). */
+    readonly cerebro?: CerebroApi;
+  }
+}
+
+interface Subscription {
+  readonly topic: LiveTopic;
+  readonly onEvent: (event: LiveMessage) => void;
+}
+
+export class IpcTransport implements Transport {
+  private readonly subs = new Map<string, Subscription>();
+  private readonly listeners = new Set<(info: ConnectionInfo) => void>();
+  private info: ConnectionInfo = { state: 'connecting', reason: null, retryAtMs: null };
+  private nextId = 1;
+  private readonly detach: Unsubscribe[];
+  /** Whether main pushed a state yet: a pushed state is newer than open()'s answer. */
+  private pushed = false;
+
+  constructor(private readonly api: CerebroApi) {
+    this.detach = [
+      api.live.onEvent((e) => this.dispatch(e)),
+      api.live.onState((s) => {
+        this.pushed = true;
+        this.setInfo(s);
+      }),
+    ];
+    api.live.open().then(
+      (s) => {
+        if (!this.pushed) this.setInfo(s);
+      },
+      (e: unknown) => this.setInfo({ state: 'offline', reason: `the desktop shell refused the live channel (${(e as Error).message})`, retryAtMs: null }),
+    );
+  }
+
+  async request<N extends RouteName>(name: N, params: RequestParams = {}): Promise<RouteResponses[N]> {
+    const result = await this.api.request(name, params);
+    if (result.ok) return result.value;
+    const { code, message } = result.error;
+    // The shell's own codes map onto the transport's: a core it cannot reach is a network failure.
+    throw new TransportError(code === 'BAD_MESSAGE' ? 'BAD_REQUEST' : code === 'FORBIDDEN_SENDER' ? 'FORBIDDEN_ORIGIN' : code, message);
+  }
+
+  subscribe(topic: LiveTopic, onEvent: (event: LiveMessage) => void): Unsubscribe {
+    const id = String(this.nextId++);
+    this.subs.set(id, { topic, onEvent });
+    this.sendSubscribe(id, topic);
+    return () => {
+      if (!this.subs.delete(id)) return;
+      this.api.live.send({ op: 'unsubscribe', id });
+    };
+  }
+
+  onConnection(listener: (info: ConnectionInfo) => void): Unsubscribe {
+    this.listeners.add(listener);
+    listener(this.info);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    for (const d of this.detach) d();
+    this.listeners.clear();
+  }
+
+  private dispatch(event: LiveEvent): void {
+    const sub = event.sub === undefined ? undefined : this.subs.get(event.sub);
+    if (sub) sub.onEvent(event);
+    else if (event.type === 'error') console.warn(`live channel: ${event.message}`);
+  }
+
+  private sendSubscribe(id: string, topic: LiveTopic): void {
+    // Sent while the channel is not open it is dropped by main; setInfo re-sends on open.
+    if (topic.topic === 'hosts') this.api.live.send({ op: 'subscribe', id, topic: 'hosts' });
+    else this.api.live.send({ op: 'subscribe', id, topic: 'samples', hostId: topic.hostId, ...(topic.keys ? { keys: topic.keys } : {}) });
+  }
+
+  private setInfo(info: LiveConnection): void {
+    const opened = info.state === 'open' && this.info.state !== 'open';
+    this.info = info;
+    if (opened) for (const [id, s] of this.subs) this.sendSubscribe(id, s.topic);
+    for (const l of this.listeners) l(info);
+  }
+}

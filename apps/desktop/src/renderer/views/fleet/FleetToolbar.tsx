@@ -1,0 +1,34 @@
+import type { FleetHost } from '@cerebro/shared/api/contract';
+import { fleetStatusFilterChanged, fleetTextFilterChanged } from '../../state/actions';
+import { dispatch, useApp } from '../../state/store';
+import type { StatusFilter } from '../../state/types';
+import { statusCounts } from './fleet-rows';
+
+const FILTERS: readonly StatusFilter[] = ['all', 'live', 'stale', 'lost'];
+
+export function FleetToolbar({ all, shown }: { all: readonly FleetHost[]; shown: number }) {
+  const filter = useApp((s) => s.fleetFilter);
+  const counts = statusCounts(all);
+  return (
+    <div className="toolbar">
+      <input
+        type="search"
+        className="search"
+        placeholder="Filter hosts by name or id"
+        value={filter.text}
+        onChange={(e) => dispatch(fleetTextFilterChanged, e.target.value)}
+        aria-label="Filter hosts"
+      />
+      <div className="chips" role="group" aria-label="Status">
+        {FILTERS.map((f) => (
+          <button key={f} type="button" className={`chip chip-${f}${filter.status === f ? ' on' : ''}`} onClick={() => dispatch(fleetStatusFilterChanged, f)}>
+            {f} <span className="chip-count">{counts[f]}</span>
+          </button>
+        ))}
+      </div>
+      <span className="muted toolbar-count">
+        {shown === all.length ? `${all.length} hosts` : `${shown} of ${all.length} hosts`}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+/** Who talks to whom: hosts, their listening and connected processes, and the connections between them. */
+import { useMemo } from 'react';
+import { ErrorState, Loading } from '../../components/States';
+import { useTopologyFeed } from '../../feeds/use-topology-feed';
+import { useApp } from '../../state/store';
+import { TopologyCanvas } from './TopologyCanvas';
+
+export function TopologyView() {
+  useTopologyFeed();
+  const { topology, load, theme } = useApp((s) => ({ topology: s.topology, load: s.topologyLoad, theme: s.theme }));
+  const counts = useMemo(() => {
+    const c = { host: 0, process: 0, external: 0, connections: 0 };
+    for (const n of topology?.nodes ?? []) c[n.kind]++;
+    for (const e of topology?.edges ?? []) if (e.kind === 'connects') c.connections += e.count;
+    return c;
+  }, [topology]);
+  if (!topology) {
+    if (load.status === 'error') return <ErrorState title="The topology cannot be loaded" message={load.message} hint={<p>Check that the console is still running, then reload this page.</p>} />;
+    return <Loading what="the topology" />;
+  }
+  return (
+    <section className="view topology-view" data-testid="topology-view">
+      <div className="view-head topology-head">
+        <div>
+          <h1>Topology</h1>
+          <p className="muted">
+            Established TCP connections from each host's latest socket table, client → server, matched to listeners on the same host or on the host that owns the address.
+          </p>
+        </div>
+        <div className="topology-stats">
+          <Stat label="hosts" value={counts.host} />
+          <Stat label="processes" value={counts.process} />
+          <Stat label="external" value={counts.external} />
+          <Stat label="connections" value={counts.connections} />
+        </div>
+      </div>
+      {load.status === 'error' ? <div className="banner">The graph may be out of date: {load.message}</div> : null}
+      <div className="topology-panel">
+        <div className="topology-toolbar">
+          <Legend />
+          <span className="muted topology-note">{topology.hostsWithSockets < counts.host ? `${counts.host - topology.hostsWithSockets} host(s) have not sent a socket table yet · ` : ''}Scroll to zoom · drag to pan · click a node to open its host</span>
+          <button type="button" className="ghost" onClick={() => document.querySelector('[data-testid="topology-canvas"]')?.dispatchEvent(new Event('cerebro:fit'))}>
+            Fit
+          </button>
+        </div>
+        {topology.nodes.length === 0 ? <p className="state muted">No host has reported yet.</p> : <TopologyCanvas graph={topology} theme={theme} />}
+      </div>
+    </section>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: number }) {
+  return (
+    <div className="topology-stat">
+      <span className="figure">{value.toLocaleString('en-US')}</span>
+      <span className="muted">{label}</span>
+    </div>
+  );
+}
+
+function Legend() {
+  return (
+    <ul className="topology-legend" aria-label="Legend">
+      <li><span className="lg-dot host live" />host live</li>
+      <li><span className="lg-dot host stale" />stale</li>
+      <li><span className="lg-dot host lost" />lost</li>
+      <li><span className="lg-dot proc" />process</li>
+      <li><span className="lg-dot ext" />external</li>
+      <li><span className="lg-line" />connection →</li>
+    </ul>
+  );
+}

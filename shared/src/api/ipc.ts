@@ -1,0 +1,128 @@
+/**
+ * The desktop shell's IPC surface, one typed descriptor shared by the preload (which exposes it),
+ * Electron's main process (which handles it by proxying to the core's local API, contract.ts) and the
+ * renderer's IPC transport. The session token of the local API stays in main: nothing here carries it.
+ *
+ * Every message crossing into main is `unknown` until one of the parse functions below turns it into a
+ * typed value or a typed error (the preload runs in the page's renderer process, so main must treat it
+ * as untrusted).
+ */
+import { API_ERRORS, ROUTES, type LiveEvent, type LiveRequest, type RouteName, type RouteResponses } from './contract';
+
+/** Channel names; the preload may use these and no others. */
+export const IPC_CHANNELS = {
+  /** invoke: `{ name, params }` → IpcResult of the route's response. */
+  request: 'cerebro:api:request',
+  /** invoke: no argument → the live channel's current LiveConnection; main opens the channel if needed. */
+  liveOpen: 'cerebro:live:open',
+  /** send: one LiveRequest for the core's live channel (dropped while it is not open; resend on open). */
+  liveSend: 'cerebro:live:send',
+  /** main → renderer: one LiveEvent from the core. */
+  liveEvent: 'cerebro:live:event',
+  /** main → renderer: the live channel's LiveConnection after each change. */
+  liveState: 'cerebro:live:state',
+} as const;
+
+export type IpcChannel = (typeof IPC_CHANNELS)[keyof typeof IPC_CHANNELS];
+
+/** Channels the renderer invokes (answered) or sends (fire and forget): main handles exactly these. */
+export const INVOKE_CHANNELS = [IPC_CHANNELS.request, IPC_CHANNELS.liveOpen] as const;
+export const SEND_CHANNELS = [IPC_CHANNELS.liveSend] as const;
+/** Channels main pushes to the renderer: the preload listens on exactly these. */
+export const PUSH_CHANNELS = [IPC_CHANNELS.liveEvent, IPC_CHANNELS.liveState] as const;
+
+export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
+export type SendChannel = (typeof SEND_CHANNELS)[number];
+export type PushChannel = (typeof PUSH_CHANNELS)[number];
+
+/** IPC failures, each with a one-line meaning; the API's own codes pass through unchanged. */
+export const IPC_ERRORS = {
+  ...API_ERRORS,
+  NETWORK: { status: 503, meaning: 'The console core cannot be reached (starting, stopped or crashed).' },
+  BAD_MESSAGE: { status: 400, meaning: 'The IPC message failed validation in main.' },
+  FORBIDDEN_SENDER: { status: 403, meaning: 'The message came from a frame that is not the app window.' },
+} as const;
+
+export type IpcErrorCode = keyof typeof IPC_ERRORS;
+
+export interface IpcError {
+  readonly code: IpcErrorCode;
+  readonly message: string;
+}
+
+/** Errors are data across processes: an invoke never rejects, it answers one of these. */
+export type IpcResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpcError };
+
+/** connecting: first attempt or retrying; open: live; offline: waiting before the next attempt. */
+export interface LiveConnection {
+  readonly state: 'connecting' | 'open' | 'offline';
+  /** Why the last attempt failed or the channel closed. */
+  readonly reason: string | null;
+  /** When the next attempt starts (offline only), ms since the epoch. */
+  readonly retryAtMs: number | null;
+}
+
+/** What `request` carries: a route of the contract and its parameters. */
+export interface IpcRequest {
+  readonly name: RouteName;
+  readonly hostId?: string;
+  readonly query?: Readonly<Record<string, string | number>>;
+}
+
+export type IpcResponse<N extends RouteName> = IpcResult<RouteResponses[N]>;
+
+/** What a push channel carries. */
+export interface PushPayloads {
+  readonly [IPC_CHANNELS.liveEvent]: LiveEvent;
+  readonly [IPC_CHANNELS.liveState]: LiveConnection;
+}
+
+type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpcError };
+
+const bad = (message: string): Parsed<never> => ({ ok: false, error: { code: 'BAD_MESSAGE', message } });
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Longest host id or query value accepted, characters; real ones are far shorter. */
+const MAX_STRING = 512;
+const MAX_QUERY_KEYS = 8;
+const MAX_KEYS = 1024;
+
+/** Validate the argument of `request`. */
+export function parseIpcRequest(raw: unknown): Parsed<IpcRequest> {
+  if (!isRecord(raw)) return bad('request: expected an object { name, hostId?, query? }');
+  const { name, hostId, query } = raw;
+  if (typeof name !== 'string' || !Object.hasOwn(ROUTES, name)) return bad(`request: unknown route ${JSON.stringify(name)}; routes: ${Object.keys(ROUTES).join(', ')}`);
+  if (hostId !== undefined && (typeof hostId !== 'string' || hostId.length === 0 || hostId.length > MAX_STRING)) return bad('request: hostId must be a non-empty string');
+  const needsHost = (ROUTES[name as RouteName].path as string).includes(':host');
+  if (needsHost !== (hostId !== undefined)) return bad(`request: route ${name} ${needsHost ? 'needs' : 'takes no'} hostId`);
+  let q: Record<string, string | number> | undefined;
+  if (query !== undefined) {
+    if (!isRecord(query)) return bad('request: query must be an object of strings and numbers');
+    const entries = Object.entries(query);
+    if (entries.length > MAX_QUERY_KEYS) return bad(`request: at most ${MAX_QUERY_KEYS} query parameters`);
+    q = {};
+    for (const [k, v] of entries) {
+      const ok = (typeof v === 'string' && v.length <= MAX_STRING) || (typeof v === 'number' && Number.isFinite(v));
+      if (!ok || k.length > 64) return bad(`request: query parameter ${JSON.stringify(k)} must be a string or a finite number`);
+      q[k] = v as string | number;
+    }
+  }
+  return { ok: true, value: { name: name as RouteName, ...(hostId !== undefined ? { hostId: hostId as string } : {}), ...(q ? { query: q } : {}) } };
+}
+
+/** Validate a LiveRequest from the renderer before main forwards it to the core. */
+export function parseLiveRequest(raw: unknown): Parsed<LiveRequest> {
+  if (!isRecord(raw)) return bad('live: expected a request object');
+  const { op, id } = raw;
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64) return bad('live: id must be a short non-empty string');
+  if (op === 'unsubscribe') return { ok: true, value: { op, id } };
+  if (op !== 'subscribe') return bad(`live: op must be subscribe or unsubscribe, got ${JSON.stringify(op)}`);
+  if (raw['topic'] === 'hosts') return { ok: true, value: { op, id, topic: 'hosts' } };
+  if (raw['topic'] !== 'samples') return bad('live: topic must be hosts or samples');
+  const hostId = raw['hostId'];
+  if (typeof hostId !== 'string' || hostId.length === 0 || hostId.length > MAX_STRING) return bad('live: samples needs a hostId');
+  const keys = raw['keys'];
+  if (keys === undefined) return { ok: true, value: { op, id, topic: 'samples', hostId } };
+  if (!Array.isArray(keys) || keys.length > MAX_KEYS || !keys.every((k) => typeof k === 'string' && k.length <= MAX_STRING)) return bad('live: keys must be an array of strings');
+  return { ok: true, value: { op, id, topic: 'samples', hostId, keys: keys as string[] } };
+}
