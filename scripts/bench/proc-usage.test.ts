@@ -42,7 +42,9 @@ test('readTreeUsage agrees with process.cpuUsage for this process (clock ticks a
   const procSec = b.cpuSec - a.cpuSec;
   assert.ok(Math.abs(procSec - (cpu.user + cpu.system) / 1e6) < 0.08, `/proc says ${procSec} s, cpuUsage ${(cpu.user + cpu.system) / 1e6} s`);
   assert.ok(cpuPctOfCore(a, b) > 10); // loose: the machine is shared and noisy
-  assert.ok(b.rssKb > 0 && b.rootHwmKb >= b.rssKb - 1024);
+  // rssKb sums the whole tree (under tsx it includes its esbuild child), so it may exceed the root's own peak.
+  assert.ok(b.rssKb > 0, 'tree RSS read');
+  assert.ok(b.rootHwmKb > 0 && b.rssKb >= b.rootHwmKb / 4, `root VmHWM ${b.rootHwmKb} kB is plausible against tree RSS ${b.rssKb} kB`);
 });
 
 test('median and percentile use nearest rank and ignore non-finite values', () => {

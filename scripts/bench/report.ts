@@ -1,5 +1,5 @@
 /**
- * The output contract of /work/shared/BENCHMARKS.md: progress and tables on stderr, and the LAST line of
+ * The output contract of ../shared/BENCHMARKS.md: progress and tables on stderr, and the LAST line of
  * stdout one JSON object with "bench": NAME, plain numbers, null for a figure that could not be measured
  * plus a "skipped" entry saying why.
  */

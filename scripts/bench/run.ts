@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- NAME [options]`: runs one benchmark. Progress and tables go to stderr; the last line on
- * stdout is one JSON object with "bench": NAME (the contract in /work/shared/BENCHMARKS.md).
+ * stdout is one JSON object with "bench": NAME (the contract in ../shared/BENCHMARKS.md).
  */
 import { optionsHelp, UsageError } from './args';
 import type { Bench } from './bench';
