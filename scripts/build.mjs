@@ -35,65 +35,39 @@ const externalDependencies = {
 
 const desktop = path.join(root, 'apps/desktop');
 
-await Promise.all([
-  // The collector ships as one file: every dependency is bundled; ws's optional native accelerators stay
-  // external and fall back to their pure-JS paths when absent (bufferutil, utf-8-validate).
-  build({
-    entryPoints: [path.join(root, 'apps/collector/src/cli.ts')],
-    outfile: path.join(root, 'apps/collector/dist/cerebro-collector.mjs'),
+/** An ESM bundle for Node (collector, console CLI, core host, Electron main): the options they share. */
+function nodeBundle(entry, outfile, extra) {
+  return build({
+    entryPoints: [path.join(root, entry)],
+    outfile: path.join(root, outfile),
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
     banner,
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    ...extra,
+  });
+}
+
+await Promise.all([
+  // The collector ships as one file: every dependency is bundled; ws's optional native accelerators stay
+  // external and fall back to their pure-JS paths when absent (bufferutil, utf-8-validate).
+  nodeBundle('apps/collector/src/cli.ts', 'apps/collector/dist/cerebro-collector.mjs', {
     external: ['bufferutil', 'utf-8-validate', 'osx-temperature-sensor'],
     plugins: [noNativeMsgpackExtract],
     // Minified: the daemon keeps its source text in memory for lazy compilation (~1 MB unminified).
     minify: true,
     legalComments: 'none',
-    sourcemap: 'linked',
-    logLevel: 'warning',
   }),
   // The console runs beside its node_modules (native lmdb), so packages stay external.
-  build({
-    entryPoints: [path.join(root, 'apps/desktop/src/core/cli.ts')],
-    outfile: path.join(root, 'apps/desktop/dist/cerebro-console.mjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    banner,
-    plugins: [externalDependencies],
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  }),
+  nodeBundle('apps/desktop/src/core/cli.ts', 'apps/desktop/dist/cerebro-console.mjs', { plugins: [externalDependencies] }),
   // The core as Electron's main process starts it (utilityProcess.fork): like the CLI, beside node_modules.
-  build({
-    entryPoints: [path.join(desktop, 'src/core/host.ts')],
-    outfile: path.join(desktop, 'dist/cerebro-core-host.mjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    banner,
-    plugins: [externalDependencies],
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  }),
+  nodeBundle('apps/desktop/src/core/host.ts', 'apps/desktop/dist/cerebro-core-host.mjs', { plugins: [externalDependencies] }),
   // Electron main (ESM: apps/desktop is "type": "module"). Its few dependencies (ws) are bundled so the
   // packaged app needs no node_modules for main; 'electron' is provided by the runtime.
-  build({
-    entryPoints: [path.join(desktop, 'src/main/index.ts')],
-    outfile: path.join(desktop, 'dist/main/index.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    banner,
-    external: ['electron', 'bufferutil', 'utf-8-validate'],
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  }),
+  nodeBundle('apps/desktop/src/main/index.ts', 'apps/desktop/dist/main/index.js', { target: 'node22', external: ['electron', 'bufferutil', 'utf-8-validate'] }),
   // The preload runs sandboxed: one CommonJS file (sandboxed preloads cannot be ES modules), no Node;
   // its require() provides 'electron/renderer' (and 'electron'), nothing from node_modules.
   build({

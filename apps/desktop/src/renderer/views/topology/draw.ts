@@ -6,6 +6,9 @@
 import type { ZoomTransform } from 'd3';
 import type { SimLink, SimNode } from './layout';
 
+/** Labels drawn at most per frame. */
+const MAX_LABELS = 150;
+
 export interface Palette {
   readonly bg: string;
   readonly text: string;
@@ -153,14 +156,19 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
   const showHosts = t.k >= 0.7 || s.nodes.length < 150;
   const showProcs = t.k >= 1.8;
   if (!showHosts && !showProcs) return;
+  const labelled: SimNode[] = [];
+  for (const n of s.nodes) {
+    if (n.x < vx0 || n.x > vx1 || n.y < vy0 || n.y > vy1) continue;
+    if (n.node.kind === 'host' ? showHosts : showProcs) labelled.push(n);
+  }
+  // More labels than this overlap into noise and cost more to rasterise than the whole graph: zoom in for them.
+  if (labelled.length > MAX_LABELS) return;
   ctx.font = `${11 * px}px system-ui, sans-serif`;
   ctx.textBaseline = 'middle';
   ctx.lineWidth = 3 * px;
   ctx.strokeStyle = p.bg;
-  for (const n of s.nodes) {
-    if (n.x < vx0 || n.x > vx1 || n.y < vy0 || n.y > vy1) continue;
+  for (const n of labelled) {
     const isHost = n.node.kind === 'host';
-    if (isHost ? !showHosts : !showProcs) continue;
     const text = n.node.kind === 'process' && n.node.ports.length > 0 ? `${n.node.label} :${n.node.ports.slice(0, 3).join(',')}` : n.node.label;
     ctx.fillStyle = isHost ? p.text : p.muted;
     ctx.strokeText(text, n.x + n.r + 3 * px, n.y);
