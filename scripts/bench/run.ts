@@ -6,10 +6,12 @@ import { optionsHelp, UsageError } from './args';
 import type { Bench } from './bench';
 import { collectorBench } from './collector';
 import { ingestBench } from './ingest';
+import { nabBench } from './nab';
+import { loghubBench } from './loghub';
 import { emit } from './report';
 import { uiBench } from './ui';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

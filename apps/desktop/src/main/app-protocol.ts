@@ -5,19 +5,9 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { STATIC_CONTENT_TYPES as TYPES } from '../core/api/static';
 import { APP_HOST, DESKTOP_CSP } from './window-options';
 
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
 
 const HEADERS = { 'content-security-policy': DESKTOP_CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' } as const;
 

@@ -18,7 +18,8 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 } as const;
 
-const TYPES: Readonly<Record<string, string>> = {
+/** Content types of the files the renderer build contains (also used by the desktop app's protocol). */
+export const STATIC_CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -27,6 +28,7 @@ const TYPES: Readonly<Record<string, string>> = {
   '.ico': 'image/x-icon',
   '.json': 'application/json; charset=utf-8',
   '.woff2': 'font/woff2',
+  '.map': 'application/json; charset=utf-8',
 };
 
 /**
@@ -74,7 +76,7 @@ export class StaticFiles {
     }
     // Hashed assets never change; index.html must be re-read so a rebuild is picked up.
     const immutable = rel.startsWith('assets/');
-    this.send(res, 200, TYPES[path.extname(file)] ?? 'application/octet-stream', body, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+    this.send(res, 200, STATIC_CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', body, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   }
 
   private find(): string | null {

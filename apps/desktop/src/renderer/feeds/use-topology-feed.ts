@@ -1,34 +1,12 @@
 /**
- * While the topology view is shown: the graph, fetched at once and again when hosts report over the live
- * channel, at most every 5 s (socket tables change every 10 s by default). Unmounting stops everything, so
- * a hidden topology costs nothing.
+ * While the topology view is shown: the graph, refreshed when hosts report, at most every 5 s (socket
+ * tables change every 10 s by default).
  */
-import { useEffect } from 'react';
 import { topologyFailed, topologyLoaded } from '../state/actions';
-import { dispatch } from '../state/store';
-import { useTransport } from '../transport/context';
-import { throttle } from '../lib/throttle';
+import { useRouteRefreshedOnHostEvents } from './use-route-feed';
 
 const TOPOLOGY_EVERY_MS = 5_000;
 
 export function useTopologyFeed(): void {
-  const transport = useTransport();
-  useEffect(() => {
-    let alive = true;
-    const refresh = throttle(() => {
-      transport.request('topology').then(
-        (t) => alive && dispatch(topologyLoaded, t),
-        (e: Error) => alive && dispatch(topologyFailed, e.message),
-      );
-    }, TOPOLOGY_EVERY_MS);
-    const off = transport.subscribe({ topic: 'hosts' }, (e) => {
-      if (e.type === 'host') refresh();
-    });
-    refresh();
-    return () => {
-      alive = false;
-      off();
-      refresh.cancel();
-    };
-  }, [transport]);
+  useRouteRefreshedOnHostEvents('topology', topologyLoaded, topologyFailed, TOPOLOGY_EVERY_MS);
 }

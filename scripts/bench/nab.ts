@@ -1,0 +1,155 @@
+/**
+ * `nab`: the Numenta Anomaly Benchmark for the console's streaming detectors. Every detector kind runs
+ * fresh on each of the 58 series; the scores are rated with our NAB scorer (shared/analytics/nab), one
+ * threshold per profile swept exhaustively over the whole corpus (SCORING.md §6). The default detector's
+ * figures carry the contract's keys; the other baseline's carry its kind as a prefix.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { DEFAULT_DETECTOR, DETECTOR_KINDS } from '@cerebro/shared/analytics/detectors/registry';
+import type { DetectorKind } from '@cerebro/shared/analytics/detectors/detector';
+import { evaluateDetector, type ProfileResult } from '@cerebro/shared/analytics/nab/evaluate';
+import type { ProfileName } from '@cerebro/shared/analytics/nab/profiles';
+import { parseOptions, UsageError } from './args';
+import type { Bench } from './bench';
+import { DEFAULT_NAB_DIR, loadNabCorpus, type NabCorpus } from './nab-data';
+import { progress, type BenchResult, type Figure } from './report';
+import { round } from './stats';
+
+const NAME = 'nab';
+const log = (m: string): void => progress(NAME, m);
+
+/** The goal of issue 4 (NAB 0–100; points per CPU second; bytes of state per series). */
+export const NAB_GOAL = { standard: 75, lowFP: 67, lowFN: 80, pointsPerSecPerCore: 1_000_000, bytesPerSeries: 4096 } as const;
+/** Timing passes run until this much CPU time is spent, so short runs do not dominate the rate. */
+const MIN_TIMED_CPU_SEC = 2;
+/** Instances created to measure heap per series. */
+const MEMORY_INSTANCES = 10_000;
+
+const options = {
+  data: { type: 'string', help: 'NAB root (data/, labels/, config/)', default: '../shared/data/nab' },
+} as const;
+
+function cpuSec(from: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(from);
+  return (u.user + u.system) / 1e6;
+}
+
+/** One pass over every file, each series on a fresh instance; the scores, row for row. */
+function runOnCorpus(kind: DetectorKind, corpus: NabCorpus, report: boolean): Float64Array[] {
+  return corpus.files.map((f, i) => {
+    const d = kind.create();
+    const out = new Float64Array(f.rows);
+    const t = f.timestampsMs;
+    const v = f.values;
+    for (let r = 0; r < f.rows; r++) out[r] = d.update(t[r] as number, v[r] as number);
+    if (report) log(`${kind.kind}: ${String(i + 1).padStart(2)}/${corpus.files.length} ${f.name} (${f.rows} rows)`);
+    return out;
+  });
+}
+
+/** Points per CPU second over whole-corpus passes (the first pass, with logging, is not timed). */
+function throughput(kind: DetectorKind, corpus: NabCorpus): number {
+  const points = corpus.files.reduce((s, f) => s + f.rows, 0);
+  let passes = 0;
+  const c0 = process.cpuUsage();
+  while (passes === 0 || cpuSec(c0) < MIN_TIMED_CPU_SEC) {
+    runOnCorpus(kind, corpus, false);
+    passes++;
+  }
+  return (points * passes) / cpuSec(c0);
+}
+
+/**
+ * Bytes per live instance after warm-up, by difference of GC'd heap plus ArrayBuffer memory (typed arrays
+ * over 64 bytes keep their data outside the V8 heap); V8 object and array headers included.
+ */
+async function heapBytesPerSeries(kind: DetectorKind, corpus: NabCorpus): Promise<number> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  // ArrayBuffer memory of earlier garbage (score arrays, other kinds' instances) is released after a GC,
+  // off the main path: settle it before taking the baseline, or it would be subtracted from this kind.
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const sample = corpus.files[0]!;
+  await settle();
+  const used = (): number => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const before = used();
+  const live = [];
+  for (let i = 0; i < MEMORY_INSTANCES; i++) {
+    const d = kind.create();
+    // Enough samples that every field holds a real (non-small-integer) value.
+    for (let r = 0; r < 300; r++) d.update(sample.timestampsMs[r % sample.rows] as number, (sample.values[r % sample.rows] as number) + i);
+    live.push(d);
+  }
+  await settle();
+  const bytes = (used() - before) / MEMORY_INSTANCES;
+  if (live.length !== MEMORY_INSTANCES) throw new Error('unreachable');
+  return bytes;
+}
+
+interface KindFigures {
+  readonly results: Record<ProfileName, ProfileResult>;
+  readonly pointsPerSecPerCore: number;
+  readonly bytesPerSeries: number;
+  readonly stateJsonBytes: number;
+}
+
+async function measure(kind: DetectorKind, corpus: NabCorpus): Promise<KindFigures> {
+  const scores = runOnCorpus(kind, corpus, true);
+  const results = evaluateDetector(corpus.files, scores, corpus.profiles);
+  log(`${kind.kind}: standard ${results.standard.nab.toFixed(2)}, low FP ${results.reward_low_FP_rate.nab.toFixed(2)}, low FN ${results.reward_low_FN_rate.nab.toFixed(2)}; timing…`);
+  const pointsPerSecPerCore = throughput(kind, corpus);
+  const bytesPerSeries = await heapBytesPerSeries(kind, corpus);
+  const d = kind.create();
+  const f = corpus.files[0]!;
+  for (let r = 0; r < f.rows; r++) d.update(f.timestampsMs[r] as number, f.values[r] as number);
+  const stateJsonBytes = new TextEncoder().encode(JSON.stringify(d.toJSON())).length;
+  log(`${kind.kind}: ${Math.round(pointsPerSecPerCore).toLocaleString('en')} points/s/core, ${Math.round(bytesPerSeries)} B heap and ${stateJsonBytes} B of JSON state per series`);
+  return { results, pointsPerSecPerCore, bytesPerSeries, stateJsonBytes };
+}
+
+function figuresOf(prefix: string, k: KindFigures): Record<string, Figure> {
+  const key = (name: string): string => (prefix === '' ? name : prefix + name[0]!.toUpperCase() + name.slice(1));
+  const r = k.results;
+  return {
+    [key('standard')]: round(r.standard.nab, 2),
+    [key('lowFP')]: round(r.reward_low_FP_rate.nab, 2),
+    [key('lowFN')]: round(r.reward_low_FN_rate.nab, 2),
+    [key('pointsPerSecPerCore')]: Math.round(k.pointsPerSecPerCore),
+    [key('bytesPerSeries')]: Math.round(k.bytesPerSeries),
+    [key('stateJsonBytes')]: k.stateJsonBytes,
+    [key('thresholds')]: { standard: r.standard.threshold, lowFP: r.reward_low_FP_rate.threshold, lowFN: r.reward_low_FN_rate.threshold },
+    [key('raw')]: { standard: round(r.standard.raw, 4), lowFP: round(r.reward_low_FP_rate.raw, 4), lowFN: round(r.reward_low_FN_rate.raw, 4) },
+  };
+}
+
+export const nabBench: Bench = {
+  name: NAME,
+  summary: 'NAB standard / low-FP / low-FN scores, points/s per core and state per series of the streaming detectors',
+  options,
+  async run(argv): Promise<BenchResult> {
+    const values = parseOptions(NAME, argv, options);
+    const dir = typeof values['data'] === 'string' ? values['data'] : DEFAULT_NAB_DIR;
+    let corpus: NabCorpus;
+    try {
+      corpus = loadNabCorpus(dir);
+    } catch (e) {
+      // A wrong --data is the user's to fix: say so without a stack trace.
+      throw new UsageError(`${NAME}: ${(e as Error).message}; --data must be a NAB root with data/, labels/combined_windows.json and config/profiles.json`);
+    }
+    const points = corpus.files.reduce((s, f) => s + f.rows, 0);
+    log(`${corpus.files.length} files, ${points.toLocaleString('en')} rows, ${corpus.windowCount} windows from ${dir}`);
+    const figures: Record<string, Figure> = { detector: DEFAULT_DETECTOR.kind };
+    const others: Record<string, Figure> = {};
+    for (const kind of DETECTOR_KINDS) {
+      const k = await measure(kind, corpus);
+      Object.assign(kind === DEFAULT_DETECTOR ? figures : others, figuresOf(kind === DEFAULT_DETECTOR ? '' : kind.kind, k));
+    }
+    return { bench: NAME, figures: { ...figures, ...others, files: corpus.files.length, points, windows: corpus.windowCount, goal: { ...NAB_GOAL } }, skipped: {} };
+  },
+};
