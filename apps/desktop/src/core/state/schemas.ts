@@ -6,46 +6,14 @@
  * strategy (migration-schema plugin). Without dev-mode RxDB does not validate documents against the schema:
  * inbound data is validated at the protocol boundary instead.
  */
-import type { Inventory, SpoolStats } from '@cerebro/shared/protocol/messages';
 import type { RxJsonSchema } from 'rxdb';
 
-export type HostStatus = 'live' | 'stale' | 'lost';
-
-/** A source that failed on the host, as last reported by its collector. */
-export interface HostSourceError {
-  readonly source: string;
-  /** What went wrong, e.g. "couldn't read /proc/diskstats: EACCES". */
-  readonly error: string;
-  /** When the console received the report, milliseconds since the Unix epoch. */
-  readonly atMs: number;
-}
-
-/** One monitored host, as the console knows it from its collector. */
-export interface HostDoc {
-  /** The collector's hostId. */
-  readonly id: string;
-  readonly hostname: string;
-  readonly status: HostStatus;
-  /** First batch ever received from the host, milliseconds since the Unix epoch. */
-  readonly firstSeenMs: number;
-  /** Latest batch received, milliseconds since the Unix epoch. */
-  readonly lastSeenMs: number;
-  /** Sequence number of the latest batch ingested (per-host, strictly increasing). */
-  readonly lastSeq: number;
-  /** Whether the collector's connection is open right now. */
-  readonly connected: boolean;
-  readonly agent: { readonly name: string; readonly version: string };
-  readonly inventory?: Inventory;
-  readonly spool?: SpoolStats;
-  /** Latest operator notices from the collector, newest last, at most 64. */
-  readonly notices: readonly string[];
-  /** Latest failing sources, at most 64. */
-  readonly sourceErrors: readonly HostSourceError[];
-  /** Number of distinct metric series the host reports. */
-  readonly seriesCount: number;
-  /** Remote address of the collector's connection, e.g. "10.0.0.7:51234". */
-  readonly address: string;
-}
+/**
+ * One monitored host: the API contract's `Host` is the document stored, so the UI and the database agree
+ * by construction.
+ */
+export type { Host as HostDoc, HostSourceError, HostStatus } from '@cerebro/shared/api/contract';
+import type { Host as HostDoc } from '@cerebro/shared/api/contract';
 
 /** Bounds of an indexed timestamp: milliseconds since the epoch, up to the year 2286. */
 const epochMs = { type: 'integer', minimum: 0, maximum: 1e13, multipleOf: 1 } as const;
