@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Ensemble, ensemble } from './ensemble';
+
+function noisy(n: number, seed = 1): number[] {
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  return Array.from({ length: n }, () => 100 + 4 * (rnd() - 0.5));
+}
+
+function scoresOf(values: readonly number[], stepMs = 60_000): number[] {
+  const d = ensemble.create();
+  return values.map((v, i) => d.update(i * stepMs, v));
+}
+
+const W = ensemble.warmupSamples;
+
+test('nothing scores during warm-up; every score is in [0, 1)', () => {
+  const values = noisy(3000);
+  values[100] = 500;
+  const scores = scoresOf(values);
+  for (let i = 0; i < W; i++) assert.equal(scores[i], 0);
+  for (const s of scores) assert.ok(s >= 0 && s < 1);
+});
+
+test('a spike scores far above the noise around it', () => {
+  const values = noisy(3000);
+  values[2000] = 160;
+  const scores = scoresOf(values);
+  const noiseMax = Math.max(...scores.slice(W + 200, 2000));
+  assert.ok(scores[2000]! > 0.8, `spike ${scores[2000]}`);
+  assert.ok(scores[2000]! > 3 * noiseMax, `spike ${scores[2000]} vs noise ${noiseMax}`);
+});
+
+test('a step alerts at its start and once only: the next samples of the new level are damped', () => {
+  const values = noisy(4000, 5).map((v, i) => (i >= 2000 ? v + 30 : v));
+  const scores = scoresOf(values);
+  const noiseMax = Math.max(...scores.slice(W + 200, 2000));
+  assert.ok(scores[2000]! > 0.8, `step start ${scores[2000]}`);
+  assert.ok(scores[2000]! > 3 * noiseMax);
+  assert.ok(Math.max(...scores.slice(2001, 2100)) < 0.5 * scores[2000]!, 'one alert per episode');
+});
+
+test('a slow drift out of the range seen so far is flagged', () => {
+  // Flat noise, then a ramp of +40 over 1,000 samples (0.04 per sample, 1 % of the noise amplitude).
+  const values = noisy(5000, 7).map((v, i) => (i >= 2000 ? v + Math.min(i - 2000, 1000) * 0.04 : v));
+  const scores = scoresOf(values);
+  const noiseMax = Math.max(...scores.slice(W + 200, 2000));
+  const driftMax = Math.max(...scores.slice(2000, 3000));
+  assert.ok(driftMax > 2 * noiseMax, `drift ${driftMax} vs noise ${noiseMax}`);
+  assert.ok(driftMax > 0.5, `drift ${driftMax}`);
+});
+
+test('a daily sinusoid with noise does not alert after warm-up', () => {
+  // 5-minute samples, 288 a day, 20 days; warm-up covers more than a whole day so the range is known.
+  let seed = 11;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const values = Array.from({ length: 288 * 20 }, (_, i) => 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 2 * (rnd() - 0.5));
+  const scores = scoresOf(values, 300_000);
+  const after = Math.max(...scores.slice(W));
+  // The NAB-optimal thresholds of this detector are 0.25–0.28 (docs/benchmarks.md); a +40 spike scores far above.
+  assert.ok(after < 0.15, `daily pattern after warm-up peaks at ${after}`);
+  const spiked = values.slice();
+  spiked[288 * 10] = 110;
+  assert.ok(scoresOf(spiked, 300_000)[288 * 10]! > 0.8);
+});
+
+test('a perfectly flat line scores 0, and its state stays finite', () => {
+  const d = ensemble.create();
+  for (let i = 0; i < 1000; i++) assert.equal(d.update(i, 7), 0);
+  const s = d.toJSON() as unknown as { s: number[] };
+  assert.ok(s.s.every((v) => Number.isFinite(v)));
+});
+
+test('state survives JSON: a restored detector continues with identical scores', () => {
+  const values = noisy(3000, 9);
+  values[1500] = 150;
+  values[2500] = 40;
+  for (const cut of [10, W - 1, W, 1200]) {
+    const a = ensemble.create();
+    for (let i = 0; i < cut; i++) a.update(i, values[i]!);
+    const r = ensemble.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    assert.ok(r.ok);
+    for (let i = cut; i < values.length; i++) assert.equal(r.value.update(i, values[i]!), a.update(i, values[i]!), `cut ${cut}, sample ${i}`);
+  }
+  const good = ensemble.create().toJSON();
+  assert.equal(Ensemble.fromJSON({ ...good, kind: 'robustEwma' }).ok, false);
+  assert.equal(Ensemble.fromJSON({ ...good, version: 99 }).ok, false);
+  assert.equal(Ensemble.fromJSON({ ...good, s: [1, 2] }).ok, false);
+  assert.equal(Ensemble.fromJSON(null).ok, false);
+});
+
+test('state is small and of constant size: under 4 KB of JSON, however long the series', () => {
+  const d = ensemble.create();
+  const values = noisy(20_000, 13);
+  for (let i = 0; i < 1000; i++) d.update(i, values[i]!);
+  const early = JSON.stringify(d.toJSON()).length;
+  for (let i = 1000; i < values.length; i++) d.update(i, values[i]! * 1.000001 ** i);
+  const late = JSON.stringify(d.toJSON()).length;
+  assert.ok(late < 4096, `state ${late} B`);
+  assert.ok(late < early + 200, `state grows: ${early} → ${late} B`);
+  assert.equal((d.toJSON() as unknown as { s: number[] }).s.length, 14);
+});
