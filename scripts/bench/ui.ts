@@ -194,7 +194,12 @@ export const uiBench: Bench = {
       log(`topology drawn ${shownMs} ms after opening it, layout settled after ${settleMs} ms; panning and zooming for ${seconds} s`);
       const fps = await measureTopologyFps(page, seconds);
       const drawn = await page.evaluate(() => window.__cerebroTopology?.nodes.length ?? 0);
+      // After the pan/zoom has been still long enough for the full-quality re-render, then fitted whole.
+      await page.waitForTimeout(600);
       await page.screenshot({ path: path.join(REPO_ROOT, 'test/artifacts/bench-topology.png') }).catch(() => undefined);
+      await page.evaluate(() => document.querySelector('[data-testid="topology-canvas"]')?.dispatchEvent(new Event('cerebro:fit')));
+      await page.waitForTimeout(1_000);
+      await page.screenshot({ path: path.join(REPO_ROOT, 'test/artifacts/bench-topology-fit.png') }).catch(() => undefined);
       await page.close();
 
       const sortedDraw = [...fps.drawMs].sort((a, b) => a - b);

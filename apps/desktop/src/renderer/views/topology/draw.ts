@@ -7,7 +7,7 @@ import type { ZoomTransform } from 'd3';
 import type { SimLink, SimNode } from './layout';
 
 /** Labels drawn at most per frame. */
-const MAX_LABELS = 150;
+export const MAX_LABELS = 150;
 
 export interface Palette {
   readonly bg: string;
@@ -41,13 +41,44 @@ export interface DrawState {
   readonly dpr: number;
   readonly hover: SimNode | null;
   readonly palette: Palette;
+  /** Labels drawn at most (default MAX_LABELS, for a viewport; more for a larger off-screen surface). */
+  readonly maxLabels?: number;
 }
 
-export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void {
-  const { transform: t, palette: p, dpr } = s;
+/** Clear the (CSS-pixel) viewport to the background colour. */
+export function clearTopology(ctx: CanvasRenderingContext2D, width: number, height: number, dpr: number, p: Palette): void {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.fillStyle = p.bg;
-  ctx.fillRect(0, 0, s.width, s.height);
+  ctx.fillRect(0, 0, width, height);
+}
+
+/** What changes without the graph changing (the hovered node and its connections), drawn over the graph. */
+export function drawOverlay(ctx: CanvasRenderingContext2D, s: DrawState): void {
+  const { transform: t, palette: p, dpr } = s;
+  if (!s.hover) return;
+  const px = 1 / t.k;
+  ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
+  ctx.beginPath();
+  ctx.arc(s.hover.x, s.hover.y, s.hover.r + 4 * px, 0, 2 * Math.PI);
+  ctx.strokeStyle = p.text;
+  ctx.lineWidth = 2 * px;
+  ctx.stroke();
+  // The hovered node's connections, on top.
+  ctx.beginPath();
+  for (const l of s.links) {
+    if (l.edge.kind !== 'connects' || (l.source !== s.hover && l.target !== s.hover)) continue;
+    ctx.moveTo(l.source.x, l.source.y);
+    ctx.lineTo(l.target.x, l.target.y);
+  }
+  ctx.strokeStyle = p.text;
+  ctx.lineWidth = 2 * px;
+  ctx.stroke();
+}
+
+/** The graph itself (edges, nodes, labels) over a cleared `width` × `height` (CSS pixels) area. */
+export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void {
+  const { transform: t, palette: p, dpr } = s;
+  clearTopology(ctx, s.width, s.height, dpr, p);
   ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
   // Visible graph rectangle (with a margin), for culling labels.
   const vx0 = -t.x / t.k - 50;
@@ -134,24 +165,6 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
   ctx.fillStyle = p.bg;
   ctx.fill();
 
-  if (s.hover) {
-    ctx.beginPath();
-    ctx.arc(s.hover.x, s.hover.y, s.hover.r + 4 * px, 0, 2 * Math.PI);
-    ctx.strokeStyle = p.text;
-    ctx.lineWidth = 2 * px;
-    ctx.stroke();
-    // The hovered node's connections, on top.
-    ctx.beginPath();
-    for (const l of s.links) {
-      if (l.edge.kind !== 'connects' || (l.source !== s.hover && l.target !== s.hover)) continue;
-      ctx.moveTo(l.source.x, l.source.y);
-      ctx.lineTo(l.target.x, l.target.y);
-    }
-    ctx.strokeStyle = p.text;
-    ctx.lineWidth = 2 * px;
-    ctx.stroke();
-  }
-
   // Labels: hosts once they are ~10 px apart on screen, processes and ports when zoomed in further.
   const showHosts = t.k >= 0.7 || s.nodes.length < 150;
   const showProcs = t.k >= 1.8;
@@ -162,16 +175,20 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
     if (n.node.kind === 'host' ? showHosts : showProcs) labelled.push(n);
   }
   // More labels than this overlap into noise and cost more to rasterise than the whole graph: zoom in for them.
-  if (labelled.length > MAX_LABELS) return;
-  ctx.font = `${11 * px}px system-ui, sans-serif`;
+  if (labelled.length > (s.maxLabels ?? MAX_LABELS)) return;
+  // In screen space: an 11 px font rather than an 11/k px one scaled by k (sub-pixel font sizes at high zoom).
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.font = '11px system-ui, sans-serif';
   ctx.textBaseline = 'middle';
-  ctx.lineWidth = 3 * px;
+  ctx.lineWidth = 3;
   ctx.strokeStyle = p.bg;
   for (const n of labelled) {
     const isHost = n.node.kind === 'host';
     const text = n.node.kind === 'process' && n.node.ports.length > 0 ? `${n.node.label} :${n.node.ports.slice(0, 3).join(',')}` : n.node.label;
+    const x = t.x + t.k * (n.x + n.r) + 3;
+    const y = t.y + t.k * n.y;
     ctx.fillStyle = isHost ? p.text : p.muted;
-    ctx.strokeText(text, n.x + n.r + 3 * px, n.y);
-    ctx.fillText(text, n.x + n.r + 3 * px, n.y);
+    ctx.strokeText(text, x, y);
+    ctx.fillText(text, x, y);
   }
 }
