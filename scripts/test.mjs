@@ -47,4 +47,4 @@ if (files.length === 0) {
   process.exit(1);
 }
 fs.mkdirSync(path.join(root, 'test/artifacts'), { recursive: true });
-step(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files]);
+step(`tests (${files.length} files)`, process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]);

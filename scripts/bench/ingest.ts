@@ -91,7 +91,7 @@ export const ingestBench: Bench = {
       const gen = process.cpuUsage(gen0);
       const diskMB = allocatedBytes(home) / 1024 ** 2;
       const genPct = ((gen.user + gen.system) / 1e6 / w.wallSec) * 100;
-      const [s0, s1] = await Promise.all([stats0, consoleApi(consoleProc.info, 'stats')]);
+      const [s0, s1, alerts] = await Promise.all([stats0, consoleApi(consoleProc.info, 'stats'), consoleApi(consoleProc.info, 'alerts')]);
       for (const s of sims) s.pause();
       const lat = counters.latencies.subarray(0, counters.latencyCount);
       const samplesPerSec = ackedSamples / w.wallSec;
@@ -111,7 +111,11 @@ export const ingestBench: Bench = {
       const figures = {
         samplesPerSecPerCore: round(perCore, 0),
         collectors,
-        scored: false,
+        // Every acked sample is also scored by the anomaly detector (apps/desktop/src/core/alerts).
+        scored: true,
+        scoredSeries: alerts.scoring.series,
+        learningSeries: alerts.scoring.learning,
+        openAlerts: alerts.alerts.length,
         samplesPerSec: round(samplesPerSec, 0),
         consoleCpuPctOfCore: round(w.cpuPctOfCore, 1),
         consolePeakRssMB: round(w.peakRssMB, 1),

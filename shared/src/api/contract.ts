@@ -156,6 +156,82 @@ export interface TopologyView extends TopologyGraph {
   readonly hostsWithSockets: number;
 }
 
+export type AlertSeverity = 'warning' | 'critical';
+export type AlertState = 'open' | 'resolved';
+
+/**
+ * An anomaly on one series of one host, raised by the console's scorer through hysteresis (one alert per
+ * episode, not per deviating sample). Stored as an RxDB document (collection `alerts`).
+ */
+export interface Alert {
+  /** Unique, opaque. */
+  readonly id: string;
+  readonly hostId: string;
+  /** The series, e.g. "cpu.util_pct". */
+  readonly seriesKey: string;
+  /** critical when the peak score reached 0.8, else warning. */
+  readonly severity: AlertSeverity;
+  readonly state: AlertState;
+  /** First deviating sample, ms since the epoch (collector clock). */
+  readonly startMs: number;
+  /** Sample that resolved it, ms since the epoch; absent while open. */
+  readonly endMs?: number;
+  /** Highest anomaly score seen, in [0, 1]. */
+  readonly peakScore: number;
+  /** Latest anomaly score, in [0, 1]. */
+  readonly lastScore: number;
+  readonly evidence: {
+    /** The series' usual level before the deviation, in the series' unit. */
+    readonly baseline: number;
+    /** Deviating samples, [ms since the epoch, value], at most 20 (the first ones). */
+    readonly points: ReadonlyArray<readonly [number, number]>;
+  };
+  /** Who acknowledged it (free text from the operator), and when (ms since the epoch). */
+  readonly ackBy?: string;
+  readonly ackMs?: number;
+  /** Hidden from the open list until then, ms since the epoch. */
+  readonly snoozedUntilMs?: number;
+  /** Marked as noise by an operator; the series' sensitivity was halved. */
+  readonly noise: boolean;
+}
+
+/** Scoring coverage: series scored, and those still in warm-up (they never alert; the UI shows them as learning). */
+export interface ScoringView {
+  readonly series: number;
+  readonly learning: number;
+  /** Samples a series needs before it may alert. */
+  readonly warmupSamples: number;
+  /** Series refused for the scorer's series limit. */
+  readonly refusedSeries: number;
+}
+
+export interface AlertsView {
+  /** Newest first; open (and not snoozed) ones only, unless `?all=1`. */
+  readonly alerts: readonly Alert[];
+  readonly scoring: ScoringView;
+}
+
+export interface HostAlertsView {
+  /** The host's alerts, open and resolved, newest first, at most 200. */
+  readonly alerts: readonly Alert[];
+  /** Series of this host scored so far. */
+  readonly series: number;
+  /** Keys of this host's series still in warm-up. */
+  readonly learning: readonly string[];
+}
+
+/** Body of POST /alerts/:id/ack. */
+export interface AckRequest {
+  /** Who acknowledges, e.g. a name; default "operator". */
+  readonly by?: string;
+}
+
+/** Body of POST /alerts/:id/snooze. */
+export interface SnoozeRequest {
+  /** Minutes from now, 1 to 10080 (a week). */
+  readonly minutes: number;
+}
+
 /** HTTP routes: method, path pattern (`:host` is the host id), and the JSON response type. */
 export const ROUTES = {
   health: { method: 'GET', path: `${API_PREFIX}/health` },
@@ -168,7 +244,19 @@ export const ROUTES = {
   stats: { method: 'GET', path: `${API_PREFIX}/stats` },
   fleet: { method: 'GET', path: `${API_PREFIX}/fleet` },
   topology: { method: 'GET', path: `${API_PREFIX}/topology` },
+  alerts: { method: 'GET', path: `${API_PREFIX}/alerts` },
+  hostAlerts: { method: 'GET', path: `${API_PREFIX}/hosts/:host/alerts` },
+  ackAlert: { method: 'POST', path: `${API_PREFIX}/alerts/:id/ack` },
+  snoozeAlert: { method: 'POST', path: `${API_PREFIX}/alerts/:id/snooze` },
+  noiseAlert: { method: 'POST', path: `${API_PREFIX}/alerts/:id/noise` },
 } as const;
+
+/** Request bodies of the POST routes. */
+export interface RouteRequests {
+  ackAlert: AckRequest;
+  snoozeAlert: SnoozeRequest;
+  noiseAlert: Record<string, never>;
+}
 
 export interface RouteResponses {
   health: { readonly ok: true; readonly version: string; readonly startedMs: number };
@@ -181,21 +269,27 @@ export interface RouteResponses {
   stats: IngestStatsView;
   fleet: FleetView;
   topology: TopologyView;
+  alerts: AlertsView;
+  hostAlerts: HostAlertsView;
+  ackAlert: Alert;
+  snoozeAlert: Alert;
+  /** The alert, and the series' new enter threshold (null when the series is no longer scored). */
+  noiseAlert: { readonly alert: Alert; readonly enterThreshold: number | null };
 }
 
 export type RouteName = keyof typeof ROUTES;
 
-/** Build the path of a route, escaping the host id. */
+/** Build the path of a route, escaping the host id (or the alert id for the alert routes). */
 export function routePath(name: RouteName, hostId?: string): string {
   const p: string = ROUTES[name].path;
-  return hostId === undefined ? p : p.replace(':host', encodeURIComponent(hostId));
+  return hostId === undefined ? p : p.replace(':host', encodeURIComponent(hostId)).replace(':id', encodeURIComponent(hostId));
 }
 
 /** API errors, each with a one-line meaning and its HTTP status. */
 export const API_ERRORS = {
   UNAUTHORIZED: { status: 401, meaning: 'The session token is missing or wrong.' },
   FORBIDDEN_ORIGIN: { status: 403, meaning: 'Cross-origin requests are refused.' },
-  NOT_FOUND: { status: 404, meaning: 'No such route, host or series.' },
+  NOT_FOUND: { status: 404, meaning: 'No such route, host, series or alert.' },
   BAD_REQUEST: { status: 400, meaning: 'A parameter is missing or malformed.' },
   INTERNAL: { status: 500, meaning: 'The console failed; see its log.' },
 } as const;

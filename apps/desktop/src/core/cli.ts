@@ -12,7 +12,10 @@ const HELP = `cerebro-console ${CONSOLE_VERSION} — the CEREBRO console
 
 Usage:
   cerebro-console serve [--ingest-host H] [--ingest-port N] [--api-port N] [--max-series-per-host N]
+                        [--detector-warmup N]
                                       run the console core headless until SIGINT/SIGTERM
+                                      (--detector-warmup: samples before a series may alert, default
+                                      300; a test and benchmark aid, not for production)
   cerebro-console hosts [--json]      list hosts (hostname first), from the running console
   cerebro-console series HOST [KEY] [--minutes N] [--json]
                                       list a host's series, or print KEY's points (HOST: hostname or id)
@@ -137,7 +140,7 @@ function token(home: string, args: string[], host: string | undefined, label: st
   }
 }
 
-async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'log-level'?: string }): Promise<void> {
+async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'detector-warmup'?: string; 'log-level'?: string }): Promise<void> {
   const port = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -151,9 +154,14 @@ async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-por
   if (maxSeries !== undefined && !(Number.isInteger(Number(maxSeries)) && Number(maxSeries) >= 1)) {
     throw new CliError(`--max-series-per-host must be a positive integer, got "${maxSeries}"`);
   }
+  const warmup = values['detector-warmup'];
+  if (warmup !== undefined && !(Number.isInteger(Number(warmup)) && Number(warmup) >= 2)) {
+    throw new CliError(`--detector-warmup must be an integer of at least 2 samples, got "${warmup}"`);
+  }
   const core = await ConsoleCore.start({
     home,
     log,
+    ...(warmup !== undefined ? { detectorWarmup: Number(warmup) } : {}),
     ...(maxSeries !== undefined ? { store: { maxSeriesPerHost: Number(maxSeries) } } : {}),
     ingest: { ...(values['ingest-host'] ? { host: values['ingest-host'] } : {}), ...(ingestPort !== undefined ? { port: ingestPort } : {}) },
     api: apiPort !== undefined ? { port: apiPort } : {},
@@ -193,6 +201,7 @@ async function main(argv: string[]): Promise<number> {
       'ingest-port': { type: 'string' },
       'api-port': { type: 'string' },
       'max-series-per-host': { type: 'string' },
+      'detector-warmup': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });

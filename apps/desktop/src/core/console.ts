@@ -9,6 +9,10 @@ import path from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import { decodeCollectorFrame } from '@cerebro/shared/protocol/codec';
 import type { RouteResponses } from '@cerebro/shared/api/contract';
+import { AlertStore } from './alerts/alert-store';
+import { consoleDetector } from './alerts/detector-kind';
+import { DetectorStore } from './alerts/detector-store';
+import { AlertScorer } from './alerts/scorer';
 import { ApiServer } from './api/server';
 import { HostRegistry } from './hosts/registry';
 import { IngestServer, type IngestOptions } from './ingest/server';
@@ -29,8 +33,12 @@ export interface ConsoleOptions {
   readonly ingest?: Partial<IngestOptions>;
   readonly api?: { readonly host?: string; readonly port?: number };
   readonly store?: Partial<StoreOptions>;
-  /** How often heads are flushed to blocks and the WAL trimmed, ms. */
+  /** How often heads are flushed to blocks, the WAL trimmed and detector states saved, ms. */
   readonly maintenanceMs?: number;
+  /** Test and benchmark aid: samples a series needs before it may alert (default: the detector's 300). */
+  readonly detectorWarmup?: number;
+  /** Most series scored for anomalies (default 100 k). */
+  readonly maxScoredSeries?: number;
   readonly log: Log;
 }
 
@@ -54,6 +62,9 @@ export class ConsoleCore {
     private readonly wal: WriteAheadLog,
     readonly ingest: IngestServer,
     private readonly api: ApiServer,
+    readonly scorer: AlertScorer,
+    private readonly detectors: DetectorStore,
+    readonly alerts: AlertStore,
     private readonly log: Log,
   ) {}
 
@@ -75,11 +86,19 @@ export class ConsoleCore {
     const wal = new WriteAheadLog(env);
     const replayed = replayWal(wal, store, registry, log);
     const tokens = TokenStore.inHome(home);
+    const alerts = new AlertStore(db, log);
+    const scorer = new AlertScorer((e) => alerts.apply(e), {
+      detector: consoleDetector(options.detectorWarmup),
+      ...(options.maxScoredSeries !== undefined ? { maxSeries: options.maxScoredSeries } : {}),
+    });
+    const detectors = new DetectorStore(env);
+    const loaded = detectors.load(scorer);
+    if (loaded.dropped > 0) log('warn', `${loaded.dropped} saved detector states could not be used (changed detector or damaged record); those series warm up again`);
     let core: ConsoleCore | null = null;
-    const ingest = new IngestServer({ wal, store, registry, tokens, log, onBatch: (hostId, batch) => core?.api.publishBatch(hostId, batch) }, options.ingest);
+    const ingest = new IngestServer({ wal, store, registry, tokens, log, scorer, onBatch: (hostId, batch) => core?.api.publishBatch(hostId, batch) }, options.ingest);
     const apiToken = randomBytes(24).toString('base64url');
     const api = new ApiServer(
-      { registry, store, stats: () => (core as ConsoleCore).stats(), version: CONSOLE_VERSION, startedMs, log },
+      { registry, store, alerts, scorer, stats: () => (core as ConsoleCore).stats(), version: CONSOLE_VERSION, startedMs, log },
       { host: options.api?.host ?? '127.0.0.1', port: options.api?.port ?? 7071, token: apiToken },
     );
     let ingestPort: number;
@@ -106,10 +125,10 @@ export class ConsoleCore {
       ingestUrl: `ws://${ingestHost === '0.0.0.0' ? '127.0.0.1' : ingestHost}:${ingestPort}/ingest`,
       uiUrl: `http://${options.api?.host ?? '127.0.0.1'}:${apiPort}/#token=${apiToken}`,
     };
-    core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, log);
+    core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, scorer, detectors, alerts, log);
     writeConsoleInfo(home, info);
     core.startMaintenance(options.maintenanceMs ?? 10_000);
-    log('info', `console ${CONSOLE_VERSION} ready: ingest ${info.ingestUrl}, API ${info.apiUrl}; ${replayed} WAL batches replayed; data in ${home}`);
+    log('info', `console ${CONSOLE_VERSION} ready: ingest ${info.ingestUrl}, API ${info.apiUrl}; ${replayed} WAL batches replayed; ${loaded.restored} detector states restored; data in ${home}`);
     return core;
   }
 
@@ -139,6 +158,10 @@ export class ConsoleCore {
     await this.ingest.close();
     await this.api.close();
     await this.maintaining;
+    // No batch arrives any more: the states saved now are the ones the next start resumes from.
+    await this.saveDetectors();
+    for (const e of this.scorer.takeDirtyOpen()) this.alerts.apply(e);
+    await this.alerts.settle();
     // Every head goes to blocks, so the WAL can be emptied and the next start replays nothing.
     await this.store.close();
     await this.wal.truncateBefore(this.store.minUnflushedWalPos() ?? Number.MAX_SAFE_INTEGER);
@@ -156,6 +179,7 @@ export class ConsoleCore {
     this.maintenance = setInterval(() => {
       const now = Date.now();
       this.rate.push({ at: now, samples: this.ingest.stats.samples });
+      for (const e of this.scorer.takeDirtyOpen()) this.alerts.apply(e);
       while (this.rate.length > 11) this.rate.shift();
       if (now - lastMaintenance < everyMs) return;
       lastMaintenance = now;
@@ -169,10 +193,24 @@ export class ConsoleCore {
     const before = this.store.minUnflushedWalPos();
     const removed = await this.wal.truncateBefore(before ?? Number.MAX_SAFE_INTEGER);
     if (removed > 0) this.log('debug', `WAL: ${removed} entries trimmed (all their samples are in blocks)`);
+    await this.saveDetectors();
+  }
+
+  private async saveDetectors(): Promise<void> {
+    try {
+      const n = await this.detectors.save(this.scorer);
+      this.log('debug', `alerts: ${n} detector states saved`);
+    } catch (e) {
+      this.log('error', `alerts: cannot save detector states (a restart would warm those series up again): ${(e as Error).message}`);
+    }
   }
 }
 
-/** Re-apply WAL entries to the store (which skips samples already in blocks) and the latest tables. */
+/**
+ * Re-apply WAL entries to the store (which skips samples already in blocks) and the latest tables. Not to
+ * the scorer: its saved states already include samples up to the last save, and feeding them twice would
+ * score old samples as new ones (after a crash, the samples since the last save are simply not scored).
+ */
 function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegistry, log: Log): number {
   let n = 0;
   for (const { pos, entry } of wal.entries()) {

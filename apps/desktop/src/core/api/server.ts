@@ -15,9 +15,12 @@ import {
   type ApiErrorCode,
   type LiveEvent,
   type LiveRequest,
+  type Alert,
   type RouteResponses,
 } from '@cerebro/shared/api/contract';
 import type { TelemetryBatch } from '@cerebro/shared/protocol/messages';
+import type { AlertStore } from '../alerts/alert-store';
+import type { AlertScorer } from '../alerts/scorer';
 import type { HostRegistry } from '../hosts/registry';
 import type { TelemetryStore } from '../tsdb/store';
 import { FleetFigures } from './fleet';
@@ -27,6 +30,8 @@ import { TopologyBuilder } from './topology';
 export interface ApiDeps {
   readonly registry: HostRegistry;
   readonly store: TelemetryStore;
+  readonly alerts: AlertStore;
+  readonly scorer: AlertScorer;
   readonly stats: () => RouteResponses['stats'];
   readonly version: string;
   readonly startedMs: number;
@@ -58,6 +63,10 @@ interface LiveClient {
 }
 
 const MAX_QUERY_POINTS = 20_000;
+/** Largest POST body accepted, bytes. */
+const MAX_BODY_BYTES = 16 * 1024;
+/** Longest snooze, minutes (a week). */
+const MAX_SNOOZE_MINUTES = 7 * 24 * 60;
 
 export class ApiServer {
   private server: http.Server | null = null;
@@ -179,25 +188,97 @@ export class ApiServer {
       }
       const refusal = this.refusal(req, false);
       if (refusal) throw refusal;
-      if (req.method !== 'GET') throw new ApiError('BAD_REQUEST', `method ${req.method} is not allowed; the API is read-only here`);
-      this.json(res, 200, this.route(new URL(req.url ?? '/', 'http://x')));
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'POST') {
+        this.post(req, url).then(
+          (body) => this.json(res, 200, body),
+          (e: unknown) => this.fail(req, res, e),
+        );
+        return;
+      }
+      if (req.method !== 'GET') throw new ApiError('BAD_REQUEST', `method ${req.method} is not allowed; the API takes GET, and POST for alert actions`);
+      const body = this.route(url);
+      if (body instanceof Promise) {
+        body.then(
+          (b) => this.json(res, 200, b),
+          (e: unknown) => this.fail(req, res, e),
+        );
+        return;
+      }
+      this.json(res, 200, body);
     } catch (e) {
-      const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
-      if (error.code === 'INTERNAL') this.deps.log('error', `api: ${req.url}: ${(e as Error).stack ?? String(e)}`);
-      this.json(res, API_ERRORS[error.code].status, { error: { code: error.code, message: error.message } });
+      this.fail(req, res, e);
     }
+  }
+
+  private fail(req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
+    const error = e instanceof ApiError ? e : new ApiError('INTERNAL', (e as Error).message);
+    if (error.code === 'INTERNAL') this.deps.log('error', `api: ${req.url}: ${(e as Error).stack ?? String(e)}`);
+    this.json(res, API_ERRORS[error.code].status, { error: { code: error.code, message: error.message } });
+  }
+
+  /** POST /alerts/:id/{ack,snooze,noise}: the operator's alert actions. */
+  private async post(req: http.IncomingMessage, url: URL): Promise<unknown> {
+    const parts = this.parts(url);
+    if (parts.length !== 3 || parts[0] !== 'alerts') throw new ApiError('NOT_FOUND', `no POST route ${url.pathname}; POST takes /alerts/:id/ack, /snooze or /noise`);
+    const id = parts[1] as string;
+    const action = parts[2] as string;
+    const body = await readJsonBody(req);
+    const { alerts, scorer } = this.deps;
+    const now = Date.now();
+    let updated: Alert | null;
+    switch (action) {
+      case 'ack': {
+        const by = body['by'] ?? 'operator';
+        if (typeof by !== 'string' || by.length === 0 || by.length > 128) throw new ApiError('BAD_REQUEST', '"by" must be a string of 1 to 128 characters (who acknowledges)');
+        updated = await alerts.update(id, (a) => ({ ...a, ackBy: by, ackMs: now }));
+        break;
+      }
+      case 'snooze': {
+        const minutes = body['minutes'];
+        if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes < 1 || minutes > MAX_SNOOZE_MINUTES) {
+          throw new ApiError('BAD_REQUEST', `body must be {"minutes": N} with N from 1 to ${MAX_SNOOZE_MINUTES}, got ${JSON.stringify(body['minutes'])}`);
+        }
+        updated = await alerts.update(id, (a) => ({ ...a, snoozedUntilMs: Math.round(now + minutes * 60_000) }));
+        break;
+      }
+      case 'noise': {
+        updated = await alerts.update(id, (a) => ({ ...a, noise: true }));
+        if (!updated) break;
+        const enterThreshold = scorer.desensitize(updated.hostId, updated.seriesKey);
+        this.deps.log('info', `alert ${id} marked as noise: ${updated.hostId} ${updated.seriesKey} now alerts from score ${enterThreshold ?? '(not scored)'}`);
+        return { alert: updated, enterThreshold } satisfies RouteResponses['noiseAlert'];
+      }
+      default:
+        throw new ApiError('NOT_FOUND', `no alert action "${action}"; use ack, snooze or noise`);
+    }
+    if (!updated) throw new ApiError('NOT_FOUND', `no alert with id ${id}`);
+    return updated satisfies RouteResponses['ackAlert'];
+  }
+
+  private parts(url: URL): string[] {
+    const path = url.pathname;
+    if (!path.startsWith(API_PREFIX + '/')) throw new ApiError('NOT_FOUND', `no route ${path}; routes start with ${API_PREFIX}/`);
+    try {
+      return path.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent);
+    } catch {
+      throw new ApiError('BAD_REQUEST', `malformed percent-encoding in ${path}`);
+    }
+  }
+
+  private scoring(): RouteResponses['alerts']['scoring'] {
+    const s = this.deps.scorer.stats();
+    return { series: s.series, learning: s.learning, warmupSamples: this.deps.scorer.options.detector.warmupSamples, refusedSeries: s.refusedSeries };
   }
 
   private route(url: URL): unknown {
     const path = url.pathname;
-    if (!path.startsWith(API_PREFIX + '/')) throw new ApiError('NOT_FOUND', `no route ${path}; routes start with ${API_PREFIX}/`);
-    let parts: string[];
-    try {
-      parts = path.slice(API_PREFIX.length + 1).split('/').map(decodeURIComponent);
-    } catch {
-      throw new ApiError('BAD_REQUEST', `malformed percent-encoding in ${path}`);
+    const parts = this.parts(url);
+    const { registry, store, alerts, scorer } = this.deps;
+    if (parts.length === 1 && parts[0] === 'alerts') {
+      const all = url.searchParams.get('all') === '1';
+      return alerts.list(all).then((list) => ({ alerts: list, scoring: this.scoring() }) satisfies RouteResponses['alerts']);
     }
-    const { registry, store } = this.deps;
     if (parts.length === 1 && parts[0] === 'health') return { ok: true, version: this.deps.version, startedMs: this.deps.startedMs } satisfies RouteResponses['health'];
     if (parts.length === 1 && parts[0] === 'stats') return this.deps.stats();
     if (parts.length === 1 && parts[0] === 'fleet') return this.fleet.view(registry.list()) satisfies RouteResponses['fleet'];
@@ -220,6 +301,10 @@ export class ApiServer {
       case 'sockets': {
         const t = registry.sockets(hostId);
         return { ts: t?.ts ?? null, rows: t?.sockets ?? [] } satisfies RouteResponses['sockets'];
+      }
+      case 'alerts': {
+        const { series, learning } = scorer.hostLearning(hostId);
+        return alerts.forHost(hostId).then((list) => ({ alerts: list, series, learning }) satisfies RouteResponses['hostAlerts']);
       }
       default:
         throw new ApiError('NOT_FOUND', `no route ${path}`);
@@ -287,4 +372,33 @@ export class ApiServer {
     }
     client.ws.send(JSON.stringify(event));
   }
+}
+
+/** Reads a small JSON object body (empty: {}); anything else is a BAD_REQUEST. */
+function readJsonBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiError('BAD_REQUEST', `request body over ${MAX_BODY_BYTES} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('error', reject);
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (text === '') return resolve({});
+      try {
+        const v: unknown = JSON.parse(text);
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+        resolve(v as Record<string, unknown>);
+      } catch (e) {
+        reject(new ApiError('BAD_REQUEST', `the body must be a JSON object (${(e as Error).message})`));
+      }
+    });
+  });
 }

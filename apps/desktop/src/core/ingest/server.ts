@@ -13,6 +13,7 @@ import { closeCodeFor, protocolError, type ProtocolError, type ProtocolErrorCode
 import { decodeCollectorFrame, decodeRaw, encodeMessage, type DecodeLimits } from '@cerebro/shared/protocol/codec';
 import { PROTOCOL_VERSION, type ConsoleMessage, type Hello, type TelemetryBatch } from '@cerebro/shared/protocol/messages';
 import type { TelemetryStore } from '../tsdb/store';
+import type { AlertScorer } from '../alerts/scorer';
 import type { HostRegistry } from '../hosts/registry';
 import { addSeq, advanceTo, emptySeqState, hasSeq, type SeqState } from './seq-state';
 import type { TokenStore } from './tokens';
@@ -58,6 +59,8 @@ export interface IngestDeps {
   readonly registry: HostRegistry;
   readonly tokens: TokenStore;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** Scores every stored batch for anomalies (core/alerts); absent: no scoring. */
+  readonly scorer?: AlertScorer;
   /** Called for every accepted batch, after it is in the store (live subscriptions). */
   readonly onBatch?: (hostId: string, batch: TelemetryBatch) => void;
 }
@@ -312,6 +315,9 @@ export class IngestServer {
       this.stats.rejectedSamples += result.rejected;
       for (const e of result.errors) this.send(session, { type: 'error', code: 'LIMIT_EXCEEDED', message: e.message, fatal: false });
     }
+    // The same samples the store took; the scorer's per-host key cache makes this no Map lookup per sample.
+    const limit = this.deps.scorer?.scoreBatch(hostId, batch.ts, batch.metrics.k, batch.metrics.v);
+    if (limit) this.deps.log('warn', limit.message);
     this.deps.registry.batch(hostId, batch, this.deps.store.seriesCount(hostId));
     this.deps.onBatch?.(hostId, batch);
     void commit.then((ok) => {

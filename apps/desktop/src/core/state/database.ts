@@ -2,18 +2,19 @@
  * The console's state database: RxDB on the memory-lmdb storage, one collection per kind of state document.
  *
  * Collection budget: the free RxDB build allows 13 open collections per process, counted over every open
- * database (MACHINE-FACTS "Storing data"). Planned: hosts, services, edges, alerts, incidents, diagnoses,
- * actions, audit, runbooks, settings = 10, leaving 3 spare. Nothing else in the process may open
+ * database (MACHINE-FACTS "Storing data"). Open now: hosts, alerts = 2. Planned besides: services, edges,
+ * incidents, diagnoses, actions, audit, runbooks, settings, for 10 in all, leaving 3 spare. Nothing else in the process may open
  * collections, and tests must close each database they open.
  */
 import type { RootDatabase } from 'lmdb';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
 import { RxDBCleanupPlugin } from 'rxdb/plugins/cleanup';
 import { getRxStorageMemoryLmdb } from './lmdb-storage';
-import { hostSchema, type HostDoc } from './schemas';
+import { alertSchema, hostSchema, type AlertDoc, type HostDoc } from './schemas';
 
 export interface StateCollections {
   hosts: RxCollection<HostDoc>;
+  alerts: RxCollection<AlertDoc>;
 }
 
 export type StateDatabase = RxDatabase<StateCollections>;
@@ -37,7 +38,7 @@ export async function openStateDatabase({ env, name = 'cerebro_state' }: OpenSta
     eventReduce: true,
   });
   try {
-    await db.addCollections({ hosts: { schema: hostSchema } });
+    await db.addCollections({ hosts: { schema: hostSchema }, alerts: { schema: alertSchema } });
   } catch (error) {
     await db.close();
     throw error;

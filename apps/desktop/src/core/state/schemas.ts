@@ -83,3 +83,45 @@ export const hostSchema: RxJsonSchema<HostDoc> = {
   indexes: ['lastSeenMs', 'firstSeenMs', ['status', 'lastSeenMs']],
   additionalProperties: false,
 };
+
+/** One anomaly alert: the API contract's `Alert` is the document stored (see core/alerts/alert-store.ts). */
+export type { Alert as AlertDoc } from '@cerebro/shared/api/contract';
+import type { Alert as AlertDoc } from '@cerebro/shared/api/contract';
+
+/** An anomaly score in [0, 1] (not indexed). */
+const score = { type: 'number', minimum: 0, maximum: 1 } as const;
+
+export const alertSchema: RxJsonSchema<AlertDoc> = {
+  title: 'alerts',
+  description: 'Anomaly alerts raised by the scorer through hysteresis, one per episode of one series',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 64 },
+    hostId: { type: 'string', maxLength: 128 },
+    seriesKey: { type: 'string', maxLength: 512 },
+    severity: { type: 'string', enum: ['warning', 'critical'], maxLength: 8 },
+    state: { type: 'string', enum: ['open', 'resolved'], maxLength: 8 },
+    startMs: epochMs,
+    endMs: { type: 'integer', minimum: 0 },
+    peakScore: score,
+    lastScore: score,
+    evidence: {
+      type: 'object',
+      properties: {
+        baseline: { type: 'number' },
+        points: { type: 'array', maxItems: 20, items: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number' } } },
+      },
+      required: ['baseline', 'points'],
+    },
+    ackBy: { type: 'string' },
+    ackMs: { type: 'integer', minimum: 0 },
+    snoozedUntilMs: { type: 'integer', minimum: 0 },
+    noise: { type: 'boolean' },
+  },
+  required: ['id', 'hostId', 'seriesKey', 'severity', 'state', 'startMs', 'peakScore', 'lastScore', 'evidence', 'noise'],
+  // The open list reads [state, startMs]; a host's view reads [hostId, startMs].
+  indexes: [['state', 'startMs'], ['hostId', 'startMs']],
+  additionalProperties: false,
+};

@@ -1,0 +1,32 @@
+/**
+ * The detector the console scores with: DEFAULT_DETECTOR (the ensemble) with its NAB damping switched off.
+ *
+ * Why undamped: tuned for NAB, the ensemble scales each score by (1 − recent peak), so an anomaly scores
+ * high on its first sample only (NAB rewards one early detection per window). Measured on a step 10 → 90
+ * on noise ±2 (scorer.test.ts): damped, 0.83 once and then < 0.01, so no hysteresis with minSamples ≥ 2
+ * could ever open an alert. Undamped, the score stays high while the series is away from its level
+ * and falls as the detector adapts, which is what the console's hysteresis needs: the hysteresis, not the
+ * detector, turns one episode into one alert. The damping exponent has no "off" value, so a tiny one
+ * (pow(1 − peak, 1e-9) ≈ 1) stands for it.
+ *
+ * `serve --detector-warmup N` (tests and benchmarks only) shortens the warm-up so a real collector's
+ * series warm up in seconds instead of 300 samples. A saved state does not record the warm-up length;
+ * the scorer's own sample count decides when a series may alert.
+ */
+import type { DetectorKind } from '@cerebro/shared/analytics/detectors/detector';
+import { ENSEMBLE_PARAMS, Ensemble, ensemble } from '@cerebro/shared/analytics/detectors/ensemble';
+import { DEFAULT_DETECTOR } from '@cerebro/shared/analytics/detectors/registry';
+
+const UNDAMPED = 1e-9;
+
+export function consoleDetector(warmupSamples: number = ENSEMBLE_PARAMS.warmup): DetectorKind {
+  if (DEFAULT_DETECTOR.kind !== ensemble.kind) throw new Error(`the console's scorer is built for the ensemble detector; the default is now ${DEFAULT_DETECTOR.kind}: revisit detector-kind.ts`);
+  if (!Number.isInteger(warmupSamples) || warmupSamples < 2) throw new Error(`the detector warm-up must be an integer ≥ 2 samples, got ${warmupSamples}`);
+  const params = { ...ENSEMBLE_PARAMS, warmup: warmupSamples, damp: UNDAMPED };
+  return {
+    kind: ensemble.kind,
+    warmupSamples,
+    create: () => new Ensemble(params),
+    fromJSON: (state) => Ensemble.fromJSON(state, params),
+  };
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DetectorKind, StreamingDetector } from '@cerebro/shared/analytics/detectors/detector';
+import { consoleDetector } from './detector-kind';
+import { AlertScorer, MAX_EVIDENCE_POINTS, ScorerLimitError, type AlertEvent } from './scorer';
+
+function noisy(n: number, level: number, seed = 7): number[] {
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  return Array.from({ length: n }, () => level + 4 * (rnd() - 0.5));
+}
+
+/** A detector that replays scripted scores (its "state" is its position). */
+function scripted(scores: number[], warmupSamples = 0): DetectorKind {
+  const make = (i: number): StreamingDetector => ({
+    update: () => scores[i++] ?? 0,
+    toJSON: () => ({ kind: 'scripted', version: 1, i }) as never,
+  });
+  return { kind: 'scripted', warmupSamples, create: () => make(0), fromJSON: (s) => ({ ok: true, value: make((s as { i: number }).i) }) };
+}
+
+function feed(scorer: AlertScorer, key: string, values: number[], t0 = 0): void {
+  const keys = [key];
+  values.forEach((v, i) => scorer.scoreBatch('h1', t0 + i * 1000, keys, [v]));
+}
+
+test('a series in warm-up never alerts and is counted as learning', () => {
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: scripted(Array<number>(100).fill(1), 50) });
+  feed(scorer, 'cpu', Array<number>(49).fill(1));
+  assert.equal(events.length, 0);
+  assert.equal(scorer.stats().learning, 1);
+  assert.deepEqual(scorer.hostLearning('h1'), { series: 1, learning: ['cpu'] });
+  feed(scorer, 'cpu', Array<number>(3).fill(1));
+  assert.equal(scorer.stats().learning, 0);
+  assert.equal(scorer.warmedUp('h1', 'cpu'), true);
+  assert.deepEqual(events.map((e) => e.type), ['open']);
+});
+
+test('a step on a noisy series opens one alert with its baseline and the deviating points', () => {
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(100) });
+  feed(scorer, 'cpu', [...noisy(400, 10), ...noisy(60, 90)]);
+  const opens = events.filter((e) => e.type === 'open');
+  assert.equal(opens.length, 1, JSON.stringify(events.map((e) => [e.type, e.tsMs])));
+  const open = opens[0]!;
+  assert.ok(open.tsMs >= 400_000 && open.tsMs <= 405_000, `opened at sample ${open.tsMs / 1000}`);
+  assert.ok(Math.abs(open.baseline - 10) < 1, `baseline ${open.baseline}`);
+  assert.ok(open.points.length >= 2 && open.points.every(([t, v]) => t >= 400_000 && v > 80));
+  assert.ok(open.peakScore >= 0.5);
+});
+
+test('a quiet noisy series raises nothing', () => {
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(100) });
+  feed(scorer, 'mem', noisy(5000, 50, 3));
+  assert.deepEqual(events, []);
+});
+
+test('a flapping score raises one alert, which resolves after a quiet stretch; evidence is bounded', () => {
+  const scores: number[] = [];
+  for (let i = 0; i < 300; i++) scores.push(i % 5 < 2 ? 0.95 : 0.1);
+  scores.push(...Array<number>(10).fill(0));
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: scripted(scores) });
+  feed(scorer, 'disk', scores.map((_, i) => i));
+  assert.deepEqual(events.map((e) => e.type), ['open', 'resolve']);
+  assert.equal(events[0]!.alertId, events[1]!.alertId);
+  assert.equal(events[1]!.points.length, MAX_EVIDENCE_POINTS);
+  assert.equal(events[1]!.peakScore, 0.95);
+  assert.equal(scorer.stats().openAlerts, 0);
+});
+
+test('noise feedback halves the sensitivity: the enter threshold moves halfway to 1', () => {
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: scripted([0, 0.6, 0.6, 0.6, 0.6]) });
+  feed(scorer, 'net', [1]);
+  assert.equal(scorer.desensitize('h1', 'net'), 0.75);
+  feed(scorer, 'net', [1, 1, 1, 1], 1000);
+  assert.deepEqual(events, []);
+  assert.equal(scorer.desensitize('h1', 'nope'), null);
+});
+
+test('beyond maxSeries new series are refused with a counted, readable error', () => {
+  const scorer = new AlertScorer(() => undefined, { maxSeries: 2 });
+  const e1 = scorer.scoreBatch('h1', 0, ['a', 'b', 'c'], [1, 2, 3]);
+  assert.ok(e1 instanceof ScorerLimitError);
+  assert.match(e1.message, /series c of host h1 is not scored: 2 series/);
+  scorer.scoreBatch('h1', 1000, ['a', 'b', 'c'], [1, 2, 3]);
+  assert.deepEqual({ ...scorer.stats(), learning: 0 }, { series: 2, learning: 0, openAlerts: 0, samples: 6, refusedSamples: 2, refusedSeries: 1 });
+});
+
+test('the key cache follows a changed key order', () => {
+  const scorer = new AlertScorer(() => undefined, { detector: consoleDetector(10) });
+  for (let i = 0; i < 20; i++) scorer.scoreBatch('h1', i, ['a', 'b'], [1, 100]);
+  scorer.scoreBatch('h1', 20, ['b', 'a'], [100, 1]);
+  const saved = new Map([...scorer.saved()].map(([, k, s]) => [k, s]));
+  assert.equal(saved.get('a')!.n, 10);
+  assert.ok(Math.abs(saved.get('b')!.baseline - 100) < 1e-9);
+});
+
+test('saved states restore warm: no second warm-up, open alerts stay open', () => {
+  const kind = consoleDetector(50);
+  const events: AlertEvent[] = [];
+  const a = new AlertScorer((e) => events.push(e), { detector: kind });
+  feed(a, 'cpu', [...noisy(100, 10), 90, 90, 90]);
+  assert.equal(events.filter((e) => e.type === 'open').length, 1);
+  const saved = [...a.saved()];
+  const json = JSON.parse(JSON.stringify(saved)) as typeof saved;
+  const b = new AlertScorer((e) => events.push(e), { detector: kind });
+  for (const [h, k, s] of json) assert.ok(b.restore(h, k, s));
+  assert.equal(b.warmedUp('h1', 'cpu'), true);
+  assert.equal(b.stats().openAlerts, 1);
+  assert.equal(b.restore('h1', 'x', { ...json[0]![2], d: { kind: 'ensemble', version: 99 } }), false);
+  feed(b, 'cpu', Array<number>(400).fill(90), 200_000);
+  const resolved = events.find((e) => e.type === 'resolve');
+  assert.equal(resolved?.alertId, events[0]!.alertId);
+});
