@@ -13,6 +13,7 @@
 import type { DetectorKind, StreamingDetector } from '@cerebro/shared/analytics/detectors/detector';
 import { consoleDetector } from './detector-kind';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from './hysteresis';
+import { sameKeyList } from '../key-list';
 
 /** Most deviating [t, v] pairs kept as an alert's evidence. */
 export const MAX_EVIDENCE_POINTS = 20;
@@ -130,7 +131,7 @@ export class AlertScorer {
   scoreBatch(hostId: string, tsMs: number, keys: readonly string[], values: readonly number[]): ScorerLimitError | null {
     const n = Math.min(keys.length, values.length);
     let cache = this.keyCache.get(hostId);
-    if (cache === undefined || !sameKeys(cache.keys, keys, n)) {
+    if (cache === undefined || !sameKeyList(cache.keys, keys, n)) {
       cache = { keys, entries: new Array<ScoredSeries | null>(n).fill(null) };
       this.keyCache.set(hostId, cache);
     }
@@ -306,9 +307,3 @@ function clamp(x: number, lo: number, hi: number): number {
   return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : lo;
 }
 
-function sameKeys(a: readonly string[], b: readonly string[], n: number): boolean {
-  if (a === b) return true;
-  if (a.length !== n || b.length < n) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -1,3 +1,4 @@
+import { sameKeyList } from '../key-list';
 import type { RootDatabase } from 'lmdb';
 import { BlockDb } from './block-db';
 import { SampleCollector } from './collect';
@@ -110,7 +111,7 @@ export class TelemetryStore {
     let limitReported = false;
     let invalidReported = false;
     const cache = this.keyCache.get(hostId);
-    const cached = cache !== undefined && sameKeys(cache.keys, keys, n) ? cache.series : null;
+    const cached = cache !== undefined && sameKeyList(cache.keys, keys, n) ? cache.series : null;
     const resolved: Series[] | null = cached === null ? new Array<Series>(n) : null;
     let complete = true;
     for (let i = 0; i < n; i++) {
@@ -495,9 +496,3 @@ export class TelemetryStore {
   }
 }
 
-/** keys[0..n) equals the cached list (=== on strings compares their contents). */
-function sameKeys(cached: readonly string[], keys: readonly string[], n: number): boolean {
-  if (cached.length !== n || keys.length !== n) return false;
-  for (let i = 0; i < n; i++) if (cached[i] !== keys[i]) return false;
-  return true;
-}
