@@ -117,6 +117,45 @@ export interface SpoolStats {
   /** Metric samples inside the dropped batches. */
   readonly droppedSamples: number;
   readonly droppedBytes: number;
+  /** Log records inside the dropped batches (absent from collectors that predate log shipping). */
+  readonly droppedLogs?: number;
+}
+
+/** Severity of a log record, normalised by the collector (journal PRIORITY, or words such as ERROR/WARN in the line). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'unknown'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Most log records in one batch; the collector carries the rest over to the next batch. */
+export const MAX_LOGS_PER_BATCH = 5_000;
+/** Longest record message in characters (a joined multi-line record included); the collector truncates longer ones and counts them. */
+export const MAX_LOG_MESSAGE_CHARS = 16_384;
+
+/** One log record: a line, or several joined lines (a stack trace), already redacted on the host. */
+export interface LogRecord {
+  /** When the record was written (journal timestamp) or read (files), ms since the epoch. */
+  readonly ts: number;
+  /** Where it came from: `file:<path>` or `journal`. */
+  readonly src: string;
+  readonly level: LogLevel;
+  /** The text, multi-line records joined with "\n", secrets replaced by `<redacted>`. */
+  readonly msg: string;
+  /** The program that wrote it, where known (journal SYSLOG_IDENTIFIER or _SYSTEMD_UNIT, syslog tag). */
+  readonly unit?: string;
+  readonly pid?: number;
+}
+
+/** The collector's log counters, cumulative since the collector started. */
+export interface LogStats {
+  /** Records shipped (put into batches). */
+  readonly records: number;
+  /** Records dropped by the per-host rate limit. */
+  readonly droppedRateLimit: number;
+  /** Secrets replaced by `<redacted>`. */
+  readonly redactions: number;
+  /** Records cut to MAX_LOG_MESSAGE_CHARS. */
+  readonly truncated: number;
+  /** Files followed now (the journal counts as one). */
+  readonly sources: number;
 }
 
 /** Outcome of one source's collection in this tick. */
@@ -146,6 +185,9 @@ export interface TelemetryBatch {
   readonly sockets?: readonly SocketRow[];
   readonly inventory?: Inventory;
   readonly spool?: SpoolStats;
+  /** Log records read since the previous batch (at most MAX_LOGS_PER_BATCH). */
+  readonly logs?: readonly LogRecord[];
+  readonly logStats?: LogStats;
   /** Sources that failed or that report status this tick. */
   readonly sources?: readonly SourceStatus[];
   /** One-off notices for the operator (e.g. "cannot see owners of sockets of other users: run with CAP_SYS_PTRACE"). */

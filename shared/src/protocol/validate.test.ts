@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LIMITS, decodeCollectorFrame, decodeConsoleFrame, encodeMessage, type DecodeLimits } from './codec';
-import { PROTOCOL_VERSION, type Message } from './messages';
+import { MAX_LOG_MESSAGE_CHARS, MAX_LOGS_PER_BATCH, PROTOCOL_VERSION, type Message } from './messages';
 import type { ProtocolError } from './errors';
 import { validateCollectorMessage } from './validate';
 
@@ -118,6 +118,22 @@ test('bad rows inside procs, sockets, inventory, spool, sources and notices name
   );
   assertInvalid(collectorError({ ...batch, sources: [{ source: 'cpu', ok: 'yes', durationMs: 1 }] }), /^batch\.sources\[0\]\.ok: expected a boolean, got "yes"$/);
   assertInvalid(collectorError({ ...batch, notices: ['ok', 3] }), /^batch\.notices\[1\]: expected a string of at most 2048 characters, got 3$/);
+});
+
+test('log records pass through typed; a bad level, ts, message or stats field is refused naming the record and field', () => {
+  const rec = { ts: NOW, src: 'file:/var/log/app.log', level: 'error', msg: 'boom\n  at main (app.js:3)', unit: 'app', pid: 42 };
+  const good = decodeCollectorFrame(encodeMessage({ ...batch, logs: [rec, { ts: NOW, src: 'journal', level: 'info', msg: 'ok' }] } as unknown as Message));
+  assert.ok(good.ok && good.value.type === 'batch');
+  assert.deepEqual(good.value.type === 'batch' ? good.value.logs : undefined, [rec, { ts: NOW, src: 'journal', level: 'info', msg: 'ok' }]);
+  assertInvalid(collectorError({ ...batch, logs: [rec, { ...rec, level: 'loud' }] }), /^batch\.logs\[1\]\.level: expected one of fatal, error, warn, info, debug, trace, unknown, got "loud"$/);
+  assertInvalid(collectorError({ ...batch, logs: [{ ...rec, ts: NOW / 1000 }] }), /^batch\.logs\[0\]\.ts: expected milliseconds since the epoch/);
+  assertInvalid(collectorError({ ...batch, logs: [{ ...rec, msg: 'x'.repeat(MAX_LOG_MESSAGE_CHARS + 1) }] }), /^batch\.logs\[0\]\.msg: expected a string of at most 16384 characters/);
+  assertInvalid(collectorError({ ...batch, logs: [{ ...rec, pid: -1 }] }), /^batch\.logs\[0\]\.pid: expected a non-negative integer, got -1$/);
+  assertInvalid(collectorError({ ...batch, logs: Array.from({ length: MAX_LOGS_PER_BATCH + 1 }, () => rec) }), /^batch\.logs: expected at most 5000 items, got 5001 items$/);
+  assertInvalid(
+    collectorError({ ...batch, logStats: { records: 1, droppedRateLimit: -1, redactions: 0, truncated: 0, sources: 1 } }),
+    /^batch\.logStats\.droppedRateLimit: expected a non-negative integer, got -1$/,
+  );
 });
 
 test('error messages need a known code; results a boolean ok', () => {

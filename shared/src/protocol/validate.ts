@@ -17,6 +17,12 @@ import {
   type ErrorMessage,
   type Hello,
   type Inventory,
+  type LogLevel,
+  type LogRecord,
+  type LogStats,
+  LOG_LEVELS,
+  MAX_LOGS_PER_BATCH,
+  MAX_LOG_MESSAGE_CHARS,
   type ProcessRow,
   type SocketRow,
   type SpoolStats,
@@ -189,6 +195,38 @@ function spool(v: unknown, path: string): SpoolStats {
     droppedBatches: uint(o, 'droppedBatches', path),
     droppedSamples: uint(o, 'droppedSamples', path),
     droppedBytes: uint(o, 'droppedBytes', path),
+    ...(o['droppedLogs'] === undefined ? {} : { droppedLogs: uint(o, 'droppedLogs', path) }),
+  };
+}
+
+const LEVELS: ReadonlySet<string> = new Set(LOG_LEVELS);
+
+function logRecord(v: unknown, path: string): LogRecord {
+  const o = obj(v, path);
+  const ts = num(o, 'ts', path);
+  if (ts < MIN_TS || ts > MAX_TS) fail(`${path}.ts`, 'milliseconds since the epoch', ts);
+  const level = str(o, 'level', path, 16);
+  if (!LEVELS.has(level)) fail(`${path}.level`, `one of ${LOG_LEVELS.join(', ')}`, level);
+  const unit = optStr(o, 'unit', path, 256);
+  const pid = o['pid'] === undefined ? undefined : uint(o, 'pid', path);
+  return {
+    ts,
+    src: str(o, 'src', path, 4096),
+    level: level as LogLevel,
+    msg: str(o, 'msg', path, MAX_LOG_MESSAGE_CHARS),
+    ...(unit === undefined ? {} : { unit }),
+    ...(pid === undefined ? {} : { pid }),
+  };
+}
+
+function logStats(v: unknown, path: string): LogStats {
+  const o = obj(v, path);
+  return {
+    records: uint(o, 'records', path),
+    droppedRateLimit: uint(o, 'droppedRateLimit', path),
+    redactions: uint(o, 'redactions', path),
+    truncated: uint(o, 'truncated', path),
+    sources: uint(o, 'sources', path),
   };
 }
 
@@ -218,6 +256,8 @@ function batch(o: Obj, limits: DecodeLimits): TelemetryBatch {
   if (o['sockets'] !== undefined) out.sockets = arr(o, 'sockets', p, MAX_ROWS).map((r, i) => socketRow(r, `${p}.sockets[${i}]`));
   if (o['inventory'] !== undefined) out.inventory = inventory(o['inventory'], `${p}.inventory`);
   if (o['spool'] !== undefined) out.spool = spool(o['spool'], `${p}.spool`);
+  if (o['logs'] !== undefined) out.logs = arr(o, 'logs', p, MAX_LOGS_PER_BATCH).map((r, i) => logRecord(r, `${p}.logs[${i}]`));
+  if (o['logStats'] !== undefined) out.logStats = logStats(o['logStats'], `${p}.logStats`);
   if (o['sources'] !== undefined) out.sources = arr(o, 'sources', p, 256).map((r, i) => sourceStatus(r, `${p}.sources[${i}]`));
   if (o['notices'] !== undefined) {
     out.notices = arr(o, 'notices', p, 64).map((n, i) => {
