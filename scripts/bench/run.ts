@@ -8,10 +8,11 @@ import { collectorBench } from './collector';
 import { ingestBench } from './ingest';
 import { nabBench } from './nab';
 import { loghubBench } from './loghub';
+import { rcaBench } from './rca';
 import { emit } from './report';
 import { uiBench } from './ui';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

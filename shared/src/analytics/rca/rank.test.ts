@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rankCauses } from './rank';
+import type { RcaInput, RcaSeries } from './types';
+
+const MIN = 60_000;
+const AT = Date.UTC(2026, 0, 1, 12);
+/** 10 baseline minutes and 5 after, one sample a minute. */
+const TIMES = Array.from({ length: 15 }, (_, i) => AT + (i - 10) * MIN);
+
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  };
+}
+
+/** A series around `base` with ±5 % noise, multiplied by `factor` from minute `from` after AT on. */
+function series(entity: string, metric: string, seed: number, base: number, factor = 1, from = 0, extra: Partial<RcaSeries> = {}): RcaSeries {
+  const rnd = noise(seed);
+  const v = TIMES.map((t) => base * (1 + 0.05 * rnd()) * (t >= AT + from * MIN ? factor : 1));
+  return { entity, metric, direction: 'up', t: TIMES, v, ...extra };
+}
+
+const SHOP = {
+  entities: ['frontend', 'checkout', 'payment', 'cart'].map((id) => ({ id, kind: 'service' as const })),
+  edges: [
+    { from: 'frontend', to: 'checkout' },
+    { from: 'checkout', to: 'payment' },
+    { from: 'frontend', to: 'cart' },
+  ],
+};
+
+test('the dependency that fails first ranks above the callers it drags down, and the explanation says why', () => {
+  const input: RcaInput = {
+    ...SHOP,
+    anomalyAt: AT,
+    series: [
+      series('payment', 'cpu_pct', 1, 20, 4.5, 0),
+      series('payment', 'latency_s', 2, 0.01, 30, 0),
+      series('checkout', 'latency_s', 3, 0.05, 8, 1),
+      series('frontend', 'latency_s', 4, 0.2, 4, 2),
+      series('cart', 'latency_s', 5, 0.02),
+    ],
+  };
+  const r = rankCauses(input);
+  assert.ok(r.ok);
+  const order = r.value.causes.map((c) => c.entity);
+  assert.equal(order[0], 'payment', `got ${order.join(' > ')}`);
+  assert.ok(order.indexOf('checkout') < order.indexOf('cart') || !order.includes('cart'));
+  const top = r.value.causes[0]!;
+  assert.match(top.explanation, /latency_s|cpu_pct/);
+  assert.match(top.explanation, /first of all deviating entities/);
+  assert.deepEqual(top.explains, ['checkout']);
+  assert.match(top.explanation, /checkout/);
+  assert.equal(top.onsetAt, AT);
+});
+
+test('a noisy unrelated service with one spike does not outrank a lasting deviation', () => {
+  const spiky = series('cart', 'latency_s', 6, 0.02);
+  const v = [...spiky.v];
+  v[11] = 0.02 * 50; // one spike right after the anomaly started
+  const input: RcaInput = {
+    ...SHOP,
+    anomalyAt: AT,
+    series: [{ ...spiky, v }, series('payment', 'latency_s', 7, 0.01, 6, 0), series('checkout', 'latency_s', 8, 0.05, 3, 1), series('frontend', 'latency_s', 9, 0.2)],
+  };
+  const r = rankCauses(input);
+  assert.ok(r.ok);
+  assert.equal(r.value.causes[0]!.entity, 'payment');
+  const cart = r.value.causes.findIndex((c) => c.entity === 'cart');
+  assert.ok(cart === -1 || cart > 0);
+});
+
+test('a caller that fails on its own (callees normal) is not blamed on its dependencies', () => {
+  const input: RcaInput = {
+    ...SHOP,
+    anomalyAt: AT,
+    series: [series('frontend', 'cpu_pct', 10, 25, 4, 0), series('checkout', 'latency_s', 11, 0.05), series('payment', 'latency_s', 12, 0.01), series('cart', 'latency_s', 13, 0.02)],
+  };
+  const r = rankCauses(input);
+  assert.ok(r.ok);
+  assert.equal(r.value.causes[0]!.entity, 'frontend');
+  assert.match(r.value.causes[0]!.explanation, /^frontend: cpu_pct rose to/);
+});
+
+test('call-edge latency (peer) is evidence for the callee and is named in the explanation', () => {
+  const input: RcaInput = {
+    ...SHOP,
+    anomalyAt: AT,
+    series: [series('cart', 'call latency', 14, 0.003, 100, 0, { peer: 'frontend' }), series('frontend', 'latency_s', 15, 0.2, 2, 1)],
+  };
+  const r = rankCauses(input);
+  assert.ok(r.ok);
+  assert.equal(r.value.causes[0]!.entity, 'cart');
+  assert.match(r.value.causes[0]!.explanation, /call latency of calls from frontend rose/);
+});
+
+test('series without a baseline are counted as skipped; a series that falls when it should rise is no evidence', () => {
+  const late = { entity: 'cart', metric: 'latency_s', t: [AT, AT + MIN], v: [1, 2] };
+  const falling = series('payment', 'latency_s', 16, 0.05, 0.1, 0);
+  const r = rankCauses({ ...SHOP, anomalyAt: AT, series: [late, falling] });
+  assert.ok(r.ok);
+  assert.equal(r.value.skippedSeries, 1);
+  assert.ok(r.value.causes.every((c) => c.anomaly === 0));
+});
+
+test('bad input gets a typed error naming what is wrong', () => {
+  const cases: Array<[RcaInput, string, RegExp]> = [
+    [{ ...SHOP, entities: [], series: [], anomalyAt: AT }, 'noEntities', /no entities/],
+    [{ ...SHOP, entities: [...SHOP.entities, { id: 'cart', kind: 'service' }], series: [], anomalyAt: AT }, 'duplicateEntity', /"cart"/],
+    [{ ...SHOP, edges: [{ from: 'frontend', to: 'ghost' }], series: [], anomalyAt: AT }, 'unknownEntity', /ghost/],
+    [{ ...SHOP, series: [{ entity: 'cart', metric: 'm', t: [1, 2], v: [1] }], anomalyAt: AT }, 'badSeries', /2 times, 1 values/],
+    [{ ...SHOP, series: [{ entity: 'cart', metric: 'm', t: [2, 1], v: [1, 1] }], anomalyAt: AT }, 'badSeries', /sample 1/],
+    [{ ...SHOP, series: [], anomalyAt: NaN }, 'badTime', /anomalyAt/],
+  ];
+  for (const [input, code, message] of cases) {
+    const r = rankCauses(input);
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.error.code, code);
+      assert.match(r.error.message, message);
+    }
+  }
+});
