@@ -26,6 +26,7 @@ const options = {
   'no-node-exporter': { type: 'boolean', help: 'do not run the node_exporter comparison' },
   profile: { type: 'boolean', help: 'run the collector under node --cpu-prof and print its hot spots (its figures then include the profiler overhead); the profile is kept in build/bench/' },
   build: { type: 'boolean', help: 'rebuild the bundles first even if they look current' },
+  'log-files': { type: 'string', help: 'also follow this many quiet log files (a few lines each, never appended to): the log sources\' idle cost', default: '0' },
   processes: { type: 'string', help: 'top the machine up to this many processes with idle `sleep` processes while measuring (the goal is stated at ~100); 0 = as it is', default: '100' },
 } as const;
 
@@ -40,7 +41,15 @@ function topUpProcesses(cleanup: Cleanup, target: number): number {
   return missing;
 }
 
-async function measureCollector(cleanup: Cleanup, seconds: number, warmup: number, profile: boolean): Promise<{ cpuPct: number; peakRssMB: number; peakRssAnonMB: number; processes: number; batches: number; samplesPerBatch: number | null }> {
+/** Quiet files for the collector to follow, and the flags that make it follow them (none for 0). */
+function quietLogFiles(cleanup: Cleanup, count: number): string[] {
+  if (count === 0) return [];
+  const dir = tempDir(cleanup, 'logs');
+  for (let i = 0; i < count; i++) fs.writeFileSync(path.join(dir, `quiet-${i}.log`), 'INFO started\nINFO ready\n');
+  return ['--log-file', path.join(dir, '*.log'), '--journal', 'off'];
+}
+
+async function measureCollector(cleanup: Cleanup, seconds: number, warmup: number, profile: boolean, logFiles = 0): Promise<{ cpuPct: number; peakRssMB: number; peakRssAnonMB: number; processes: number; batches: number; samplesPerBatch: number | null }> {
   const home = tempDir(cleanup, 'console');
   const token = createToken(home);
   const consoleProc = await startConsole(cleanup, home);
@@ -49,7 +58,7 @@ async function measureCollector(cleanup: Cleanup, seconds: number, warmup: numbe
   const tokenFile = path.join(stateDir, 'token');
   fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
   const profDir = profile ? tempDir(cleanup, 'prof') : '';
-  const collector = startProcess(cleanup, 'collector', process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000'], { cwd: REPO_ROOT });
+  const collector = startProcess(cleanup, 'collector', process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000', ...quietLogFiles(cleanup, logFiles)], { cwd: REPO_ROOT });
   log(`collector pid ${collector.pid}: waiting for it to connect`);
   let collectorExited = false;
   void collector.exited.then(() => (collectorExited = true));
@@ -137,7 +146,7 @@ export const collectorBench: Bench = {
     try {
       ensureBundles(log, values['build'] === true);
       topUpProcesses(cleanup, target);
-      const c = await measureCollector(cleanup, seconds, warmup, values['profile'] === true);
+      const c = await measureCollector(cleanup, seconds, warmup, values['profile'] === true, numberOption(NAME, values, 'log-files', 0, 0, 10_000));
       log(`collector: ${c.cpuPct.toFixed(3)} % of one core, peak RSS ${c.peakRssMB.toFixed(1)} MB, ${c.batches} batches of ~${c.samplesPerBatch} samples received by the console, ${c.processes} processes`);
       let ne: Awaited<ReturnType<typeof measureNodeExporter>> | null = null;
       if (values['no-node-exporter'] === true) {

@@ -16,6 +16,7 @@ import { validateCollectorMessage } from '@cerebro/shared/protocol/validate';
 import { collectTick, createSources } from './sources/index';
 import type { CollectOutput, Source } from './sources/source';
 import type { Logger } from './log';
+import { createLogCollector, type LogCollector } from './logs/log-collector';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -78,6 +79,9 @@ export class CollectorAgent {
   private readonly spool: Spool;
   private readonly link: Link;
   private readonly sources: Source[];
+  /** Log files and journal; null when nothing is followed (then logs cost nothing). */
+  private readonly logs: LogCollector | null = null;
+  private readonly startNotices: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private tickNo = 0;
   private inventory: Inventory | null = null;
@@ -107,6 +111,11 @@ export class CollectorAgent {
       now: () => Date.now(),
       log: this.log,
     });
+    if (this.config.logs) {
+      const created = createLogCollector({ config: this.config.logs, stateDir: this.config.stateDir, spoolNextSeq: this.spool.nextSeq, log: this.log });
+      this.logs = created.collector;
+      this.startNotices.push(...created.notices);
+    }
   }
 
   async start(): Promise<void> {
@@ -114,6 +123,8 @@ export class CollectorAgent {
     const stats = this.spool.stats();
     if (stats.pendingBatches > 0) this.log('info', `spool holds ${stats.pendingBatches} unsent batches (${stats.pendingBytes} bytes); they are sent first`);
     this.link.start();
+    if (this.logs) this.log('info', `logs: following ${this.logs.describe()}`);
+    this.logs?.start();
     inventoryFromChild()
       .then((inv) => {
         this.inventory = inv;
@@ -127,6 +138,7 @@ export class CollectorAgent {
     if (this.timer) clearTimeout(this.timer);
     await this.link.stop();
     for (const s of this.sources) s.close?.();
+    this.logs?.stop();
     this.spool.close();
     this.writeStatus();
   }
@@ -155,9 +167,12 @@ export class CollectorAgent {
     const t0 = performance.now();
     const out = new BatchBuilder();
     const statuses = collectTick(this.sources, out);
+    for (const n of this.startNotices.splice(0)) out.notice(n);
+    this.logs?.collect((n) => out.notice(n));
     this.tickNo++;
     this.selfMetrics(out, performance.now() - t0);
     const seq = this.spool.takeSeq();
+    const logPart = this.logs?.take(seq);
     const failed: SourceStatus[] = this.tickNo % STATUS_EVERY_TICKS === 1 ? statuses : statuses.filter((s) => !s.ok);
     const batch: TelemetryBatch = {
       type: 'batch',
@@ -170,9 +185,15 @@ export class CollectorAgent {
       ...(failed.length > 0 ? { sources: failed } : {}),
       ...(out.notices.length > 0 ? { notices: out.notices } : {}),
       ...(this.inventoryDue(ts) ? { inventory: this.inventory as Inventory } : {}),
+      ...logPart,
     };
-    const frame = encodeMessage(batch);
-    this.spool.append(seq, frame, out.k.length);
+    try {
+      this.spool.append(seq, encodeMessage(batch), out.k.length, logPart?.logs?.length ?? 0);
+    } catch (e) {
+      this.logs?.aborted(); // its records go back to the queue, its file positions are not saved
+      throw e;
+    }
+    this.logs?.committed();
     this.link.notify();
   }
 

@@ -19,7 +19,7 @@ Usage:
 
 Options (flags override the config file, which overrides the defaults):
   --config FILE         JSON config file (fields: consoleUrl, token, tokenFile, hostId, hostname, intervalMs,
-                        stateDir, spoolMaxBytes, procRoot, sysRoot, sources, logLevel)
+                        stateDir, spoolMaxBytes, procRoot, sysRoot, sources, logLevel, logs)
   --console URL         console ingest URL (default ws://127.0.0.1:7070/ingest; env CEREBRO_CONSOLE_URL)
   --token TOKEN         ingest token (env CEREBRO_TOKEN); prefer --token-file
   --token-file FILE     file holding the ingest token
@@ -31,6 +31,27 @@ Options (flags override the config file, which overrides the defaults):
   --disable SOURCE      switch a source off (repeatable): ${SOURCE_NAMES.join(', ')}
   --proc-root DIR       procfs root (default /proc)    --sys-root DIR   sysfs root (default /sys)
   --log-level LEVEL     debug, info, warn or error (default info)
+  --log-file PATTERN    follow log files matching PATTERN (repeatable; replaces logs.files)
+  --journal MODE        the systemd journal: auto (default: where journald runs), on or off
+  --no-logs             collect no logs at all
+
+Logs (config file field "logs", or false to switch them off):
+  files          glob patterns (absolute; * ? [..] **), or "auto" (default): /var/log/syslog and
+                 /var/log/messages where they exist, only when no journal is followed
+  exclude        base-name patterns never followed (default *.gz *.xz *.bz2 *.zst *.zip *.lz4)
+  journal        true, false or "auto" (default): journalctl -o json --follow, resumed at the saved cursor
+  startAt        "end" (default) or "beginning": where files found at the very first start begin; files
+                 appearing later, and files created while the collector was stopped, are read from the start
+  rateLimit      {"perSec": 1000, "burst": 5000}: records over it are dropped and counted
+  redactDefaults true (default): replace passwords, tokens, API keys, bearer/basic credentials, AWS keys,
+                 private keys, JWTs and URL credentials by <redacted>
+  redact         more patterns to redact (JavaScript regular expressions; a leading (?i) ignores case)
+  multiline      {"enabled": true, "maxLines": 500, "maxChars": 16384, "idleMs": 500}: stack traces and
+                 other continuation lines are joined to their record
+  partialLineMs  a last line without its newline is sent after this long (default 5000)
+  maxBatchBytes  most bytes of log text per batch (default 1048576; the rest waits for the next tick)
+  rescanMs       how often the patterns are expanded again for new files (default 5000)
+  Read offsets (per device and inode) and the journal cursor live in STATE_DIR/log-offsets.json.
 `;
 
 function parse(argv: string[]): { command: string; config: CollectorConfig } {
@@ -53,6 +74,9 @@ function parse(argv: string[]): { command: string; config: CollectorConfig } {
       'proc-root': { type: 'string' },
       'sys-root': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-file': { type: 'string', multiple: true },
+      journal: { type: 'string' },
+      'no-logs': { type: 'boolean' },
     },
   });
   if (values.help) return { command: 'help', config: defaultConfig() };
@@ -78,10 +102,19 @@ function parse(argv: string[]): { command: string; config: CollectorConfig } {
       sysRoot: values['sys-root'],
       logLevel: values['log-level'],
       sources: values.disable ? sources : undefined,
+      logs: logFlags(values['log-file'], values.journal, values['no-logs']),
     },
     'command line',
   );
   return { command, config };
+}
+
+/** The log flags as a partial `logs` config value (undefined: none given). */
+function logFlags(files: string[] | undefined, journal: string | undefined, noLogs: boolean | undefined): unknown {
+  if (noLogs) return false;
+  if (journal !== undefined && journal !== 'auto' && journal !== 'on' && journal !== 'off') throw new ConfigError(`--journal must be auto, on or off, got "${journal}"`);
+  if (!files && journal === undefined) return undefined;
+  return { ...(files ? { files } : {}), ...(journal === undefined ? {} : { journal: journal === 'auto' ? 'auto' : journal === 'on' }) };
 }
 
 async function run(config: CollectorConfig): Promise<void> {

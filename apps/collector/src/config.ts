@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_LOGS, LogsConfigError, applyLogs, type LogsConfig } from './logs/config';
 
 export const SOURCE_NAMES = ['cpu', 'load', 'memory', 'disks', 'filesystems', 'network', 'processes', 'sockets'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
@@ -33,6 +34,8 @@ export interface CollectorConfig {
   readonly sysRoot: string;
   readonly sources: Readonly<Record<SourceName, SourceSetting>>;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Log files and the journal (logs/config.ts); null: no logs. */
+  readonly logs: LogsConfig | null;
 }
 
 export class ConfigError extends Error {
@@ -74,12 +77,13 @@ export function defaultConfig(): CollectorConfig {
     sysRoot: '/sys',
     sources,
     logLevel: 'info',
+    logs: DEFAULT_LOGS,
   };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const FIELDS = ['consoleUrl', 'token', 'tokenFile', 'hostId', 'hostname', 'intervalMs', 'stateDir', 'spoolMaxBytes', 'procRoot', 'sysRoot', 'sources', 'logLevel'] as const;
+const FIELDS = ['consoleUrl', 'token', 'tokenFile', 'hostId', 'hostname', 'intervalMs', 'stateDir', 'spoolMaxBytes', 'procRoot', 'sysRoot', 'sources', 'logLevel', 'logs'] as const;
 
 function show(v: unknown): string {
   return v === undefined ? 'nothing' : JSON.stringify(v);
@@ -156,6 +160,14 @@ export function applyConfig(base: CollectorConfig, input: Record<string, unknown
         break;
       case 'sources':
         out.sources = applySources(out.sources, value, where);
+        break;
+      case 'logs':
+        try {
+          out.logs = applyLogs(out.logs, value, origin);
+        } catch (e) {
+          if (e instanceof LogsConfigError) throw new ConfigError(e.message);
+          throw e;
+        }
         break;
       default:
         throw new ConfigError(`${origin}: unknown field "${key}"; known fields are ${FIELDS.join(', ')}`);

@@ -87,7 +87,7 @@ test('appended batches come back from nextAfter in seq order with their bytes; a
   assert.deepEqual(seqs(spool), [3, 4, 5]);
   assert.equal(spool.oldestSeq, 3);
   assertCountsExact(spool, 'after acks');
-  assert.deepEqual(spool.stats(), { pendingBatches: 3, pendingBytes: 3 * (HEADER + 40), droppedBatches: 0, droppedSamples: 0, droppedBytes: 0 });
+  assert.deepEqual(spool.stats(), { pendingBatches: 3, pendingBytes: 3 * (HEADER + 40), droppedBatches: 0, droppedSamples: 0, droppedBytes: 0, droppedLogs: 0 });
 });
 
 test('after reopen, acked batches are gone and unacked ones survive with the same bytes', (t) => {
@@ -282,14 +282,14 @@ test('the disk bound drops the oldest unacked batches, counting batches, samples
   for (let i = 0; i < 10; i++) append();
   assert.equal(first.spool.stats().droppedBatches, 0, 'exactly at the bound: nothing dropped');
   append(); // 11 records > bound: the segment [1,2,3] goes
-  assert.deepEqual(first.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 3, droppedSamples: 60, droppedBytes: 3 * record });
+  assert.deepEqual(first.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 3, droppedSamples: 60, droppedBytes: 3 * record, droppedLogs: 0 });
   assert.deepEqual(seqs(first.spool), [4, 5, 6, 7, 8, 9, 10, 11]);
   assertCountsExact(first.spool, 'after the first drop');
   append();
   append();
   append(); // 14: the segment [4,5,6] goes
   assert.deepEqual(seqs(first.spool), [7, 8, 9, 10, 11, 12, 13, 14]);
-  assert.deepEqual(first.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 6, droppedSamples: 210, droppedBytes: 6 * record });
+  assert.deepEqual(first.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 6, droppedSamples: 210, droppedBytes: 6 * record, droppedLogs: 0 });
   // An acked batch inside a segment that is then dropped is not counted as dropped.
   first.spool.ack(8);
   assertCountsExact(first.spool, 'after acking 8');
@@ -297,14 +297,14 @@ test('the disk bound drops the oldest unacked batches, counting batches, samples
   append();
   append(); // 17: the segment [7,8,9] goes, 8 of it already acked
   assert.deepEqual(seqs(first.spool), [10, 11, 12, 13, 14, 15, 16, 17]);
-  assert.deepEqual(first.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 8, droppedSamples: 210 + 70 + 90, droppedBytes: 8 * record });
+  assert.deepEqual(first.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 8, droppedSamples: 210 + 70 + 90, droppedBytes: 8 * record, droppedLogs: 0 });
   assertCountsExact(first.spool, 'after the third drop');
   assert.ok(first.logs.some((l) => /^warn: spool reached its bound of 1000 bytes: dropped 2 unsent batches \(160 samples\)/.test(l)), first.logs.join('\n'));
   assert.equal(first.spool.oldestSeq, 10);
 
   // No close(): the drop counters must already be on disk.
   const second = open(t, options);
-  assert.deepEqual(second.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 8, droppedSamples: 370, droppedBytes: 8 * record });
+  assert.deepEqual(second.spool.stats(), { pendingBatches: 8, pendingBytes: 8 * record, droppedBatches: 8, droppedSamples: 370, droppedBytes: 8 * record, droppedLogs: 0 });
   assert.deepEqual(seqs(second.spool), [10, 11, 12, 13, 14, 15, 16, 17]);
   assert.equal(second.spool.nextSeq, 18);
   assertCountsExact(second.spool, 'reopened');
@@ -349,4 +349,35 @@ test('pending counts stay exact through a random mix of appends, acks, ackUpTo, 
     assert.ok(s.droppedBytes >= s.droppedBatches * HEADER);
   }
   assert.ok(spool.stats().droppedBatches > 0, 'the bound was exercised');
+});
+
+test('batches carrying log records: the drop counts their records in droppedLogs (persisted), and replay returns the same frames', (t) => {
+  const dir = tempDir(t);
+  const options = { dir, maxBytes: 600, segmentBytes: 200 };
+  const first = open(t, options);
+  const frames = new Map<number, Uint8Array>();
+  for (let i = 0; i < 3; i++) {
+    const seq = first.spool.takeSeq();
+    frames.set(seq, frameFor(seq, 80));
+    // Batches with logs carry a 4-byte longer header; a batch without keeps the old 16-byte one.
+    first.spool.append(seq, frames.get(seq) as Uint8Array, 5, seq === 2 ? 0 : seq * 100);
+  }
+  assert.deepEqual(pending(first.spool).map((b) => [b.seq, Buffer.compare(Buffer.from(b.frame), Buffer.from(frames.get(b.seq) as Uint8Array))]), [
+    [1, 0],
+    [2, 0],
+    [3, 0],
+  ]);
+  const reopened = open(t, options);
+  assert.equal(reopened.spool.stats().pendingBatches, 3, 'both header forms read back after a reopen');
+  assert.equal(reopened.spool.stats().pendingBytes, 3 * (HEADER + 80) + 2 * 4);
+  for (let i = 0; i < 6; i++) {
+    const seq = reopened.spool.takeSeq();
+    reopened.spool.append(seq, frameFor(seq, 80), 5, 7);
+  }
+  const stats = reopened.spool.stats();
+  assert.ok(stats.droppedBatches >= 3, `the oldest segments went (${stats.droppedBatches} batches)`);
+  // The first three (100 + 0 + 300 records) and then 7 for each later batch dropped.
+  assert.equal(stats.droppedLogs, 400 + 7 * (stats.droppedBatches - 3));
+  assert.ok(reopened.logs.some((l) => /log records\), oldest first/.test(l)), reopened.logs.join('\n'));
+  assert.deepEqual(open(t, options).spool.stats().droppedLogs, stats.droppedLogs, 'droppedLogs persists');
 });

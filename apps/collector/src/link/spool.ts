@@ -7,7 +7,9 @@
  *
  * Layout of the spool directory:
  *   state.json         { epoch, nextSeq, dropped counters, acks of segments still on disk }  (written atomically by rename)
- *   seg-<seq>.log      records: [u32 length][u32 crc32][u32 seq][u32 samples][frame bytes]
+ *   seg-<seq>.log      records: [u32 length][u32 crc32][u32 seq][u32 samples][frame bytes], or with bit 31 of
+ *                      length set: [.. samples][u32 log records][frame bytes] (so drops count log records too;
+ *                      spools written before log shipping still read)
  * A torn record at the tail of a segment (a crash mid-write) is cut off at open.
  *
  * Hand-written rather than a queue library: the spool must sit in the one bundled collector file
@@ -20,6 +22,9 @@ import { crc32 } from 'node:zlib';
 import type { SpoolStats } from '@cerebro/shared/protocol/messages';
 
 const HEADER = 16;
+/** Bit 31 of the length word: the header has a fifth word, the batch's log record count. Frames are far below 2 GiB. */
+const WITH_LOGS = 0x8000_0000;
+const LOGS_WORD = 4;
 /** How often acks are written to state.json at most, ms. */
 const ACK_SAVE_EVERY_MS = 5000;
 
@@ -28,6 +33,10 @@ interface Entry {
   readonly offset: number;
   readonly length: number;
   readonly samples: number;
+  /** Log records in the batch. */
+  readonly logs: number;
+  /** Header bytes before the frame. */
+  readonly header: number;
   /** Acked (or rejected): no longer pending, removed with its segment. */
   done: boolean;
 }
@@ -46,6 +55,7 @@ interface SpoolState {
   droppedBatches: number;
   droppedSamples: number;
   droppedBytes: number;
+  droppedLogs: number;
   /** Batches the console rejected as invalid (a collector bug); dropped so they cannot block the stream. */
   rejectedBatches: number;
   /**
@@ -102,7 +112,7 @@ export class Spool {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
         options.log?.('warn', `spool state ${statePath} is unreadable (${(e as Error).message}); starting a new epoch`);
       }
-      state = { epoch: randomBytes(12).toString('base64url'), nextSeq: 1, droppedBatches: 0, droppedSamples: 0, droppedBytes: 0, rejectedBatches: 0, ackedThrough: 0, ackedAbove: [] };
+      state = { epoch: randomBytes(12).toString('base64url'), nextSeq: 1, droppedBatches: 0, droppedSamples: 0, droppedBytes: 0, droppedLogs: 0, rejectedBatches: 0, ackedThrough: 0, ackedAbove: [] };
     }
     const spool = new Spool(options, state);
     spool.loadSegments();
@@ -134,6 +144,7 @@ export class Spool {
       droppedBatches: this.state.droppedBatches,
       droppedSamples: this.state.droppedSamples,
       droppedBytes: this.state.droppedBytes,
+      droppedLogs: this.state.droppedLogs,
     };
   }
 
@@ -148,20 +159,22 @@ export class Spool {
     return seq;
   }
 
-  /** Append an encoded batch; drops the oldest segments first if the disk bound would be exceeded. */
-  append(seq: number, frame: Uint8Array, samples: number): void {
-    const recordBytes = HEADER + frame.byteLength;
+  /** Append an encoded batch (holding `logs` log records); drops the oldest segments first if the disk bound would be exceeded. */
+  append(seq: number, frame: Uint8Array, samples: number, logs = 0): void {
+    const headerBytes = logs > 0 ? HEADER + LOGS_WORD : HEADER;
+    const recordBytes = headerBytes + frame.byteLength;
     let seg = this.segments.at(-1);
     if (!seg || seg.bytes + recordBytes > this.segmentBytes) seg = this.newSegment(seq);
-    const header = Buffer.allocUnsafe(HEADER);
-    header.writeUInt32LE(frame.byteLength, 0);
+    const header = Buffer.allocUnsafe(headerBytes);
+    header.writeUInt32LE(logs > 0 ? (frame.byteLength | WITH_LOGS) >>> 0 : frame.byteLength, 0);
     header.writeUInt32LE(crc32(frame), 4);
     header.writeUInt32LE(seq, 8);
     header.writeUInt32LE(samples, 12);
+    if (logs > 0) header.writeUInt32LE(logs, HEADER);
     const fd = seg.fd ?? fs.openSync(seg.file, 'a');
     seg.fd = fd;
     fs.writevSync(fd, [header, frame]);
-    seg.entries.push({ seq, offset: seg.bytes + HEADER, length: frame.byteLength, samples, done: false });
+    seg.entries.push({ seq, offset: seg.bytes + headerBytes, length: frame.byteLength, samples, logs, header: headerBytes, done: false });
     seg.bytes += recordBytes;
     this.pendingBatches++;
     this.pendingBytes += recordBytes;
@@ -280,11 +293,13 @@ export class Spool {
       let batches = 0;
       let samples = 0;
       let bytes = 0;
+      let logs = 0;
       for (const e of seg.entries) {
         if (e.done) continue;
         batches++;
         samples += e.samples;
-        bytes += e.length + HEADER;
+        logs += e.logs;
+        bytes += e.length + e.header;
       }
       this.closeFd(seg);
       fs.rmSync(seg.file, { force: true });
@@ -293,7 +308,8 @@ export class Spool {
       this.state.droppedBatches += batches;
       this.state.droppedSamples += samples;
       this.state.droppedBytes += bytes;
-      this.log('warn', `spool reached its bound of ${this.maxBytes} bytes: dropped ${batches} unsent batches (${samples} samples), oldest first; ${this.state.droppedBatches} dropped in all`);
+      this.state.droppedLogs += logs;
+      this.log('warn', `spool reached its bound of ${this.maxBytes} bytes: dropped ${batches} unsent batches (${samples} samples${logs > 0 ? `, ${logs} log records` : ''}), oldest first; ${this.state.droppedBatches} dropped in all`);
       this.saveState();
     }
   }
@@ -308,7 +324,7 @@ export class Spool {
     if (e.done) return false;
     e.done = true;
     this.pendingBatches--;
-    this.pendingBytes -= e.length + HEADER;
+    this.pendingBytes -= e.length + e.header;
     return true;
   }
 
@@ -338,18 +354,21 @@ export class Spool {
       const seg: Segment = { file, firstSeq: Number(name.slice(4, -4)), entries: [], bytes: 0, fd: null };
       let off = 0;
       while (off + HEADER <= data.length) {
-        const length = data.readUInt32LE(off);
+        const word = data.readUInt32LE(off);
+        const length = (word & ~WITH_LOGS) >>> 0;
+        const header = word & WITH_LOGS ? HEADER + LOGS_WORD : HEADER;
         const crc = data.readUInt32LE(off + 4);
         const seq = data.readUInt32LE(off + 8);
         const samples = data.readUInt32LE(off + 12);
-        if (off + HEADER + length > data.length || crc32(data.subarray(off + HEADER, off + HEADER + length)) !== crc) break;
+        if (off + header + length > data.length || crc32(data.subarray(off + header, off + header + length)) !== crc) break;
+        const logs = header > HEADER ? data.readUInt32LE(off + HEADER) : 0;
         const done = seq <= this.state.ackedThrough || ackedAbove.has(seq);
-        seg.entries.push({ seq, offset: off + HEADER, length, samples, done });
+        seg.entries.push({ seq, offset: off + header, length, samples, logs, header, done });
         if (!done) {
           this.pendingBatches++;
-          this.pendingBytes += HEADER + length;
+          this.pendingBytes += header + length;
         }
-        off += HEADER + length;
+        off += header + length;
       }
       if (off < data.length) {
         this.log('warn', `spool segment ${name} had a torn record at byte ${off} (a crash mid-write); cut it off`);
@@ -400,6 +419,7 @@ function parseState(text: string): SpoolState {
     droppedBatches: n(o.droppedBatches),
     droppedSamples: n(o.droppedSamples),
     droppedBytes: n(o.droppedBytes),
+    droppedLogs: n(o.droppedLogs),
     rejectedBatches: n(o.rejectedBatches),
     ackedThrough: n(o.ackedThrough),
     ackedAbove: Array.isArray(o.ackedAbove) ? o.ackedAbove.filter((v) => n(v) > 0) : [],
