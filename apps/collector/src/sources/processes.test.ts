@@ -96,3 +96,44 @@ test('ProcessesSource on edge cases: odd comm, vanished pid, zombie, unknown uid
   assertNear(fresh?.cpuPct, 100, 'born since the last scan: 200 ticks over 2 s');
   assert.equal(third.procs?.some((p) => p.pid === 4545), false);
 });
+
+test('ProcessesSource on the real /proc keeps stat files open: a busy child shows CPU, an exited one disappears and its descriptor is closed', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { readdirSync: listDir } = await import('node:fs');
+  const spin = spawn(process.execPath, ['-e', 'const end = Date.now() + 20000; while (Date.now() < end) {}'], { stdio: 'ignore' });
+  const idle = spawn('sleep', ['30'], { stdio: 'ignore' });
+  t.after(() => {
+    spin.kill('SIGKILL');
+    idle.kill('SIGKILL');
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const src = new ProcessesSource({ procRoot: '/proc', sysRoot: '/sys', now: () => Date.now(), log: () => {} }, { intervalTicks: 1 });
+  t.after(() => src.close());
+  const ownFds = (): number => listDir('/proc/self/fd').length;
+
+  const first = new RecordingOutput();
+  src.collect(first);
+  assert.ok(first.procs?.some((p) => p.pid === idle.pid), 'the idle child is listed');
+  assert.ok(src.statFiles.openCount >= 2, `stat files are kept open (${src.statFiles.openCount})`);
+  const fdsAfterFirst = ownFds();
+
+  await new Promise((r) => setTimeout(r, 1000));
+  const keptBefore = src.statFiles.keptReads;
+  const second = new RecordingOutput();
+  src.collect(second);
+  assert.ok(src.statFiles.keptReads - keptBefore >= (second.procs?.length ?? 0) - 5, 'the second scan reads through kept descriptors');
+  const busy = second.procs?.find((p) => p.pid === spin.pid);
+  // A generous bound: on a busy shared machine the spinner may get a fraction of a core.
+  assert.ok(busy !== undefined && busy.cpuPct > 5, `the spinning child uses CPU (${busy?.cpuPct} %)`);
+  assert.ok((busy?.fds ?? 0) >= 3, `its descriptors are counted (${busy?.fds})`);
+
+  idle.kill('SIGKILL');
+  await new Promise((r) => idle.once('exit', r));
+  await new Promise((r) => setTimeout(r, 50));
+  const third = new RecordingOutput();
+  src.collect(third);
+  assert.equal(third.procs?.some((p) => p.pid === idle.pid), false, 'the exited child is gone from the table');
+  assert.ok(ownFds() <= fdsAfterFirst, `its descriptor was closed (${ownFds()} open now, ${fdsAfterFirst} after the first scan)`);
+  src.close();
+  assert.equal(src.statFiles.openCount, 0);
+});

@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import type { CollectOutput, Source, SourceContext } from './source';
 import { readSmallFile, SourceReadError } from './read';
+import { countFds, isProcfs, PidStatFiles } from './pid-files';
 import { parseStat } from './cpu';
 import { MAX_CMD_CHARS, parseCmdline, parsePidStat, parseStatusUid } from './procfs-pid';
 import { UserNames } from './users';
@@ -46,6 +47,9 @@ export class ProcessesSource implements Source {
   private scan = 0;
   private prevScanMs: number | null = null;
   private bootMs: number | null = null;
+  /** Kept-open /proc/<pid>/stat descriptors (real procfs only; see pid-files.ts). */
+  readonly statFiles: PidStatFiles;
+  private readonly procfs: boolean;
 
   constructor(private readonly ctx: SourceContext, opts: ProcessesOptions = {}) {
     this.intervalTicks = Math.max(1, opts.intervalTicks ?? 2);
@@ -53,6 +57,12 @@ export class ProcessesSource implements Source {
     this.clkTck = opts.clkTck ?? 100;
     this.fdEvery = Math.max(1, opts.fdEveryScans ?? 5);
     this.users = new UserNames(opts.passwdPath);
+    this.procfs = isProcfs(ctx.procRoot);
+    this.statFiles = new PidStatFiles(ctx.procRoot, this.procfs);
+  }
+
+  close(): void {
+    this.statFiles.close();
   }
 
   private bootTimeMs(): number {
@@ -66,12 +76,7 @@ export class ProcessesSource implements Source {
   }
 
   private countFds(pid: number): number | null {
-    try {
-      return readdirSync(`${this.ctx.procRoot}/${pid}/fd`).length;
-    } catch {
-      // EACCES for other users' processes without privileges; ENOENT when it just exited.
-      return null;
-    }
+    return countFds(this.ctx.procRoot, pid, this.procfs);
   }
 
   collect(out: CollectOutput): void {
@@ -99,7 +104,7 @@ export class ProcessesSource implements Source {
       const c = entry.charCodeAt(0);
       if (c < 48 || c > 57) continue;
       const pid = Number(entry);
-      const statText = readSmallFile(`${root}/${pid}/stat`);
+      const statText = this.statFiles.read(pid);
       const st = statText === null ? null : parsePidStat(statText);
       if (st === null) continue;
 
@@ -149,6 +154,7 @@ export class ProcessesSource implements Source {
     }
 
     for (const [pid, k] of this.known) if (k.scan !== scan) this.known.delete(pid);
+    this.statFiles.retain((pid) => this.known.has(pid));
     this.prevScanMs = nowMs;
     out.procs = rows;
     out.gauge('proc.count', rows.length);

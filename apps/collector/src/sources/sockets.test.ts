@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { SocketsSource, hiddenOwnersNotice, parseSockstat6 } from './sockets';
-import type { FdDirOps } from './socket-owners';
+import { SocketOwners, type FdDirOps } from './socket-owners';
 import { RecordingOutput, fixture, stageTree, testContext } from './test-support';
 
 test('SocketsSource on hand-made tables: owners, TIME_WAIT counted but not listed', () => {
@@ -120,4 +120,42 @@ test('SocketsSource skips an IPv6 table that sockstat6 says is empty (it costs a
   assert.equal(v6Rows(), 0, 'not read when sockstat6 says none are in use');
   writeFileSync(`${tree.dir}/net/sockstat6`, 'TCP6: inuse 2\nUDP6: inuse 0\n');
   assert.equal(v6Rows(), withoutSockstat, 'read again as soon as some are');
+});
+
+test('SocketOwners re-reads only processes whose descriptor count changed, and everything once a minute while inodes stay unfound', (t) => {
+  const tree = stageTree(fixture('edge/proc'));
+  t.after(tree.cleanup);
+  // The descriptor count that procfs gives by stat() (Linux ≥ 6.2) is simulated by counting the fixture's links.
+  const ops: FdDirOps = { readdir: (p) => readdirSync(p), readlink: (p) => readlinkSync(p), fdCount: (p) => readdirSync(p).length };
+  let now = 0;
+  const owners = new SocketOwners(tree.dir, ops, () => now);
+  owners.update(new Set([5001, 6001]));
+  const processes = owners.pidReads;
+  assert.ok(processes >= 2, 'the first scan reads every process');
+  assert.equal(owners.get(6001)?.process, 'nginx');
+
+  // A new socket in 4242: only 4242's count changed, so only it is read again.
+  symlinkSync('socket:[9996]', `${tree.dir}/4242/fd/77`);
+  now += 1000;
+  owners.update(new Set([5001, 6001, 9996]));
+  assert.equal(owners.pidReads, processes + 1);
+  assert.equal(owners.get(9996)?.pid, 4242);
+
+  // An inode no process holds: nothing changed, nothing is read; it stays unfound.
+  now += 1000;
+  owners.update(new Set([5001, 6001, 9996, 9995]));
+  assert.equal(owners.pidReads, processes + 1);
+  assert.equal(owners.get(9995), undefined);
+
+  // 4545 swaps a descriptor for socket 9994 (same count): found by the full re-read a minute later.
+  const fd = readdirSync(`${tree.dir}/4545/fd`)[0] as string;
+  rmSync(`${tree.dir}/4545/fd/${fd}`);
+  symlinkSync('socket:[9994]', `${tree.dir}/4545/fd/${fd}`);
+  now += 1000;
+  owners.update(new Set([5001, 6001, 9996, 9995, 9994]));
+  assert.equal(owners.get(9994), undefined, 'same count: the cache still answers');
+  now += 60_000;
+  owners.update(new Set([5001, 6001, 9996, 9995, 9994, 9993]));
+  assert.equal(owners.get(9994)?.pid, 4545, 'the full re-read finds it');
+  assert.equal(owners.pidReads, 2 * processes + 1);
 });
