@@ -2,14 +2,17 @@
  * `nab`: the Numenta Anomaly Benchmark for the console's streaming detectors. Every detector kind runs
  * fresh on each of the 58 series; the scores are rated with our NAB scorer (shared/analytics/nab), one
  * threshold per profile swept exhaustively over the whole corpus (SCORING.md §6). The default detector's
- * figures carry the contract's keys; the other baseline's carry its kind as a prefix.
+ * figures carry the contract's keys, the stronger tier's the prefix `strong`, the baselines' their kind.
+ * `--split` adds the half-split overfit check (shared/analytics/nab/split.ts) for the default and strong
+ * tiers: thresholds chosen on one half of the files, scores reported on the other.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { DEFAULT_DETECTOR, DETECTOR_KINDS } from '@cerebro/shared/analytics/detectors/registry';
+import { DEFAULT_DETECTOR, DETECTOR_KINDS, STRONG_DETECTOR } from '@cerebro/shared/analytics/detectors/registry';
 import type { DetectorKind } from '@cerebro/shared/analytics/detectors/detector';
 import { evaluateDetector, type ProfileResult } from '@cerebro/shared/analytics/nab/evaluate';
 import type { ProfileName } from '@cerebro/shared/analytics/nab/profiles';
+import { heldOutScores, splitHalves, type Half } from '@cerebro/shared/analytics/nab/split';
 import { parseOptions, UsageError } from './args';
 import type { Bench } from './bench';
 import { DEFAULT_NAB_DIR, loadNabCorpus, type NabCorpus } from './nab-data';
@@ -28,6 +31,7 @@ const MEMORY_INSTANCES = 10_000;
 
 const options = {
   data: { type: 'string', help: 'NAB root (data/, labels/, config/)', default: '../shared/data/nab' },
+  split: { type: 'boolean', help: 'also run the half-split overfit check (threshold chosen on one half of the files, scored on the other)' },
 } as const;
 
 function cpuSec(from: NodeJS.CpuUsage): number {
@@ -93,6 +97,7 @@ async function heapBytesPerSeries(kind: DetectorKind, corpus: NabCorpus): Promis
 }
 
 interface KindFigures {
+  readonly scores: Float64Array[];
   readonly results: Record<ProfileName, ProfileResult>;
   readonly pointsPerSecPerCore: number;
   readonly bytesPerSeries: number;
@@ -110,7 +115,25 @@ async function measure(kind: DetectorKind, corpus: NabCorpus): Promise<KindFigur
   for (let r = 0; r < f.rows; r++) d.update(f.timestampsMs[r] as number, f.values[r] as number);
   const stateJsonBytes = new TextEncoder().encode(JSON.stringify(d.toJSON())).length;
   log(`${kind.kind}: ${Math.round(pointsPerSecPerCore).toLocaleString('en')} points/s/core, ${Math.round(bytesPerSeries)} B heap and ${stateJsonBytes} B of JSON state per series`);
-  return { results, pointsPerSecPerCore, bytesPerSeries, stateJsonBytes };
+  return { scores, results, pointsPerSecPerCore, bytesPerSeries, stateJsonBytes };
+}
+
+/** Held-out NAB scores both ways round (tune on A, score B; tune on B, score A), with each half's own best. */
+function splitFigures(kind: DetectorKind, corpus: NabCorpus, scores: Float64Array[]): Figure {
+  const halves = splitHalves(corpus.files);
+  const out: Record<string, Figure> = {};
+  for (const tune of ['A', 'B'] as const satisfies readonly Half[]) {
+    const r = heldOutScores(corpus.files, scores, corpus.profiles, halves, tune);
+    const test = tune === 'A' ? 'B' : 'A';
+    const fig = (p: ProfileName): Figure => ({ heldOut: round(r[p].heldOut, 2), ownBest: round(r[p].ownBest, 2) });
+    out[`tuneOn${tune}`] = { standard: fig('standard'), lowFP: fig('reward_low_FP_rate'), lowFN: fig('reward_low_FN_rate') };
+    log(`${kind.kind} split: thresholds from half ${tune}, half ${test} scores ${r.standard.heldOut.toFixed(2)} / ${r.reward_low_FP_rate.heldOut.toFixed(2)} / ${r.reward_low_FN_rate.heldOut.toFixed(2)} (its own best ${r.standard.ownBest.toFixed(2)} / ${r.reward_low_FP_rate.ownBest.toFixed(2)} / ${r.reward_low_FN_rate.ownBest.toFixed(2)})`);
+  }
+  return { halfA: halves.filter((h) => h === 'A').length, halfB: halves.filter((h) => h === 'B').length, ...out };
+}
+
+function prefixOf(kind: DetectorKind): string {
+  return kind === DEFAULT_DETECTOR ? '' : kind === STRONG_DETECTOR ? 'strong' : kind.kind;
 }
 
 function figuresOf(prefix: string, k: KindFigures): Record<string, Figure> {
@@ -144,11 +167,13 @@ export const nabBench: Bench = {
     }
     const points = corpus.files.reduce((s, f) => s + f.rows, 0);
     log(`${corpus.files.length} files, ${points.toLocaleString('en')} rows, ${corpus.windowCount} windows from ${dir}`);
-    const figures: Record<string, Figure> = { detector: DEFAULT_DETECTOR.kind };
+    const figures: Record<string, Figure> = { detector: DEFAULT_DETECTOR.kind, strongDetector: STRONG_DETECTOR.kind };
     const others: Record<string, Figure> = {};
     for (const kind of DETECTOR_KINDS) {
       const k = await measure(kind, corpus);
-      Object.assign(kind === DEFAULT_DETECTOR ? figures : others, figuresOf(kind === DEFAULT_DETECTOR ? '' : kind.kind, k));
+      const prefix = prefixOf(kind);
+      Object.assign(prefix === '' || prefix === 'strong' ? figures : others, figuresOf(prefix, k));
+      if (values['split'] === true && (prefix === '' || prefix === 'strong')) figures[prefix === '' ? 'split' : 'strongSplit'] = splitFigures(kind, corpus, k.scores);
     }
     return { bench: NAME, figures: { ...figures, ...others, files: corpus.files.length, points, windows: corpus.windowCount, goal: { ...NAB_GOAL } }, skipped: {} };
   },

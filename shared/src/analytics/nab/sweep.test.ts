@@ -70,3 +70,9 @@ test('normalisation: null → 0, perfect → 100, linear between', () => {
   assert.equal(normaliseScore(116, 116, p), 100);
   assert.ok(Math.abs(normaliseScore(26.634450197137568, 116, p) - 74.32024430951) < 1e-8);
 });
+
+test('a NaN score is refused with the file and row named (it would stall the sweep)', () => {
+  const scores = constant(0);
+  scores[1]![7] = Number.NaN;
+  assert.throws(() => optimiseThreshold(files, scores, NAB_PROFILES.standard), /b: anomaly score of row 7 is NaN/);
+});

@@ -23,6 +23,8 @@ export function optimiseThreshold(files: readonly NabFile[], anomalyScores: Read
   const perFile = files.map((f, i) => {
     const s = anomalyScores[i];
     if (s === undefined || s.length !== f.rows) throw new Error(`${f.name}: ${s?.length ?? 0} anomaly scores for ${f.rows} rows`);
+    // A NaN would never equal itself and stall the sweep below: refuse it, naming the row.
+    for (let r = 0; r < f.rows; r++) if (Number.isNaN(s[r])) throw new Error(`${f.name}: anomaly score of row ${r} is NaN; a detector must return a number in [0, 1] for every row`);
     const rw = rowWeights(f, profile);
     total += rw.weight.length;
     return rw;

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Contextual, contextual } from './contextual';
+import { ensemble } from './ensemble';
+
+function rng(seed: number): () => number {
+  return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+function noisy(n: number, seed = 1): number[] {
+  const rnd = rng(seed);
+  return Array.from({ length: n }, () => 100 + 4 * (rnd() - 0.5));
+}
+
+/** A square wave with a 288-sample period (a day of 5-minute samples), high for half of it, with noise. */
+function dailySquare(days: number, seed = 3): number[] {
+  const rnd = rng(seed);
+  return Array.from({ length: 288 * days }, (_, i) => (i % 288 < 144 ? 80 : 20) + 6 * (rnd() - 0.5));
+}
+
+function scoresOf(values: readonly number[], stepMs = 300_000): number[] {
+  const d = contextual.create();
+  return values.map((v, i) => d.update(i * stepMs, v));
+}
+
+const W = contextual.warmupSamples;
+
+test('nothing scores during warm-up; every score is in [0, 1)', () => {
+  const values = noisy(3000);
+  values[100] = 500;
+  const scores = scoresOf(values);
+  for (let i = 0; i < W; i++) assert.equal(scores[i], 0);
+  for (const s of scores) assert.ok(s >= 0 && s < 1, String(s));
+});
+
+test('a spike scores far above the noise around it', () => {
+  const values = noisy(3000);
+  values[2000] = 160;
+  const scores = scoresOf(values);
+  const noiseMax = Math.max(...scores.slice(W + 200, 2000));
+  assert.ok(scores[2000]! > 0.8, `spike ${scores[2000]}`);
+  assert.ok(scores[2000]! > 3 * noiseMax, `spike ${scores[2000]} vs noise ${noiseMax}`);
+});
+
+test('a step alerts at its start and once only', () => {
+  const values = noisy(4000, 5).map((v, i) => (i >= 2000 ? v + 30 : v));
+  const scores = scoresOf(values);
+  const noiseMax = Math.max(...scores.slice(W + 200, 2000));
+  assert.ok(scores[2000]! > 0.8 && scores[2000]! > 3 * noiseMax, `step ${scores[2000]} vs noise ${noiseMax}`);
+  assert.ok(Math.max(...scores.slice(2001, 2100)) < 0.5 * scores[2000]!, 'one alert per episode');
+});
+
+test('a slow drift out of the range seen so far is flagged', () => {
+  const values = noisy(5000, 7).map((v, i) => (i >= 2000 ? v + Math.min(i - 2000, 1000) * 0.04 : v));
+  const scores = scoresOf(values);
+  const noiseMax = Math.max(...scores.slice(W + 200, 2000));
+  const driftMax = Math.max(...scores.slice(2000, 3000));
+  assert.ok(driftMax > 0.5 && driftMax > 2 * noiseMax, `drift ${driftMax} vs noise ${noiseMax}`);
+});
+
+test('a daily pattern with noise does not alert after warm-up', () => {
+  const rnd = rng(11);
+  const values = Array.from({ length: 288 * 20 }, (_, i) => 50 + 20 * Math.sin((2 * Math.PI * i) / 288) + 2 * (rnd() - 0.5));
+  const scores = scoresOf(values);
+  // NAB-optimal thresholds of this detector are 0.22–0.28 (docs/benchmarks.md, nab).
+  assert.ok(Math.max(...scores.slice(288 * 2)) < 0.15, `max ${Math.max(...scores.slice(288 * 2))}`);
+});
+
+test('a lower daily peak inside the usual range (a changed pattern) alerts; the ensemble does not see it', () => {
+  // Day 12's high half sits at 50 instead of 80: within the range and at the mean level, only the
+  // sequence of values is new.
+  const values = dailySquare(16);
+  const start = 288 * 12;
+  for (let i = start; i < start + 144; i++) values[i] = 50 + (values[i]! - 80);
+  const ctx = scoresOf(values);
+  const e = ensemble.create();
+  const ens = values.map((v, i) => e.update(i * 300_000, v));
+  const before = Math.max(...ctx.slice(288 * 3, start));
+  const during = Math.max(...ctx.slice(start, start + 288));
+  assert.ok(during > 0.25 && during > 2 * before, `pattern change ${during} vs normal days ${before}`);
+  assert.ok(Math.max(...ens.slice(start, start + 288)) < during / 2, 'the ensemble alone misses it');
+});
+
+test('deviations a series makes all the time are not rare: frequent spikes score lower than a lone one', () => {
+  // The same +40 spike: once on a quiet series, and as one of many (one every 24 samples) on another.
+  const lone = noisy(288 * 10, 13);
+  lone[2500] = lone[2500]! + 40;
+  const frequent = noisy(288 * 10, 13).map((v, i) => (i % 24 === 4 ? v + 40 : v));
+  const loneScore = scoresOf(lone)[2500]!;
+  const frequentScore = scoresOf(frequent)[2500]!;
+  assert.ok(loneScore > 0.5, `lone spike ${loneScore}`);
+  assert.ok(frequentScore < loneScore / 4, `frequent spike ${frequentScore} vs lone ${loneScore}`);
+});
+
+test('state survives JSON mid-stream: the restored detector continues with identical scores', () => {
+  const values = dailySquare(8).map((v, i) => (i === 1700 ? v + 100 : v));
+  const a = contextual.create();
+  for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
+  const json = JSON.stringify(a.toJSON());
+  assert.ok(json.length < 4096, `state JSON ${json.length} B`);
+  const r = contextual.fromJSON(JSON.parse(json));
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  for (let i = 1000; i < values.length; i++) assert.equal(r.value.update(i * 300_000, values[i]!), a.update(i * 300_000, values[i]!), `row ${i}`);
+});
+
+test('a damaged or foreign state is refused with a reason', () => {
+  const good = new Contextual();
+  for (let i = 0; i < 500; i++) good.update(i, i % 7);
+  const s = good.toJSON();
+  const bad = (state: unknown, says: RegExp): void => {
+    const r = Contextual.fromJSON(state);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.error, says);
+  };
+  bad({ ...s, version: 0 }, /version/);
+  bad({ ...s, kind: 'ensemble' }, /kind/);
+  bad({ ...s, s: s.s.slice(1) }, /finite numbers/);
+  bad({ ...s, tail: s.tail.map(() => -1) }, /tail/);
+  bad({ ...s, seen: 'not base64!' }, /seen/);
+  bad({ ...s, seen: s.seen.slice(8) }, /seen/);
+  bad({ ...s, s: s.s.map((v, i) => (i === 9 ? 1 : v)) }, /out of range/);
+  bad(null, /not an object/);
+});
