@@ -65,6 +65,8 @@ await Promise.all([
   nodeBundle('apps/desktop/src/core/cli.ts', 'apps/desktop/dist/cerebro-console.mjs', { plugins: [externalDependencies] }),
   // The core as Electron's main process starts it (utilityProcess.fork): like the CLI, beside node_modules.
   nodeBundle('apps/desktop/src/core/host.ts', 'apps/desktop/dist/cerebro-core-host.mjs', { plugins: [externalDependencies] }),
+  // The model host's worker thread (node-llama-cpp), started from beside the two bundles above.
+  nodeBundle('apps/desktop/src/core/models/worker.ts', 'apps/desktop/dist/cerebro-model-worker.mjs', { plugins: [externalDependencies] }),
   // Electron main (ESM: apps/desktop is "type": "module"). Its few dependencies (ws) are bundled so the
   // packaged app needs no node_modules for main; 'electron' is provided by the runtime.
   nodeBundle('apps/desktop/src/main/index.ts', 'apps/desktop/dist/main/index.js', { target: 'node22', external: ['electron', 'bufferutil', 'utf-8-validate'] }),

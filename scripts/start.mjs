@@ -1,5 +1,6 @@
-// `npm start`: build, start the console and a collector for this machine on loopback with a generated
-// token, print where to look, and stop both cleanly on Ctrl-C.
+// `npm start`: build, start the console and a collector for this machine on loopback, enrolled over TLS
+// with a one-time token the first time (the same two steps as on any other host), print where to look,
+// and stop both cleanly on Ctrl-C.
 // Where an Electron binary exists (scripts/electron-binary.mjs; found without triggering a download) the
 // console is the desktop app, which runs the core in a utility process; otherwise the core runs headless
 // and the UI is served to a browser (browser mode) at the printed address.
@@ -30,11 +31,20 @@ const t0 = performance.now();
 run(process.execPath, [path.join(root, 'scripts/build.mjs')]);
 fs.mkdirSync(home, { recursive: true, mode: 0o700 });
 
-// One token for the local collector, kept between runs so a restart does not pile up tokens.
-const tokenFile = path.join(home, 'local-collector.token');
-if (!fs.existsSync(tokenFile)) {
-  const token = run(process.execPath, [consoleBin, 'token', 'create', '--label', 'local collector (npm start)']).trim();
-  fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
+const collectorState = path.join(home, 'collector');
+
+/** Enrol the local collector unless its saved credential already pins this console's certificate. */
+function enrolLocalCollector(info) {
+  try {
+    const saved = JSON.parse(fs.readFileSync(path.join(collectorState, 'credential.json'), 'utf8'));
+    if (saved.fingerprint === info.ingestFingerprint) return;
+  } catch {
+    // not enrolled yet
+  }
+  const line = run(process.execPath, [consoleBin, 'enroll-token', 'create', '--ttl', '1m', '--url', info.ingestUrl]).trim();
+  const [, , url, token] = line.split(' ');
+  run(process.execPath, [collectorBin, 'enroll', url, token, '--state-dir', collectorState]);
+  say('enrolled the local collector over TLS');
 }
 
 const children = [];
@@ -100,7 +110,8 @@ if (!info) {
   say('the console did not start within 30 s; see its log above');
   stopAll(1);
 } else {
-  start('collector', [collectorBin, 'run', '--console', info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(home, 'collector')]);
+  enrolLocalCollector(info);
+  start('collector', [collectorBin, 'run', '--console', info.ingestUrl, '--state-dir', collectorState]);
   say(`up in ${Math.round(performance.now() - t0)} ms. Data in ${home}`);
   say(`  open      ${info.uiUrl}`);
   say(`  API:      ${info.apiUrl}/api/v1/hosts   (header "Authorization: Bearer ${info.apiToken}")`);

@@ -58,7 +58,7 @@ async function measureCollector(cleanup: Cleanup, seconds: number, warmup: numbe
   const tokenFile = path.join(stateDir, 'token');
   fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
   const profDir = profile ? tempDir(cleanup, 'prof') : '';
-  const collector = startProcess(cleanup, 'collector', process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000', ...quietLogFiles(cleanup, logFiles)], { cwd: REPO_ROOT });
+  const collector = startProcess(cleanup, 'collector', process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000', ...(consoleProc.info.ingestUrl.startsWith('ws://') ? ['--plaintext'] : []), ...quietLogFiles(cleanup, logFiles)], { cwd: REPO_ROOT });
   log(`collector pid ${collector.pid}: waiting for it to connect`);
   let collectorExited = false;
   void collector.exited.then(() => (collectorExited = true));

@@ -64,10 +64,13 @@ export interface RunningConsole {
 
 /**
  * Start `cerebro-console serve --ingest-port 0 --api-port 0` with CEREBRO_HOME=home and wait (≤ 30 s) for
- * its console.json. `nodeArgs` go before the script (e.g. --cpu-prof).
+ * its console.json. `nodeArgs` go before the script (e.g. --cpu-prof). The ingest link is plain ws:// on
+ * loopback (`--insecure-plaintext`) unless `tls` is true or CEREBRO_BENCH_TLS=1 (to measure TLS's cost;
+ * simulated collectors then skip certificate checks, which the collector's own pinning covers). `serveArgs`
+ * go after `serve` (e.g. --detector-warmup, for the fault scenarios).
  */
-export async function startConsole(cleanup: Cleanup, home: string, nodeArgs: readonly string[] = []): Promise<RunningConsole> {
-  const proc = startProcess(cleanup, 'console', process.execPath, [...nodeArgs, CONSOLE_BIN, 'serve', '--ingest-port', '0', '--api-port', '0'], { env: consoleEnv(home), cwd: REPO_ROOT });
+export async function startConsole(cleanup: Cleanup, home: string, nodeArgs: readonly string[] = [], tls = process.env['CEREBRO_BENCH_TLS'] === '1', serveArgs: readonly string[] = []): Promise<RunningConsole> {
+  const proc = startProcess(cleanup, 'console', process.execPath, [...nodeArgs, CONSOLE_BIN, 'serve', '--ingest-port', '0', '--api-port', '0', ...(tls ? [] : ['--insecure-plaintext']), ...serveArgs], { env: consoleEnv(home), cwd: REPO_ROOT });
   let exited = false;
   void proc.exited.then(() => (exited = true));
   const info = await waitFor('the console to write console.json', 30_000, () => {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { decodeConsoleFrame, encodeMessage } from '@cerebro/shared/protocol/codec';
-import { PROTOCOL_VERSION, type Hello } from '@cerebro/shared/protocol/messages';
+import { PROTOCOL_VERSION, type Hello, type LogLevel, type LogRecord } from '@cerebro/shared/protocol/messages';
 import { seriesKey } from '@cerebro/shared/protocol/series';
 
 /** Value variants per collector; frames cycle through them (a random walk that restarts every N batches). */
@@ -64,6 +64,35 @@ export function seriesKeys(n: number): { keys: string[]; kinds: Array<'pct' | 'i
   return { keys, kinds, scales };
 }
 
+/** Log lines of typical daemons: a few dozen templates with variables (ids, IPs, paths, durations). */
+const LOG_SHAPES: ReadonlyArray<[LogLevel, (r: () => number) => string]> = [
+  ['info', (r) => `GET /api/v1/items/${r() % 100000} 200 ${r() % 900} ms`],
+  ['info', (r) => `POST /api/v1/orders 201 ${r() % 400} ms user=${r() % 5000}`],
+  ['info', (r) => `Accepted publickey for deploy from 10.0.${r() % 255}.${r() % 255} port ${40000 + (r() % 20000)} ssh2`],
+  ['info', (r) => `session ${(r() * 2654435761 >>> 0).toString(16)} opened for user app by (uid=0)`],
+  ['info', (r) => `checkpoint complete: wrote ${r() % 5000} buffers (${(r() % 100) / 10}%); 0 WAL file(s) added, ${r() % 3} removed`],
+  ['info', (r) => `Started Session ${r() % 90000} of user app.`],
+  ['debug', (r) => `cache hit key=user:${r() % 100000} ttl=${r() % 3600}s`],
+  ['debug', (r) => `GC pause ${r() % 50} ms, heap ${r() % 2048} MB of 4096 MB`],
+  ['warn', (r) => `upstream 10.1.${r() % 255}.${r() % 255}:8080 slow: ${r() % 5000} ms`],
+  ['warn', (r) => `disk /dev/sd${'abcd'[r() % 4]}1 at ${80 + (r() % 20)}% capacity`],
+  ['error', (r) => `connection to db-${r() % 8}.internal:5432 refused (attempt ${r() % 10})`],
+  ['error', (r) => `java.lang.NullPointerException at com.example.Handler.process(Handler.java:${r() % 500})`],
+];
+
+/** `n` log records for one batch, drawn from LOG_SHAPES with variables from a seeded generator. */
+export function logRecords(n: number, seed: number, ts: number): LogRecord[] {
+  let x = seed * 2654435761 + 1;
+  const r = (): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x >>> 8;
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const [level, make] = LOG_SHAPES[r() % LOG_SHAPES.length]!;
+    return { ts: ts + i, src: i % 3 === 0 ? 'journal' : 'file:/var/log/app/server.log', level, msg: make(r), ...(i % 3 === 0 ? { unit: 'app.service', pid: 1000 + (r() % 30000) } : {}) };
+  });
+}
+
 interface Template {
   readonly bytes: Buffer;
   readonly seqAt: number;
@@ -78,7 +107,7 @@ function findPatch(bytes: Buffer, marker: number[], what: string): number {
 }
 
 /** Frames for one collector: `VARIANTS` random-walk steps of the same series, seq/ts patched per send. */
-export function buildTemplates(samples: number): Template[] {
+export function buildTemplates(samples: number, logsPerBatch = 0): Template[] {
   const { keys, kinds, scales } = seriesKeys(samples);
   const values = kinds.map((k, i) => (k === 'pct' ? Math.random() * 100 : Math.round(Math.random() * (scales[i] as number))));
   const seqMarker = [0xce, 0xde, 0xad, 0xbe, 0xef];
@@ -92,7 +121,9 @@ export function buildTemplates(samples: number): Template[] {
       if (kinds[i] === 'pct') values[i] = Math.round(Math.min(100, Math.max(0, v + (Math.random() - 0.5) * 4)) * 100) / 100;
       else values[i] = Math.max(0, Math.round(v * (1 + (Math.random() - 0.5) * 0.02)));
     }
-    const bytes = Buffer.from(encodeMessage({ type: 'batch', seq: SEQ_SENTINEL, ts: TS_SENTINEL, metrics: { k: keys, v: values } }));
+    // Log records keep the timestamps of their variant (an hour ago): throughput does not depend on them.
+    const logs = logsPerBatch > 0 ? { logs: logRecords(logsPerBatch, variant + 1, Date.now() - 3_600_000 + variant * 1000) } : {};
+    const bytes = Buffer.from(encodeMessage({ type: 'batch', seq: SEQ_SENTINEL, ts: TS_SENTINEL, metrics: { k: keys, v: values }, ...logs }));
     out.push({ bytes, seqAt: findPatch(bytes, seqMarker, 'seq') + 1, tsAt: findPatch(bytes, [...tsBytes], 'ts') + 1 });
   }
   return out;
@@ -102,6 +133,7 @@ export function buildTemplates(samples: number): Template[] {
 export class LoadCounters {
   ackedBatches = 0;
   ackedSamples = 0;
+  ackedLogs = 0;
   sentBatches = 0;
   errors = 0;
   fatalErrors = 0;
@@ -121,6 +153,8 @@ export interface SimOptions {
   readonly token: string;
   readonly index: number;
   readonly samples: number;
+  /** Log records in every batch (0: none, the default). */
+  readonly logsPerBatch?: number;
   readonly counters: LoadCounters;
 }
 
@@ -137,7 +171,7 @@ export class SimCollector {
   readonly hostId: string;
 
   constructor(private readonly o: SimOptions) {
-    this.templates = buildTemplates(o.samples);
+    this.templates = buildTemplates(o.samples, o.logsPerBatch ?? 0);
     this.hostId = `bench-host-${String(o.index).padStart(4, '0')}`;
     // Aligned to the second, starting an hour ago: 1 s of collector time per batch.
     this.ts = Math.floor((Date.now() - 3_600_000) / 1000) * 1000;
@@ -251,6 +285,7 @@ export class SimCollector {
     const c = this.o.counters;
     c.ackedBatches++;
     c.ackedSamples += this.o.samples;
+    c.ackedLogs += this.o.logsPerBatch ?? 0;
     c.recordLatency(performance.now() - (this.sentAt[seq % this.sentAt.length] as number));
     this.pump();
   }

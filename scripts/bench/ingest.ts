@@ -8,11 +8,11 @@ import path from 'node:path';
 import { numberOption, parseOptions } from './args';
 import type { Bench } from './bench';
 import { Cleanup } from './cleanup';
-import { consoleApi, createToken, ensureBundles, REPO_ROOT, startConsole } from './console-process';
+import { consoleApi, createToken, ensureBundles, REPO_ROOT, startConsole, type ConsoleInfo } from './console-process';
 import { keepAndReport, type hotSpots } from './cpuprofile';
 import { LoadCounters, SimCollector } from './ingest-load';
 import { progress, type BenchResult } from './report';
-import { tempDir } from './spawned';
+import { sleep, tempDir } from './spawned';
 import { percentile, round } from './stats';
 import { measureWindow } from './window';
 
@@ -24,6 +24,7 @@ export const INGEST_GOAL_SAMPLES_PER_SEC_PER_CORE = 1_000_000;
 const options = {
   collectors: { type: 'string', help: 'simulated collectors (WebSocket connections)', default: '50' },
   samples: { type: 'string', help: 'metric samples per batch', default: '1000' },
+  'logs-per-batch': { type: 'string', help: 'log records per batch (typical daemon lines; 0: none)', default: '0' },
   seconds: { type: 'string', help: 'measured window, seconds', default: '30' },
   warmup: { type: 'string', help: 'seconds of load before the window opens (excluded)', default: '5' },
   profile: { type: 'boolean', help: 'run the console under node --cpu-prof and print its hot spots (figures then include the profiler overhead); the profile is kept in build/bench/' },
@@ -39,6 +40,36 @@ function allocatedBytes(dir: string): number {
   return total;
 }
 
+/**
+ * GETs /stats every `everyMs` until stopped: how long the console's API keeps a client waiting under
+ * this load (a console busy with ingest must still answer its UI). A request over consoleApi's 5-s
+ * timeout, or any other failure, counts as a failure.
+ */
+function probeApi(info: ConsoleInfo, everyMs: number): { stop(): Promise<{ latencies: number[]; failures: number }> } {
+  let running = true;
+  const latencies: number[] = [];
+  let failures = 0;
+  const loop = (async (): Promise<void> => {
+    while (running) {
+      const start = performance.now();
+      try {
+        await consoleApi(info, 'stats');
+        latencies.push(performance.now() - start);
+      } catch {
+        failures++;
+      }
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { latencies, failures };
+    },
+  };
+}
+
 export const ingestBench: Bench = {
   name: NAME,
   summary: 'samples acked per second per core of console CPU, with N simulated collectors on loopback',
@@ -47,6 +78,7 @@ export const ingestBench: Bench = {
     const values = parseOptions(NAME, argv, options);
     const collectors = numberOption(NAME, values, 'collectors', 50, 1, 2000);
     const samples = numberOption(NAME, values, 'samples', 1000, 1, 20_000);
+    const logsPerBatch = numberOption(NAME, values, 'logs-per-batch', 0, 0, 5000);
     const seconds = numberOption(NAME, values, 'seconds', 30, 3, 3600);
     const warmup = numberOption(NAME, values, 'warmup', 5, 0, 600);
     const profile = values['profile'] === true;
@@ -60,23 +92,25 @@ export const ingestBench: Bench = {
       const consoleProc = await startConsole(cleanup, home, profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
       log(`console pid ${consoleProc.proc.pid} at ${consoleProc.info.ingestUrl}${profile ? ' (under --cpu-prof)' : ''}`);
       const counters = new LoadCounters();
-      for (let i = 0; i < collectors; i++) sims.push(new SimCollector({ url: consoleProc.info.ingestUrl, token, index: i, samples, counters }));
+      for (let i = 0; i < collectors; i++) sims.push(new SimCollector({ url: consoleProc.info.ingestUrl, token, index: i, samples, logsPerBatch, counters }));
       cleanup.add('close the simulated collectors', () => Promise.all(sims.map((s) => s.close())).then(() => undefined));
       await Promise.all(sims.map((s) => s.connect()));
       log(`${collectors} simulated collectors connected; ${samples} samples per batch; warming up ${warmup} s`);
       for (const s of sims) s.start();
-      let at0 = { batches: 0, samples: 0, t: 0 };
+      let at0 = { batches: 0, samples: 0, logs: 0, t: 0 };
       let gen0 = process.cpuUsage();
       let stats0 = consoleApi(consoleProc.info, 'stats');
+      let probe: ReturnType<typeof probeApi> | null = null;
       const w = await measureWindow({
         pid: consoleProc.proc.pid,
         warmupSec: warmup,
         seconds,
         onOpen: () => {
-          at0 = { batches: counters.ackedBatches, samples: counters.ackedSamples, t: performance.now() };
+          at0 = { batches: counters.ackedBatches, samples: counters.ackedSamples, logs: counters.ackedLogs, t: performance.now() };
           gen0 = process.cpuUsage();
           counters.recording = true;
           stats0 = consoleApi(consoleProc.info, 'stats');
+          probe = probeApi(consoleProc.info, 500);
         },
         onClose: () => {
           counters.recording = false;
@@ -86,8 +120,10 @@ export const ingestBench: Bench = {
           log(`${t.toFixed(0)} s: ${Math.round(rate).toLocaleString('en')} samples/s acked, console ${cpu.toFixed(0)} % of one core, RSS ${(u.rssKb / 1024).toFixed(0)} MB${counters.errors ? `, ${counters.errors} errors (last: ${counters.lastError})` : ''}`);
         },
       });
+      const api = await (probe as ReturnType<typeof probeApi> | null)?.stop();
       const ackedBatches = counters.ackedBatches - at0.batches;
       const ackedSamples = counters.ackedSamples - at0.samples;
+      const ackedLogs = counters.ackedLogs - at0.logs;
       const gen = process.cpuUsage(gen0);
       const diskMB = allocatedBytes(home) / 1024 ** 2;
       const genPct = ((gen.user + gen.system) / 1e6 / w.wallSec) * 100;
@@ -124,7 +160,16 @@ export const ingestBench: Bench = {
         batchesPerSec: round(ackedBatches / w.wallSec, 1),
         ackLatencyMsP50: round(percentile(lat, 50), 2),
         ackLatencyMsP99: round(percentile(lat, 99), 2),
+        // The console's API under this load: /stats every 0.5 s through the window (failures: no answer within 5 s).
+        apiLatencyMsP50: round(percentile(api?.latencies ?? [], 50), 1),
+        apiLatencyMsMax: round(percentile(api?.latencies ?? [], 100), 1),
+        apiFailures: api?.failures ?? 0,
         samplesPerBatch: samples,
+        logsPerBatch,
+        // Log records stored (mined, counted, checked by the log alert rules, written) per core of console CPU, metrics included.
+        logLinesPerSecPerCore: logsPerBatch > 0 && w.cpuSec > 0 ? round(ackedLogs / w.cpuSec, 0) : null,
+        logLinesPerSec: logsPerBatch > 0 ? round(ackedLogs / w.wallSec, 0) : null,
+        logTemplates: s1.logs?.templates ?? null,
         seconds,
         warmupSec: warmup,
         loadGeneratorCpuPctOfCore: round(genPct, 1),
@@ -138,6 +183,10 @@ export const ingestBench: Bench = {
       };
       const skipped: Record<string, string> = {};
       if (perCore === null) skipped['samplesPerSecPerCore'] = 'the console used no measurable CPU in the window';
+      if (logsPerBatch === 0) {
+        skipped['logLinesPerSecPerCore'] = 'no log records sent (--logs-per-batch 0)';
+        skipped['logLinesPerSec'] = 'no log records sent (--logs-per-batch 0)';
+      }
       return { bench: NAME, figures, skipped };
     } finally {
       await cleanup.run();

@@ -2,6 +2,7 @@
  * `npm run bench -- NAME [options]`: runs one benchmark. Progress and tables go to stderr; the last line on
  * stdout is one JSON object with "bench": NAME (the contract in ../shared/BENCHMARKS.md).
  */
+import { agentsBench } from './agents';
 import { optionsHelp, UsageError } from './args';
 import type { Bench } from './bench';
 import { collectorBench } from './collector';
@@ -12,7 +13,7 @@ import { rcaBench } from './rca';
 import { emit } from './report';
 import { uiBench } from './ui';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, agentsBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

@@ -87,7 +87,9 @@ test('an empty console tells how to start a first collector', { skip, timeout: 6
   await empty.waitFor({ timeout: 15_000 });
   const text = await empty.innerText();
   assert.match(text, /npx --no cerebro-console token create/);
-  assert.match(text, /npx --no cerebro-collector run --console ws:\/\/127\.0\.0\.1:7070\/ingest --token-file collector\.token/);
+  // The real ingest address of this console (a random port here), not the default 7070.
+  await waitFor('the ingest URL from the console', async () => (await empty.innerText()).includes(con.info.ingestUrl), 10_000);
+  assert.ok((await empty.innerText()).includes(`npx --no cerebro-collector run --console ${con.info.ingestUrl} --token-file collector.token`));
   await waitFor('the status bar connected', async () => (await page.getByTestId('statusbar').innerText()).includes('Connected'), 10_000);
   await screenshot(page, 'fleet-empty');
   assert.deepEqual(requests.filter((u) => !isLoopbackUrl(u)), []);

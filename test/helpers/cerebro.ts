@@ -21,6 +21,8 @@ export interface ConsoleInfo {
   readonly apiUrl: string;
   readonly apiToken: string;
   readonly ingestUrl: string;
+  /** SHA-256 of the console CA that collectors pin (TLS consoles only). */
+  readonly ingestFingerprint?: string;
   /** The console UI with the session token in the fragment. */
   readonly uiUrl: string;
 }
@@ -111,12 +113,16 @@ export interface RunningConsole {
   api<N extends RouteName>(name: N, hostId?: string, query?: Record<string, string | number>): Promise<RouteResponses[N]>;
 }
 
-/** Start `cerebro-console serve` on `home` and wait until it publishes console.json. */
-export async function startConsole(t: TestContext, home: string, options: { ingestPort?: number; apiPort?: number } = {}, extraArgs: string[] = []): Promise<RunningConsole> {
+/**
+ * Start `cerebro-console serve` on `home` and wait until it publishes console.json. The ingest link is
+ * plain ws:// on loopback (`--insecure-plaintext`) unless `tls: true`: most tests exercise the pipeline,
+ * not the transport, and drive it with raw WebSocket clients; the trust tests ask for TLS.
+ */
+export async function startConsole(t: TestContext, home: string, options: { ingestPort?: number; apiPort?: number; tls?: boolean } = {}, extraArgs: string[] = []): Promise<RunningConsole> {
   ensureBuilt();
   const infoFile = path.join(home, 'console.json');
   fs.rmSync(infoFile, { force: true });
-  const child = spawn(process.execPath, [CONSOLE_BIN, 'serve', '--ingest-port', String(options.ingestPort ?? 0), '--api-port', String(options.apiPort ?? 0), '--log-level', 'debug', ...extraArgs], {
+  const child = spawn(process.execPath, [CONSOLE_BIN, 'serve', '--ingest-port', String(options.ingestPort ?? 0), '--api-port', String(options.apiPort ?? 0), '--log-level', 'debug', ...(options.tls ? [] : ['--insecure-plaintext']), ...extraArgs], {
     env: { ...process.env, CEREBRO_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -191,6 +197,8 @@ export async function startCollector(
     options.stateDir,
     '--interval',
     String(options.intervalMs ?? 1000),
+    // The explicit opt-in the collector needs for a ws:// console (startConsole's default).
+    ...(options.ingestUrl.startsWith('ws://') ? ['--plaintext'] : []),
     ...(options.hostId ? ['--host-id', options.hostId] : []),
     ...(options.args ?? []),
   ];

@@ -31,7 +31,7 @@ test('a full spool drops the oldest batches, and the drop is counted, reported a
     args: ['--config', configFile, '--spool-max-bytes', String(1024 * 1024)],
   });
   await waitFor('the spool to reach its bound and drop batches', () => (collector.status()?.spool.droppedBatches ?? 0) > 0, 60_000, 200);
-  assert.match(collector.proc.output, /spool reached its bound of 1048576 bytes: dropped \d+ unsent batches/);
+  assert.match(collector.proc.output, /spool reached its bound of 1048576 bytes: dropped \d+ unacked batches/);
 
   const con = await startConsole(t, home, { ingestPort });
   await waitFor('the collector to drain its spool', () => {

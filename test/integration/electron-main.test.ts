@@ -103,9 +103,11 @@ test('the built main boots on a fake Electron, bridges the real core and quits c
     await open(event);
     await waitFor('the live channel to open', () => win.webContents.sent.some(([c, p]) => c === IPC_CHANNELS.liveState && (p as LiveConnection).state === 'open'), 15_000);
     send(event, { op: 'subscribe', id: 'h', topic: 'hosts' });
-    const info = JSON.parse(fs.readFileSync(path.join(home, 'console.json'), 'utf8')) as { ingestUrl: string; apiToken: string };
+    const info = JSON.parse(fs.readFileSync(path.join(home, 'console.json'), 'utf8')) as { ingestUrl: string; apiToken: string; ingestFingerprint?: string };
     assert.equal(new URL(info.ingestUrl).port, String(ingestPort));
-    await startCollector(t, { ingestUrl: info.ingestUrl, tokenFile: createTokenFile(home, home), stateDir: path.join(home, 'collector'), intervalMs: 500 });
+    // The desktop app's core serves wss:// (TLS is the default): the collector pins the fingerprint the core publishes.
+    const pin = info.ingestUrl.startsWith('wss://') && info.ingestFingerprint ? ['--fingerprint', info.ingestFingerprint] : [];
+    await startCollector(t, { ingestUrl: info.ingestUrl, tokenFile: createTokenFile(home, home), stateDir: path.join(home, 'collector'), intervalMs: 500, args: pin });
     const hostId = localHostId();
     await waitFor('a host event for this host', () => win.webContents.sent.some(([c, p]) => c === IPC_CHANNELS.liveEvent && (p as LiveEvent).type === 'host' && (p as Extract<LiveEvent, { type: 'host' }>).host.id === hostId), 20_000);
     assert.ok(!JSON.stringify(win.webContents.sent).includes(info.apiToken), 'the session token never goes to the window');

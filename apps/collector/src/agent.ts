@@ -11,6 +11,7 @@ import type { Inventory, ProcessRow, SocketRow, SourceStatus, TelemetryBatch } f
 import { seriesKey, type Labels } from '@cerebro/shared/protocol/series';
 import type { CollectorConfig } from './config';
 import { Link } from './link/connection';
+import { resolveLinkTrust } from './trust/link-trust';
 import { Spool } from './link/spool';
 import { validateCollectorMessage } from '@cerebro/shared/protocol/validate';
 import { collectTick, createSources } from './sources/index';
@@ -22,6 +23,12 @@ export const AGENT_VERSION = '0.1.0';
 
 /** Inventory is re-sent this often, ms (it is static, but a console may have lost it). */
 const INVENTORY_EVERY_MS = 3600_000;
+/**
+ * status.json is rewritten this often, in ticks. Each write is a write + rename; measured with --cpu-prof
+ * (docs/benchmarks.md, collector), the renames of the status file and the spool's ack state were ~5 % of
+ * the daemon's CPU at a 5-tick period.
+ */
+const STATUS_FILE_EVERY_TICKS = 15;
 /** All source statuses (not only failures) are sent this often, in ticks. */
 const STATUS_EVERY_TICKS = 60;
 
@@ -89,16 +96,24 @@ export class CollectorAgent {
   private lastCpu = process.cpuUsage();
   private lastCpuAt = performance.now();
   private stopped = false;
+  /** The link state in the last status.json written. */
+  private statusLinkState: string | null = null;
   private readonly startedMs = Date.now();
 
   constructor(options: AgentOptions) {
     this.config = options.config;
     this.log = options.log;
+    // Trust settings are checked first: a collector that cannot trust its console starts nothing.
+    const trust = resolveLinkTrust(this.config, this.log);
+    this.log('info', `link: ${trust.describe}`);
     fs.mkdirSync(this.config.stateDir, { recursive: true, mode: 0o700 });
     this.spool = Spool.open({ dir: path.join(this.config.stateDir, 'spool'), maxBytes: this.config.spoolMaxBytes, log: this.log });
     this.link = new Link({
-      url: this.config.consoleUrl,
-      token: this.config.token,
+      url: trust.url,
+      token: trust.token,
+      auth: trust.auth,
+      pin: trust.pin,
+      onCommand: trust.onCommand,
       hostId: this.config.hostId,
       hostname: this.config.hostname,
       agentVersion: AGENT_VERSION,
@@ -119,7 +134,7 @@ export class CollectorAgent {
   }
 
   async start(): Promise<void> {
-    this.log('info', `collector ${AGENT_VERSION} for host ${this.config.hostId} (${this.config.hostname}) → ${this.config.consoleUrl}; sources: ${this.sources.map((s) => s.name).join(', ')}; state in ${this.config.stateDir}`);
+    this.log('info', `collector ${AGENT_VERSION} for host ${this.config.hostId} (${this.config.hostname}) → ${this.link.url}; sources: ${this.sources.map((s) => s.name).join(', ')}; state in ${this.config.stateDir}`);
     const stats = this.spool.stats();
     if (stats.pendingBatches > 0) this.log('info', `spool holds ${stats.pendingBatches} unsent batches (${stats.pendingBytes} bytes); they are sent first`);
     this.link.start();
@@ -163,7 +178,8 @@ export class CollectorAgent {
 
   private collect(ts: number): void {
     // Status first: written before this tick's batch is appended, it shows what the console has acked.
-    if (this.tickNo % 5 === 0) this.writeStatus();
+    // Every STATUS_FILE_EVERY_TICKS, and at once when the link's state changes (what `status` is read for).
+    if (this.tickNo % STATUS_FILE_EVERY_TICKS === 0 || this.link.stats.state !== this.statusLinkState) this.writeStatus();
     const t0 = performance.now();
     const out = new BatchBuilder();
     const statuses = collectTick(this.sources, out);
@@ -219,13 +235,14 @@ export class CollectorAgent {
   }
 
   private writeStatus(): void {
+    this.statusLinkState = this.link.stats.state;
     const status = {
       pid: process.pid,
       version: AGENT_VERSION,
       startedMs: this.startedMs,
       updatedMs: Date.now(),
       hostId: this.config.hostId,
-      consoleUrl: this.config.consoleUrl,
+      consoleUrl: this.link.url,
       link: this.link.stats,
       spool: { ...this.spool.stats(), rejectedBatches: this.spool.rejectedBatches, epoch: this.spool.epoch, nextSeq: this.spool.nextSeq },
       ticks: this.tickNo,

@@ -5,24 +5,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { AGENT_VERSION, CollectorAgent } from './agent';
-import { ConfigError, applyConfig, applyEnv, defaultConfig, finalCheck, loadConfigFile, SOURCE_NAMES, type CollectorConfig } from './config';
+import { ConfigError, applyConfig, applyEnv, defaultConfig, loadConfigFile, SOURCE_NAMES, type CollectorConfig } from './config';
+import { enrol, EnrolError } from './trust/enrol';
 import { createLogger } from './log';
 import { collectInventory } from './sources/inventory';
 
 const HELP = `cerebro-collector ${AGENT_VERSION} — streams this host's telemetry to a CEREBRO console
 
 Usage:
+  cerebro-collector enroll <console-url> <token> [--fingerprint SHA256] [--state-dir DIR] [--host-id ID]
+                                       enrol this host once with a one-time token from
+                                       \`cerebro-console enroll-token create\` (TLS, console pinned)
   cerebro-collector run [options]      collect and stream until stopped (SIGINT/SIGTERM)
   cerebro-collector status [options]   show the state of the collector using this state directory
   cerebro-collector inventory          print this host's static inventory as JSON
   cerebro-collector --help | --version
 
 Options (flags override the config file, which overrides the defaults):
-  --config FILE         JSON config file (fields: consoleUrl, token, tokenFile, hostId, hostname, intervalMs,
-                        stateDir, spoolMaxBytes, procRoot, sysRoot, sources, logLevel, logs)
-  --console URL         console ingest URL (default ws://127.0.0.1:7070/ingest; env CEREBRO_CONSOLE_URL)
-  --token TOKEN         ingest token (env CEREBRO_TOKEN); prefer --token-file
-  --token-file FILE     file holding the ingest token
+  --config FILE         JSON config file (fields: consoleUrl, plaintext, fingerprint, policyFile, token,
+                        tokenFile, hostId, hostname, intervalMs, stateDir, spoolMaxBytes, procRoot, sysRoot,
+                        sources, logLevel, logs)
+  --console URL         console ingest URL (default: the enrolled one; env CEREBRO_CONSOLE_URL)
+  --token TOKEN         static ingest token instead of enrolment (env CEREBRO_TOKEN); prefer --token-file
+  --token-file FILE     file holding the static ingest token
+  --fingerprint SHA256  console CA fingerprint to pin (static token over wss://; enroll: must match the token)
+  --plaintext           allow a ws:// console URL (loopback development only; never the default)
+  --policy-file FILE    command policy (default /etc/cerebro/collector-policy.json, else STATE_DIR/policy.json
+                        when present): {"commands": {"deny": [..], "allow": [..]}, "terminals": false,
+                        "remediation": {"allow": ["restart-service"], "allowedDirs": ["/var/log/app"],
+                        "scriptsDir": DIR, "supervisorConfig": FILE}}; it wins over the console
   --host-id ID          stable host id (default: /etc/machine-id)
   --interval MS         collection interval in milliseconds (default 1000)
   --state-dir DIR       spool and status directory (default /var/lib/cerebro-collector as root,
@@ -54,7 +65,7 @@ Logs (config file field "logs", or false to switch them off):
   Read offsets (per device and inode) and the journal cursor live in STATE_DIR/log-offsets.json.
 `;
 
-function parse(argv: string[]): { command: string; config: CollectorConfig } {
+function parse(argv: string[]): { command: string; config: CollectorConfig; args: string[] } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -66,6 +77,9 @@ function parse(argv: string[]): { command: string; config: CollectorConfig } {
       console: { type: 'string' },
       token: { type: 'string' },
       'token-file': { type: 'string' },
+      fingerprint: { type: 'string' },
+      plaintext: { type: 'boolean' },
+      'policy-file': { type: 'string' },
       'host-id': { type: 'string' },
       interval: { type: 'string' },
       'state-dir': { type: 'string' },
@@ -79,10 +93,11 @@ function parse(argv: string[]): { command: string; config: CollectorConfig } {
       'no-logs': { type: 'boolean' },
     },
   });
-  if (values.help) return { command: 'help', config: defaultConfig() };
-  if (values.version) return { command: 'version', config: defaultConfig() };
+  if (values.help) return { command: 'help', config: defaultConfig(), args: [] };
+  if (values.version) return { command: 'version', config: defaultConfig(), args: [] };
   const command = positionals[0] ?? 'help';
-  if (positionals.length > 1) throw new ConfigError(`unexpected argument "${positionals[1]}"; see --help`);
+  const maxArgs = command === 'enroll' ? 3 : 1;
+  if (positionals.length > maxArgs) throw new ConfigError(`unexpected argument "${positionals[maxArgs]}"; see --help`);
   let config = defaultConfig();
   if (values.config) config = loadConfigFile(config, values.config);
   config = applyEnv(config, process.env);
@@ -92,6 +107,9 @@ function parse(argv: string[]): { command: string; config: CollectorConfig } {
     config,
     {
       consoleUrl: values.console,
+      plaintext: values.plaintext,
+      fingerprint: command === 'enroll' ? undefined : values.fingerprint,
+      policyFile: values['policy-file'],
       token: values.token,
       tokenFile: values['token-file'],
       hostId: values['host-id'],
@@ -106,7 +124,15 @@ function parse(argv: string[]): { command: string; config: CollectorConfig } {
     },
     'command line',
   );
-  return { command, config };
+  return { command, config, args: command === 'enroll' ? [...positionals.slice(1), ...(values.fingerprint ? [values.fingerprint] : [])] : [] };
+}
+
+async function enrolCommand(config: CollectorConfig, args: string[]): Promise<number> {
+  const [url, token, fingerprint] = args;
+  if (!url || !token) throw new ConfigError('enroll needs the console URL and the token: `cerebro-collector enroll wss://CONSOLE:7070/ingest cbe1.…` (the line `cerebro-console enroll-token create` prints)');
+  const saved = await enrol({ url, token, fingerprint, hostId: config.hostId, hostname: config.hostname, stateDir: config.stateDir, agentVersion: AGENT_VERSION });
+  process.stdout.write(`enrolled host ${saved.hostId} with ${saved.consoleUrl} as credential ${saved.credentialId}; console pinned to SHA-256 ${saved.fingerprint}; saved in ${config.stateDir}. Start it with: cerebro-collector run${config.stateDir ? ` --state-dir ${config.stateDir}` : ''}\n`);
+  return 0;
 }
 
 /** The log flags as a partial `logs` config value (undefined: none given). */
@@ -118,7 +144,6 @@ function logFlags(files: string[] | undefined, journal: string | undefined, noLo
 }
 
 async function run(config: CollectorConfig): Promise<void> {
-  finalCheck(config);
   const log = createLogger(config.logLevel);
   const agent = new CollectorAgent({ config, log });
   let stopping = false;
@@ -171,7 +196,7 @@ function status(config: CollectorConfig): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed: { command: string; config: CollectorConfig };
+  let parsed: { command: string; config: CollectorConfig; args: string[] };
   try {
     parsed = parse(argv);
   } catch (e) {
@@ -196,11 +221,19 @@ export async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     case 'status':
       return status(parsed.config);
+    case 'enroll':
+      try {
+        return await enrolCommand(parsed.config, parsed.args);
+      } catch (e) {
+        if (!(e instanceof EnrolError || e instanceof ConfigError)) throw e;
+        process.stderr.write(`cerebro-collector: ${e.message}\n`);
+        return 2;
+      }
     case 'inventory':
       process.stdout.write(JSON.stringify(await collectInventory({ procRoot: parsed.config.procRoot })) + '\n');
       return 0;
     default:
-      process.stderr.write(`cerebro-collector: unknown command "${parsed.command}"; commands are run, status, inventory (see --help)\n`);
+      process.stderr.write(`cerebro-collector: unknown command "${parsed.command}"; commands are enroll, run, status, inventory (see --help)\n`);
       return 2;
   }
 }

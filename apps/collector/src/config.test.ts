@@ -186,7 +186,17 @@ test('a config file that is missing, not JSON, or not one object is refused nami
 test('finalCheck refuses a config without a token, saying every way to give one', () => {
   const m = configError(() => finalCheck(defaultConfig()));
   assert.match(m, /^no ingest token: pass --token, --token-file, CEREBRO_TOKEN or "token"\/"tokenFile" in the config file/);
-  assert.doesNotThrow(() => finalCheck(applyConfig(defaultConfig(), { token: TOKEN }, 'f')));
+  assert.doesNotThrow(() => finalCheck(applyConfig(defaultConfig(), { token: TOKEN, plaintext: true }, 'f')));
+});
+
+test('finalCheck refuses plain ws:// unless plaintext is asked for, and an unpinned wss:// console', () => {
+  const withToken = applyConfig(defaultConfig(), { token: TOKEN }, 'f');
+  assert.match(configError(() => finalCheck(withToken)), /ws:\/\/127\.0\.0\.1:7070\/ingest is plaintext: .*needs wss:\/\/.*"plaintext": true/);
+  const tls = applyConfig(withToken, { consoleUrl: 'wss://console:7070/ingest' }, 'f');
+  assert.match(configError(() => finalCheck(tls)), /not enrolled must be given the console's certificate fingerprint/);
+  assert.doesNotThrow(() => finalCheck(applyConfig(tls, { fingerprint: 'AB:'.repeat(31) + 'AB' }, 'f')));
+  assert.doesNotThrow(() => finalCheck({ ...tls, token: '' }, true), 'an enrolled collector needs no token');
+  assert.match(configError(() => applyConfig(tls, { fingerprint: 'xyz' }, 'f')), /field "fingerprint" must be a SHA-256 fingerprint/);
 });
 
 test('environment variables override the config file and are named in errors', () => {

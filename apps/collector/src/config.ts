@@ -17,8 +17,14 @@ export interface SourceSetting {
 }
 
 export interface CollectorConfig {
-  /** ws:// URL of the console's ingest endpoint, e.g. ws://127.0.0.1:7070/ingest. */
+  /** wss:// URL of the console's ingest endpoint (ws:// only with `plaintext`); after enrolment the enrolled URL is the default. */
   readonly consoleUrl: string;
+  /** Allow a plain ws:// connection (loopback development only); never the default. */
+  readonly plaintext: boolean;
+  /** SHA-256 fingerprint of the console CA to pin, for a static-token collector over wss:// (enrolment stores its own). */
+  readonly fingerprint: string;
+  /** The host's command policy file (trust/policy.ts); '' = /etc/cerebro/collector-policy.json or STATE_DIR/policy.json when present. */
+  readonly policyFile: string;
   /** Ingest token (from `cerebro-console token create`). */
   readonly token: string;
   /** Stable host identity; default /etc/machine-id, else the hostname. */
@@ -62,11 +68,17 @@ function defaultHostId(): string {
   return os.hostname().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128) || 'host';
 }
 
+/** The default console URL; an enrolled collector uses its enrolled URL instead while this is unchanged. */
+export const DEFAULT_CONSOLE_URL = 'ws://127.0.0.1:7070/ingest';
+
 export function defaultConfig(): CollectorConfig {
   const sources = {} as Record<SourceName, SourceSetting>;
   for (const name of SOURCE_NAMES) sources[name] = { enabled: true, intervalTicks: DEFAULT_INTERVAL_TICKS[name] };
   return {
-    consoleUrl: 'ws://127.0.0.1:7070/ingest',
+    consoleUrl: DEFAULT_CONSOLE_URL,
+    plaintext: false,
+    fingerprint: '',
+    policyFile: '',
     token: '',
     hostId: defaultHostId(),
     hostname: os.hostname().slice(0, 255),
@@ -83,7 +95,7 @@ export function defaultConfig(): CollectorConfig {
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const FIELDS = ['consoleUrl', 'token', 'tokenFile', 'hostId', 'hostname', 'intervalMs', 'stateDir', 'spoolMaxBytes', 'procRoot', 'sysRoot', 'sources', 'logLevel', 'logs'] as const;
+const FIELDS = ['consoleUrl', 'token', 'tokenFile', 'hostId', 'hostname', 'intervalMs', 'stateDir', 'spoolMaxBytes', 'procRoot', 'sysRoot', 'sources', 'logLevel', 'logs', 'plaintext', 'fingerprint', 'policyFile'] as const;
 
 function show(v: unknown): string {
   return v === undefined ? 'nothing' : JSON.stringify(v);
@@ -116,6 +128,16 @@ export function applyConfig(base: CollectorConfig, input: Record<string, unknown
     switch (key as (typeof FIELDS)[number]) {
       case 'consoleUrl':
         out.consoleUrl = expectString(where, value, WS_URL, 'a ws:// or wss:// URL such as ws://127.0.0.1:7070/ingest');
+        break;
+      case 'plaintext':
+        if (typeof value !== 'boolean' && value !== 'true' && value !== 'false') throw new ConfigError(`${where} must be true or false, got ${show(value)}`);
+        out.plaintext = value === true || value === 'true';
+        break;
+      case 'fingerprint':
+        out.fingerprint = expectString(where, value, /^(sha-?256:)?([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}$/i, 'a SHA-256 fingerprint (64 hex digits, colons allowed)');
+        break;
+      case 'policyFile':
+        out.policyFile = expectString(where, value);
         break;
       case 'token':
         out.token = expectString(where, value, /^[\x21-\x7e]{8,512}$/, 'a token of 8–512 printable characters (from `cerebro-console token create`)');
@@ -240,8 +262,14 @@ export function applyEnv(base: CollectorConfig, env: NodeJS.ProcessEnv): Collect
 }
 
 /** Checks that only make sense on the final config. */
-export function finalCheck(config: CollectorConfig): void {
-  if (!config.token) {
-    throw new ConfigError('no ingest token: pass --token, --token-file, CEREBRO_TOKEN or "token"/"tokenFile" in the config file (create one with `cerebro-console token create`)');
+export function finalCheck(config: CollectorConfig, enrolled = false): void {
+  if (!enrolled && !config.token) {
+    throw new ConfigError('no ingest token: pass --token, --token-file, CEREBRO_TOKEN or "token"/"tokenFile" in the config file (create one with `cerebro-console token create`), or enrol this host with `cerebro-collector enroll <console-url> <token>`');
+  }
+  if (config.consoleUrl.startsWith('ws://') && !config.plaintext) {
+    throw new ConfigError(`${config.consoleUrl} is plaintext: the link carries credentials and commands, so it needs wss:// (enrol with \`cerebro-collector enroll <console-url> <token>\`). For loopback development only, set "plaintext": true in the config or pass --plaintext`);
+  }
+  if (config.consoleUrl.startsWith('wss://') && !enrolled && !config.fingerprint) {
+    throw new ConfigError(`${config.consoleUrl}: a collector that is not enrolled must be given the console's certificate fingerprint to pin (--fingerprint, "fingerprint"); or enrol it with \`cerebro-collector enroll <console-url> <token>\``);
   }
 }

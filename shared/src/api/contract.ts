@@ -5,8 +5,15 @@
  * subprotocol `cerebro.token.<token>` (beside `cerebro.v1`) for the live channel, since browsers cannot
  * set headers on a WebSocket. Cross-origin requests are refused.
  */
-import type { Inventory, ProcessRow, SocketRow, SpoolStats } from '../protocol/messages';
+import type { Inventory, LogLevel, ProcessRow, SocketRow, SpoolStats } from '../protocol/messages';
 import type { TopologyGraph } from '../topology/topology';
+import type { ForecastsView, Incident, IncidentChangeEvent, IncidentsView } from './incidents';
+import type { ActionRun, ActionsView, ApproveRunRequest, AuditView, DryRunView, KillSwitchRequest, RemediationStatusView, RunbookRunRequest, RunbooksView } from './remediation';
+import type { DiagnoseRequest, DiagnosisEvent, DiagnosisRecord, LoadModelRequest, ModelsView, ModelStatus, ModelStatusEvent } from './agents';
+
+export * from './incidents';
+export * from './agents';
+export * from './remediation';
 
 export const API_PREFIX = '/api/v1';
 export const LIVE_PATH = `${API_PREFIX}/live`;
@@ -99,6 +106,8 @@ export interface IngestStatsView {
   readonly samplesPerSec: number;
   readonly walEntries: number;
   readonly store: { readonly series: number; readonly headSamples: number; readonly headBytes: number; readonly blocks: number };
+  /** The log store (absent from consoles without one). */
+  readonly logs?: LogStoreStatsView;
 }
 
 export interface QueryParams {
@@ -185,6 +194,8 @@ export interface Alert {
     readonly baseline: number;
     /** Deviating samples, [ms since the epoch, value], at most 20 (the first ones). */
     readonly points: ReadonlyArray<readonly [number, number]>;
+    /** Log alerts only (seriesKey `log.new{template=ID}` or `log.rate{template=ID}`): the template and lines behind it. */
+    readonly log?: LogAlertEvidence;
   };
   /** Who acknowledged it (free text from the operator), and when (ms since the epoch). */
   readonly ackBy?: string;
@@ -218,6 +229,22 @@ export interface HostAlertsView {
   readonly series: number;
   /** Keys of this host's series still in warm-up. */
   readonly learning: readonly string[];
+  /** Per learning key: samples it still needs before it may alert. */
+  readonly learningLeft: Readonly<Record<string, number>>;
+  /** Samples a series needs before it may alert. */
+  readonly warmupSamples: number;
+}
+
+/**
+ * What happened to an alert, as the live `alerts` topic reports it: opened / updated (peak, last score or
+ * evidence of an open alert) / resolved come from the scorer; acked / snoozed / noise from an operator.
+ */
+export type AlertChange = 'opened' | 'updated' | 'resolved' | 'acked' | 'snoozed' | 'noise';
+
+export interface AlertChangeEvent {
+  readonly change: AlertChange;
+  /** The whole document after the change. */
+  readonly alert: Alert;
 }
 
 /** Body of POST /alerts/:id/ack. */
@@ -230,6 +257,94 @@ export interface AckRequest {
 export interface SnoozeRequest {
   /** Minutes from now, 1 to 10080 (a week). */
   readonly minutes: number;
+}
+
+/** One stored log record, as the logs API returns it. */
+export interface LogLine {
+  /** The record's position; pass it as `cursor` to continue with older records. Opaque. */
+  readonly id: string;
+  /** ms since the epoch (collector clock). */
+  readonly ts: number;
+  readonly hostId: string;
+  /** `file:<path>` or `journal`. */
+  readonly src: string;
+  readonly level: LogLevel;
+  readonly msg: string;
+  readonly unit?: string;
+  readonly pid?: number;
+  /** The mined template (8 hex digits), see GET /logs/templates. */
+  readonly templateId: string;
+}
+
+/** GET /logs: records newest first. */
+export interface LogSearchView {
+  readonly records: readonly LogLine[];
+  /** Pass as `cursor` for the next (older) page; null when the range is exhausted. */
+  readonly cursor: string | null;
+  /**
+   * True when the request stopped at its scan budget before filling `limit`: the records are right but
+   * there may be more matches older than `cursor` (ask again with it, or narrow host/level/template/time).
+   */
+  readonly partial: boolean;
+  /** Records examined to answer. */
+  readonly scanned: number;
+}
+
+/** One template in GET /logs/templates. */
+export interface LogTemplateRow {
+  readonly id: string;
+  /** Tokens with `<*>` for variables. */
+  readonly text: string;
+  /** Records in the requested window (and host, when given). */
+  readonly count: number;
+  /** Records ever, on every host. */
+  readonly total: number;
+  readonly firstSeenMs: number;
+  readonly lastSeenMs: number;
+  /** Levels its records had. */
+  readonly levels: readonly LogLevel[];
+  /** Counts per step of the window (LogTemplatesView.stepMs), oldest first. */
+  readonly spark: readonly number[];
+}
+
+/** GET /logs/templates: templates with records in [from, to], most frequent first (at most 500). */
+export interface LogTemplatesView {
+  readonly from: number;
+  readonly to: number;
+  /** Width of one sparkline step, ms (a whole number of minutes). */
+  readonly stepMs: number;
+  readonly templates: readonly LogTemplateRow[];
+  /** Hosts that have logs (for filters). */
+  readonly hosts: readonly string[];
+}
+
+/** A log alert's evidence: which template, and sample lines. */
+export interface LogAlertEvidence {
+  /** new: a template never seen on the host, at warn level or above; rate: its per-minute count left its baseline. */
+  readonly kind: 'new' | 'rate';
+  readonly templateId: string;
+  readonly text: string;
+  /** Most severe level seen on its records. */
+  readonly level: LogLevel;
+  /** Up to 5 lines, oldest first. */
+  readonly samples: ReadonlyArray<{ readonly ts: number; readonly src: string; readonly msg: string }>;
+}
+
+/** The console's log store, for /stats. */
+export interface LogStoreStatsView {
+  /** Records stored now, and their estimated size (keys and values), bytes. */
+  readonly records: number;
+  readonly bytes: number;
+  /** Limits: size cap (bytes) and age (days); the oldest records are evicted past either. */
+  readonly maxBytes: number;
+  readonly retentionDays: number;
+  /** Records evicted by retention since the store was created, and their bytes. */
+  readonly evictedRecords: number;
+  readonly evictedBytes: number;
+  /** Templates the miner knows. */
+  readonly templates: number;
+  /** Batches whose logs could not be written (each is logged; the WAL still holds them). */
+  readonly writeFailures: number;
 }
 
 /** HTTP routes: method, path pattern (`:host` is the host id), and the JSON response type. */
@@ -249,6 +364,40 @@ export const ROUTES = {
   ackAlert: { method: 'POST', path: `${API_PREFIX}/alerts/:id/ack` },
   snoozeAlert: { method: 'POST', path: `${API_PREFIX}/alerts/:id/snooze` },
   noiseAlert: { method: 'POST', path: `${API_PREFIX}/alerts/:id/noise` },
+  /** ?host=&level=(comma list, or L+ for L and more severe)&template=&q=(case-insensitive terms)&from=&to=&limit=&cursor= */
+  logs: { method: 'GET', path: `${API_PREFIX}/logs` },
+  /** ?host=&from=&to= */
+  logTemplates: { method: 'GET', path: `${API_PREFIX}/logs/templates` },
+  /** ?state=open (default) | all */
+  incidents: { method: 'GET', path: `${API_PREFIX}/incidents` },
+  incident: { method: 'GET', path: `${API_PREFIX}/incidents/:id` },
+  /** ?host= (a host id; default every host) */
+  forecasts: { method: 'GET', path: `${API_PREFIX}/forecasts` },
+  /** The models folder's GGUF files and the model host's status. */
+  models: { method: 'GET', path: `${API_PREFIX}/models` },
+  /** Load a file of the models folder (answers once loaded; progress on the live `models` topic). */
+  loadModel: { method: 'POST', path: `${API_PREFIX}/models/load` },
+  unloadModel: { method: 'POST', path: `${API_PREFIX}/models/unload` },
+  /** Diagnose an incident (model, else rules); tokens on the live `diagnosis` topic. */
+  diagnose: { method: 'POST', path: `${API_PREFIX}/incidents/:id/diagnose` },
+  /** The latest diagnosis of an incident. */
+  diagnosis: { method: 'GET', path: `${API_PREFIX}/incidents/:id/diagnosis` },
+  /** The runbook library, and the files that failed validation. */
+  runbooks: { method: 'GET', path: `${API_PREFIX}/remediation/runbooks` },
+  /** What a run of runbook :id would do on body.hostId, with the policy's verdict; changes nothing. */
+  runbookDryRun: { method: 'POST', path: `${API_PREFIX}/remediation/runbooks/:id/dry-run` },
+  /** Run runbook :id (one-click): answers at once with the run (running, awaiting-approval or refused). */
+  runbookExecute: { method: 'POST', path: `${API_PREFIX}/remediation/runbooks/:id/execute` },
+  /** ?limit= (default 100): runs, newest first. */
+  actions: { method: 'GET', path: `${API_PREFIX}/remediation/actions` },
+  action: { method: 'GET', path: `${API_PREFIX}/remediation/actions/:id` },
+  /** Approve a run awaiting approval (level "suggest"). */
+  approveAction: { method: 'POST', path: `${API_PREFIX}/remediation/actions/:id/approve` },
+  /** ?limit= (default 50): the newest audit records and the whole chain's verification. */
+  audit: { method: 'GET', path: `${API_PREFIX}/remediation/audit` },
+  remediationStatus: { method: 'GET', path: `${API_PREFIX}/remediation/status` },
+  /** Turn the kill switch on (no autonomous action runs) or off. */
+  killSwitch: { method: 'POST', path: `${API_PREFIX}/remediation/kill-switch` },
 } as const;
 
 /** Request bodies of the POST routes. */
@@ -256,10 +405,18 @@ export interface RouteRequests {
   ackAlert: AckRequest;
   snoozeAlert: SnoozeRequest;
   noiseAlert: Record<string, never>;
+  loadModel: LoadModelRequest;
+  unloadModel: Record<string, never>;
+  diagnose: DiagnoseRequest;
+  runbookDryRun: RunbookRunRequest;
+  runbookExecute: RunbookRunRequest;
+  approveAction: ApproveRunRequest;
+  killSwitch: KillSwitchRequest;
 }
 
 export interface RouteResponses {
-  health: { readonly ok: true; readonly version: string; readonly startedMs: number };
+  /** `ingestUrl`: where collectors connect, e.g. ws://10.0.0.2:7070/ingest (the UI's first-run instructions show it). */
+  health: { readonly ok: true; readonly version: string; readonly startedMs: number; readonly ingestUrl: string };
   hosts: readonly Host[];
   host: Host;
   series: readonly SeriesInfo[];
@@ -275,6 +432,26 @@ export interface RouteResponses {
   snoozeAlert: Alert;
   /** The alert, and the series' new enter threshold (null when the series is no longer scored). */
   noiseAlert: { readonly alert: Alert; readonly enterThreshold: number | null };
+  logs: LogSearchView;
+  logTemplates: LogTemplatesView;
+  incidents: IncidentsView;
+  incident: Incident;
+  forecasts: ForecastsView;
+  models: ModelsView;
+  loadModel: ModelStatus;
+  unloadModel: ModelStatus;
+  /** The running record, or the finished one with `wait`. */
+  diagnose: DiagnosisRecord;
+  diagnosis: DiagnosisRecord;
+  runbooks: RunbooksView;
+  runbookDryRun: DryRunView;
+  runbookExecute: ActionRun;
+  actions: ActionsView;
+  action: ActionRun;
+  approveAction: ActionRun;
+  audit: AuditView;
+  remediationStatus: RemediationStatusView;
+  killSwitch: RemediationStatusView;
 }
 
 export type RouteName = keyof typeof ROUTES;
@@ -300,14 +477,39 @@ export interface ApiErrorBody {
   readonly error: { readonly code: ApiErrorCode; readonly message: string };
 }
 
-/** Live channel, client → console. */
+/**
+ * Live channel, client → console. `alerts`: every alert change from now on (query GET /alerts for the
+ * current ones). `ping`: the console answers `pong` with the same id at once; a client that hears nothing
+ * for a few seconds after a ping treats the socket as dead and reconnects (browsers cannot see WebSocket
+ * ping frames). The console itself pings every client at the protocol level and drops those that stop answering.
+ */
 export type LiveRequest =
   | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'hosts' }
   | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'samples'; readonly hostId: string; readonly keys?: readonly string[] }
-  | { readonly op: 'unsubscribe'; readonly id: string };
+  | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'alerts' }
+  /** Every incident change from now on (query GET /incidents for the current ones). */
+  | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'incidents' }
+  /** Model host status changes, load progress included (the current status first). */
+  | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'models' }
+  /** Diagnosis tokens and finished records (of one incident, or of all). */
+  | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'diagnosis'; readonly incidentId?: string }
+  | { readonly op: 'subscribe'; readonly id: string; readonly topic: 'logs'; readonly hostId?: string; readonly levels?: readonly LogLevel[] }
+  | { readonly op: 'unsubscribe'; readonly id: string }
+  | { readonly op: 'ping'; readonly id: string };
 
-/** Live channel, console → client. */
+/** Live channel, console → client. `alerts` carries the changes of one moment, in the order they were stored. */
 export type LiveEvent =
   | { readonly type: 'host'; readonly sub: string; readonly host: Host }
   | { readonly type: 'samples'; readonly sub: string; readonly hostId: string; readonly ts: number; readonly keys: readonly string[]; readonly values: readonly number[] }
+  | { readonly type: 'alerts'; readonly sub: string; readonly changes: readonly AlertChangeEvent[] }
+  /** Incident changes of one moment, in the order they were stored. */
+  | { readonly type: 'incidents'; readonly sub: string; readonly changes: readonly IncidentChangeEvent[] }
+  | ({ readonly type: 'models'; readonly sub: string } & ModelStatusEvent)
+  | { readonly type: 'diagnosis'; readonly sub: string; readonly event: DiagnosisEvent }
+  /** New log records of one batch (filtered by the subscription's host and levels), as they are stored. */
+  | { readonly type: 'logs'; readonly sub: string; readonly records: readonly LogLine[] }
+  | { readonly type: 'pong'; readonly sub?: undefined; readonly id: string }
   | { readonly type: 'error'; readonly sub?: string; readonly message: string };
+
+/** Alert actions of the API (POST, with the alert id in place of `:id`). */
+export type AlertActionRoute = 'ackAlert' | 'snoozeAlert' | 'noiseAlert';

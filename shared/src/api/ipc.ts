@@ -65,8 +65,11 @@ export interface LiveConnection {
 /** What `request` carries: a route of the contract and its parameters. */
 export interface IpcRequest {
   readonly name: RouteName;
+  /** The host id of `:host` routes, or the alert id of `:id` routes. */
   readonly hostId?: string;
   readonly query?: Readonly<Record<string, string | number>>;
+  /** JSON body of a POST route (RouteRequests), at most MAX_BODY_CHARS when serialised. */
+  readonly body?: Readonly<Record<string, unknown>>;
 }
 
 export type IpcResponse<N extends RouteName> = IpcResult<RouteResponses[N]>;
@@ -86,14 +89,20 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const MAX_STRING = 512;
 const MAX_QUERY_KEYS = 8;
 const MAX_KEYS = 1024;
+/** Largest POST body forwarded, characters of JSON (the core accepts 16 KiB). */
+const MAX_BODY_CHARS = 8192;
 
 /** Validate the argument of `request`. */
 export function parseIpcRequest(raw: unknown): Parsed<IpcRequest> {
   if (!isRecord(raw)) return bad('request: expected an object { name, hostId?, query? }');
-  const { name, hostId, query } = raw;
+  const { name, hostId, query, body } = raw;
   if (typeof name !== 'string' || !Object.hasOwn(ROUTES, name)) return bad(`request: unknown route ${JSON.stringify(name)}; routes: ${Object.keys(ROUTES).join(', ')}`);
   if (hostId !== undefined && (typeof hostId !== 'string' || hostId.length === 0 || hostId.length > MAX_STRING)) return bad('request: hostId must be a non-empty string');
-  const needsHost = (ROUTES[name as RouteName].path as string).includes(':host');
+  const route = ROUTES[name as RouteName];
+  const path: string = route.path;
+  const needsHost = path.includes(':host') || path.includes(':id');
+  const parsedBody = parseBody(body, route.method === 'POST');
+  if (!parsedBody.ok) return parsedBody;
   if (needsHost !== (hostId !== undefined)) return bad(`request: route ${name} ${needsHost ? 'needs' : 'takes no'} hostId`);
   let q: Record<string, string | number> | undefined;
   if (query !== undefined) {
@@ -107,18 +116,50 @@ export function parseIpcRequest(raw: unknown): Parsed<IpcRequest> {
       q[k] = v as string | number;
     }
   }
-  return { ok: true, value: { name: name as RouteName, ...(hostId !== undefined ? { hostId: hostId as string } : {}), ...(q ? { query: q } : {}) } };
+  const b = parsedBody.value;
+  return { ok: true, value: { name: name as RouteName, ...(hostId !== undefined ? { hostId: hostId as string } : {}), ...(q ? { query: q } : {}), ...(b ? { body: b } : {}) } };
 }
+
+/** A POST route's body: a small plain JSON object (absent: {}); GET routes take none. */
+function parseBody(body: unknown, post: boolean): Parsed<Readonly<Record<string, unknown>> | undefined> {
+  if (body === undefined) return { ok: true, value: undefined };
+  if (!post) return bad('request: only POST routes (the alert actions) take a body');
+  if (!isRecord(body)) return bad('request: body must be a JSON object');
+  let text: string;
+  try {
+    text = JSON.stringify(body);
+  } catch {
+    return bad('request: body must be plain JSON');
+  }
+  if (text.length > MAX_BODY_CHARS) return bad(`request: body over ${MAX_BODY_CHARS} characters`);
+  return { ok: true, value: JSON.parse(text) as Record<string, unknown> };
+}
+
+/** The live `logs` topic: optional hostId and levels (the core checks the level names again). */
+function logsSubscription(op: 'subscribe', id: string, raw: Record<string, unknown>): Parsed<LiveRequest> {
+  const { hostId, levels } = raw;
+  if (hostId !== undefined && (typeof hostId !== 'string' || hostId.length === 0 || hostId.length > MAX_STRING)) return bad('live: logs hostId must be a short non-empty string');
+  if (levels !== undefined && (!Array.isArray(levels) || levels.length > 8 || !levels.every((l) => typeof l === 'string' && l.length <= 16))) return bad('live: logs levels must be an array of level names');
+  return { ok: true, value: { op, id, topic: 'logs', ...(hostId !== undefined ? { hostId: hostId as string } : {}), ...(levels !== undefined ? { levels: levels as LiveLogLevels } : {}) } };
+}
+
+type LiveLogLevels = Extract<LiveRequest, { topic: 'logs' }>['levels'];
 
 /** Validate a LiveRequest from the renderer before main forwards it to the core. */
 export function parseLiveRequest(raw: unknown): Parsed<LiveRequest> {
   if (!isRecord(raw)) return bad('live: expected a request object');
   const { op, id } = raw;
   if (typeof id !== 'string' || id.length === 0 || id.length > 64) return bad('live: id must be a short non-empty string');
-  if (op === 'unsubscribe') return { ok: true, value: { op, id } };
-  if (op !== 'subscribe') return bad(`live: op must be subscribe or unsubscribe, got ${JSON.stringify(op)}`);
-  if (raw['topic'] === 'hosts') return { ok: true, value: { op, id, topic: 'hosts' } };
-  if (raw['topic'] !== 'samples') return bad('live: topic must be hosts or samples');
+  if (op === 'unsubscribe' || op === 'ping') return { ok: true, value: { op, id } };
+  if (op !== 'subscribe') return bad(`live: op must be subscribe, unsubscribe or ping, got ${JSON.stringify(op)}`);
+  if (raw['topic'] === 'hosts' || raw['topic'] === 'alerts' || raw['topic'] === 'incidents' || raw['topic'] === 'models') return { ok: true, value: { op, id, topic: raw['topic'] } };
+  if (raw['topic'] === 'diagnosis') {
+    const incidentId = raw['incidentId'];
+    if (incidentId !== undefined && (typeof incidentId !== 'string' || incidentId.length === 0 || incidentId.length > MAX_STRING)) return bad('live: incidentId must be a non-empty string');
+    return { ok: true, value: { op, id, topic: 'diagnosis', ...(incidentId !== undefined ? { incidentId: incidentId as string } : {}) } };
+  }
+  if (raw['topic'] === 'logs') return logsSubscription(op, id, raw);
+  if (raw['topic'] !== 'samples') return bad('live: topic must be hosts, alerts, incidents, samples, logs, models or diagnosis');
   const hostId = raw['hostId'];
   if (typeof hostId !== 'string' || hostId.length === 0 || hostId.length > MAX_STRING) return bad('live: samples needs a hostId');
   const keys = raw['keys'];

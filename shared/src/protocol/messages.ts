@@ -15,8 +15,10 @@ export interface Hello {
   /** Stable host identity (machine-id by default); the key of everything the console stores for the host. */
   readonly hostId: string;
   readonly hostname: string;
-  /** Collector credential (ingest token). Never logged. */
+  /** Static ingest token (`cerebro-console token create`), or '' when the collector authenticates with `auth`. Never logged. */
   readonly token: string;
+  /** Enrolled collectors: proof of the per-host key, bound to this connection's challenge (see HelloAuth). */
+  readonly auth?: HelloAuth;
   readonly agent: { readonly name: string; readonly version: string };
   /**
    * Random id of the collector's spool, created with it. Sequence numbers count within an epoch: a collector
@@ -30,6 +32,42 @@ export interface Hello {
   readonly oldestSeq: number;
   /** The sequence number the collector will give its next new batch. */
   readonly nextSeq: number;
+}
+
+/**
+ * Proof that the collector holds the private key of its enrolled credential: an Ed25519 signature over
+ * `helloSigningInput` (canonical.ts), which includes the random challenge the console sent in the
+ * `x-cerebro-challenge` header of this connection's WebSocket upgrade. A recorded hello is therefore
+ * worthless on any other connection.
+ */
+export interface HelloAuth {
+  /** Credential id given at enrolment. */
+  readonly cred: string;
+  /** Ed25519 signature, 64 bytes. */
+  readonly sig: Uint8Array;
+}
+
+/** Collector → console, instead of a hello, once: exchange a one-time enrolment token for a credential. */
+export interface EnrolRequest {
+  readonly type: 'enroll';
+  readonly v: number;
+  readonly hostId: string;
+  readonly hostname: string;
+  /** The one-time token from `cerebro-console enroll-token create`. Never logged. */
+  readonly token: string;
+  /** The collector's new Ed25519 public key, SPKI PEM; its private key never leaves the host. */
+  readonly publicKey: string;
+  readonly agent: { readonly name: string; readonly version: string };
+}
+
+/** Console → collector: enrolment accepted; the connection is closed after it. */
+export interface Enrolled {
+  readonly type: 'enrolled';
+  /** Id of the new credential (goes into every later hello's `auth.cred`). */
+  readonly credentialId: string;
+  readonly hostId: string;
+  /** The console's Ed25519 command-signing public key, SPKI PEM: the collector verifies every command with it. */
+  readonly commandKey: string;
 }
 
 /** Console → collector: the hello was accepted. */
@@ -211,8 +249,8 @@ export interface ErrorMessage {
 }
 
 /**
- * Console → collector command envelope. Commands themselves (runbook steps, terminal grants) come with the
- * remediation and terminal issues; the collector refuses kinds it does not know with a result.
+ * Console → collector command envelope, signed by the console (commands.ts lists the kinds and refusal
+ * codes). The collector checks signature, freshness, replay and its local policy before anything else.
  */
 export interface CommandEnvelope {
   readonly type: 'command';
@@ -226,7 +264,7 @@ export interface CommandEnvelope {
   /** Random, never reused; the collector refuses a nonce it has seen. */
   readonly nonce: string;
   readonly payload: unknown;
-  /** Ed25519 signature over the canonical encoding of every other field (trust issue). */
+  /** Ed25519 signature over `commandSigningInput` (canonical.ts): every other field plus the target host id. */
   readonly sig?: Uint8Array;
 }
 
@@ -239,7 +277,7 @@ export interface CommandResult {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-export type CollectorMessage = Hello | TelemetryBatch | CommandResult | ErrorMessage;
-export type ConsoleMessage = Welcome | Ack | CommandEnvelope | ErrorMessage;
+export type CollectorMessage = Hello | EnrolRequest | TelemetryBatch | CommandResult | ErrorMessage;
+export type ConsoleMessage = Welcome | Enrolled | Ack | CommandEnvelope | ErrorMessage;
 export type Message = CollectorMessage | ConsoleMessage;
 export type MessageType = Message['type'];

@@ -15,7 +15,10 @@ import {
   type CommandResult,
   type ConsoleMessage,
   type ErrorMessage,
+  type EnrolRequest,
+  type Enrolled,
   type Hello,
+  type HelloAuth,
   type Inventory,
   type LogLevel,
   type LogRecord,
@@ -101,11 +104,49 @@ function hello(o: Obj): Hello {
     hostId,
     hostname: str(o, 'hostname', p, 255),
     token: str(o, 'token', p, 512),
+    ...(o['auth'] === undefined ? {} : { auth: helloAuth(o['auth'], `${p}.auth`) }),
     agent: { name: str(agent, 'name', `${p}.agent`, 64), version: str(agent, 'version', `${p}.agent`, 64) },
     epoch: epochOf(o, p),
     oldestSeq: uint(o, 'oldestSeq', p),
     nextSeq: uint(o, 'nextSeq', p),
   };
+}
+
+function bytes(o: Obj, k: string, path: string, max: number): Uint8Array {
+  const v = o[k];
+  if (!(v instanceof Uint8Array)) fail(`${path}.${k}`, 'binary', v);
+  if (v.byteLength > max) throw new Invalid(`${path}.${k}: expected at most ${max} bytes, got ${v.byteLength}`);
+  return v;
+}
+
+function helloAuth(v: unknown, path: string): HelloAuth {
+  const o = obj(v, path);
+  return { cred: str(o, 'cred', path, 64), sig: bytes(o, 'sig', path, 128) };
+}
+
+function hostIdOf(o: Obj, p: string): string {
+  const hostId = str(o, 'hostId', p, 128);
+  if (hostId.length === 0 || !/^[A-Za-z0-9._:-]+$/.test(hostId)) fail(`${p}.hostId`, 'letters, digits, ".", "_", ":" or "-" (1–128)', hostId);
+  return hostId;
+}
+
+function enrolRequest(o: Obj): EnrolRequest {
+  const p = 'enroll';
+  const agent = obj(o['agent'], `${p}.agent`);
+  return {
+    type: 'enroll',
+    v: version(o, p),
+    hostId: hostIdOf(o, p),
+    hostname: str(o, 'hostname', p, 255),
+    token: str(o, 'token', p, 512),
+    publicKey: str(o, 'publicKey', p, 1024),
+    agent: { name: str(agent, 'name', `${p}.agent`, 64), version: str(agent, 'version', `${p}.agent`, 64) },
+  };
+}
+
+function enrolled(o: Obj): Enrolled {
+  const p = 'enrolled';
+  return { type: 'enrolled', credentialId: str(o, 'credentialId', p, 64), hostId: hostIdOf(o, p), commandKey: str(o, 'commandKey', p, 1024) };
 }
 
 function epochOf(o: Obj, p: string): string {
@@ -350,6 +391,8 @@ export function validateCollectorMessage(value: unknown, limits: DecodeLimits): 
     switch (type) {
       case 'hello':
         return hello(o);
+      case 'enroll':
+        return enrolRequest(o);
       case 'batch':
         return batch(o, limits);
       case 'result':
@@ -357,7 +400,7 @@ export function validateCollectorMessage(value: unknown, limits: DecodeLimits): 
       case 'error':
         return errorMessage(o);
       default:
-        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a collector message (hello, batch, result, error)`);
+        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a collector message (hello, enroll, batch, result, error)`);
     }
   });
 }
@@ -369,6 +412,8 @@ export function validateConsoleMessage(value: unknown): Result<ConsoleMessage, P
     switch (type) {
       case 'welcome':
         return welcome(o);
+      case 'enrolled':
+        return enrolled(o);
       case 'ack':
         return { type: 'ack', seq: uint(o, 'seq', 'ack') } satisfies Ack;
       case 'command':
@@ -376,7 +421,7 @@ export function validateConsoleMessage(value: unknown): Result<ConsoleMessage, P
       case 'error':
         return errorMessage(o);
       default:
-        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a console message (welcome, ack, command, error)`);
+        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a console message (welcome, enrolled, ack, command, error)`);
     }
   });
 }

@@ -13,6 +13,8 @@ export interface TopologyTestHook {
   /** Frames drawn so far and the duration of the last one, ms. */
   frames: number;
   lastDrawMs: number;
+  /** Node ids drawn highlighted (an incident's subgraph, the rest dimmed); empty when nothing is. */
+  highlighted?: readonly string[];
   /** Where a node is drawn, CSS pixels from the canvas's top-left corner; null if unknown. */
   screenPosition(id: string): { x: number; y: number } | null;
 }

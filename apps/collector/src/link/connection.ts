@@ -2,10 +2,15 @@
  * The collector's side of the link: connect, hello, send spooled batches in seq order with a window of
  * unacked frames, drop what the console acks, detect half-open connections with pings, and reconnect
  * with jittered exponential backoff. Nothing is ever sent that is not in the spool first.
+ * Over wss:// the console must show the pinned certificate before the hello is sent (console-socket.ts);
+ * an enrolled collector signs the connection's challenge with its key; commands go through the gate.
  */
+import { sign, type KeyObject } from 'node:crypto';
 import WebSocket from 'ws';
+import { helloSigningInput } from '@cerebro/shared/protocol/canonical';
 import { decodeConsoleFrame, encodeMessage } from '@cerebro/shared/protocol/codec';
-import { PROTOCOL_VERSION, type CommandEnvelope, type ConsoleMessage, type Hello } from '@cerebro/shared/protocol/messages';
+import { PROTOCOL_VERSION, type CommandEnvelope, type CommandResult, type ConsoleMessage, type Hello } from '@cerebro/shared/protocol/messages';
+import { openConsoleSocket, upgradeRefusal } from './console-socket';
 import type { Spool } from './spool';
 
 export type LinkState = 'connecting' | 'connected' | 'backoff' | 'stopped';
@@ -13,7 +18,14 @@ export type LinkState = 'connecting' | 'connected' | 'backoff' | 'stopped';
 export interface LinkOptions {
   /** ws:// or wss:// URL of the console's ingest endpoint. */
   readonly url: string;
+  /** Static ingest token; '' when `auth` is used. */
   readonly token: string;
+  /** Enrolled credential: its id and the host's private key (signs each connection's challenge). */
+  readonly auth?: { readonly credentialId: string; readonly key: KeyObject } | undefined;
+  /** SHA-256 (hex) of the console CA certificate; required for wss://. */
+  readonly pin?: string | null;
+  /** Runs a command from the console (signature, freshness, replay and policy checks included); never rejects. */
+  readonly onCommand?: (cmd: CommandEnvelope) => Promise<CommandResult>;
   readonly hostId: string;
   readonly hostname: string;
   readonly agentVersion: string;
@@ -54,6 +66,11 @@ export class Link {
 
   constructor(private readonly options: LinkOptions) {}
 
+  /** The console URL this link connects to. */
+  get url(): string {
+    return this.options.url;
+  }
+
   start(): void {
     if (this.stats.state !== 'stopped') return;
     this.connect();
@@ -88,17 +105,27 @@ export class Link {
     this.welcomed = false;
     this.inFlight.clear();
     this.stats.inFlight = 0;
-    const ws = new WebSocket(this.options.url, { perMessageDeflate: false, handshakeTimeout: 10_000, maxPayload: 16 * 1024 * 1024 });
+    const socket = openConsoleSocket(this.options.url, this.options.pin ?? null);
+    const ws = socket.ws;
     this.ws = ws;
-    ws.binaryType = 'nodebuffer';
+    // Set when the console answered the upgrade with an HTTP refusal, whose reason must not be overwritten.
+    let refused = false;
     ws.on('open', () => {
       const spool = this.options.spool;
+      const auth = this.options.auth;
+      if (auth && !socket.challenge) {
+        this.failed(`the console at ${this.options.url} sent no challenge, so this enrolled collector cannot prove its identity: upgrade the console`);
+        ws.close(1000, 'no challenge');
+        return;
+      }
+      const proof = auth && socket.challenge ? { cred: auth.credentialId, sig: sign(null, Buffer.from(helloSigningInput(socket.challenge, { hostId: this.options.hostId, epoch: spool.epoch }, auth.credentialId)), auth.key) } : undefined;
       const hello: Hello = {
         type: 'hello',
         v: PROTOCOL_VERSION,
         hostId: this.options.hostId,
         hostname: this.options.hostname,
         token: this.options.token,
+        ...(proof ? { auth: proof } : {}),
         agent: { name: 'cerebro-collector', version: this.options.agentVersion },
         epoch: spool.epoch,
         oldestSeq: spool.oldestSeq,
@@ -128,11 +155,21 @@ export class Link {
     ws.on('pong', () => {
       this.alive = true;
     });
-    ws.on('unexpected-response', (_req, res) => {
-      this.failed(`console answered the WebSocket upgrade with HTTP ${res.statusCode} at ${this.options.url}: check the URL`);
+    ws.on('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d.slice(0, 1024)));
+      res.on('end', () => {
+        refused = true;
+        this.failed(upgradeRefusal(this.options.url, res, body));
+        req.destroy();
+        ws.terminate();
+      });
     });
     ws.on('error', (e) => {
-      this.failed(`cannot reach the console at ${this.options.url}: ${e.message}`);
+      if (refused) return;
+      if (socket.pinError) this.failed(`refusing to talk to the console at ${this.options.url}: ${socket.pinError}`);
+      else this.failed(`cannot reach the console at ${this.options.url}: ${e.message}${/wrong version number|packet length too long/.test(e.message) ? ' (the console is not serving TLS here: it runs with --insecure-plaintext, so use ws:// with "plaintext": true, or restart it without the flag)' : ''}`);
     });
     ws.on('close', (code, reason) => {
       this.stopHeartbeat();
@@ -179,8 +216,11 @@ export class Link {
         }
         this.failed(`console error ${msg.code}: ${msg.message}`);
         return;
+      case 'enrolled':
+        this.failed('the console sent an enrolment answer on a data connection; ignored');
+        return;
       case 'command':
-        this.refuseCommand(ws, msg);
+        this.runCommand(ws, msg);
         return;
       default: {
         const never: never = msg;
@@ -189,9 +229,21 @@ export class Link {
     }
   }
 
-  /** Commands arrive with the remediation and terminal work; until then every kind is refused, with a reason. */
-  private refuseCommand(ws: WebSocket, cmd: CommandEnvelope): void {
-    ws.send(encodeMessage({ type: 'result', id: cmd.id, ok: false, error: { code: 'UNSUPPORTED_COMMAND', message: `this collector does not run '${cmd.kind}' commands` } }));
+  /**
+   * Without a command runner (not enrolled) every command is refused, with a reason. Commands run
+   * asynchronously: frames, acks and other commands keep flowing while an action runs. The result goes
+   * back on the connection the command came in on; if that closed meanwhile, the console has already
+   * answered its caller NOT_CONNECTED, so the result is only logged here.
+   */
+  private runCommand(ws: WebSocket, cmd: CommandEnvelope): void {
+    const run = this.options.onCommand;
+    const pending: Promise<CommandResult> = run ? run(cmd) : Promise.resolve({ type: 'result', id: cmd.id, ok: false, error: { code: 'NOT_ENROLLED', message: `this collector runs no commands ('${cmd.kind}' refused): it was not enrolled` } });
+    pending
+      .then((result) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(result));
+        else this.options.log('warn', `the result of command ${cmd.id} ('${cmd.kind}', ${result.ok ? 'ran' : `refused ${result.error?.code}`}) was not delivered: the connection it came on closed meanwhile`);
+      })
+      .catch((e: unknown) => this.options.log('error', `command ${cmd.id} ('${cmd.kind}'): no result sent: ${(e as Error).message}`));
   }
 
   private pump(): void {

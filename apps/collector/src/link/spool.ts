@@ -26,7 +26,9 @@ const HEADER = 16;
 const WITH_LOGS = 0x8000_0000;
 const LOGS_WORD = 4;
 /** How often acks are written to state.json at most, ms. */
-const ACK_SAVE_EVERY_MS = 5000;
+const ACK_SAVE_EVERY_MS = 15_000;
+/** Most dropped-but-maybe-in-flight batches remembered (only the newest few can still be acked). */
+const MAX_DROPPED_REMEMBERED = 4096;
 
 interface Entry {
   readonly seq: number;
@@ -87,6 +89,8 @@ export class Spool {
   private readonly segmentBytes: number;
   private readonly log: NonNullable<SpoolOptions['log']>;
   private state: SpoolState;
+  /** Batches dropped by the bound before their ack came (seq → what they held); see rememberDropped. */
+  private readonly droppedUnacked = new Map<number, { samples: number; logs: number; bytes: number }>();
   private segments: Segment[] = [];
   /** Acks not yet written to state.json, and when it was last written (ms). */
   private acksDirty = false;
@@ -184,6 +188,7 @@ export class Spool {
 
   /** The batch `seq` is durable on the console. */
   ack(seq: number): void {
+    this.undropIfAcked(seq);
     // Segments and entries are in seq order, and acks mostly come for the oldest: a scan from the front is short.
     let changed = false;
     for (const seg of this.segments) {
@@ -198,6 +203,9 @@ export class Spool {
 
   /** Every seq ≤ upTo is durable on the console (from welcome.durableSeq). */
   ackUpTo(upTo: number): void {
+    // Not an ack of what it covers: a welcome's durableSeq also passes over the seqs the spool dropped (the
+    // console stops waiting for them). It starts a new session, so no ack of a dropped batch can follow.
+    this.droppedUnacked.clear();
     let changed = false;
     for (const seg of this.segments) {
       for (const e of seg.entries) if (e.seq <= upTo) changed = this.markDone(e) || changed;
@@ -300,6 +308,7 @@ export class Spool {
         samples += e.samples;
         logs += e.logs;
         bytes += e.length + e.header;
+        this.rememberDropped(e);
       }
       this.closeFd(seg);
       fs.rmSync(seg.file, { force: true });
@@ -309,9 +318,30 @@ export class Spool {
       this.state.droppedSamples += samples;
       this.state.droppedBytes += bytes;
       this.state.droppedLogs += logs;
-      this.log('warn', `spool reached its bound of ${this.maxBytes} bytes: dropped ${batches} unsent batches (${samples} samples${logs > 0 ? `, ${logs} log records` : ''}), oldest first; ${this.state.droppedBatches} dropped in all`);
+      this.log('warn', `spool reached its bound of ${this.maxBytes} bytes: dropped ${batches} unacked batches (${samples} samples${logs > 0 ? `, ${logs} log records` : ''}), oldest first; ${this.state.droppedBatches} dropped in all`);
       this.saveState();
     }
+  }
+
+  /**
+   * A dropped batch may already be on its way (sent, not yet acked): the link drains the oldest segment,
+   * which is also the one the bound drops. If its ack comes after all, the console has it: take it out
+   * of the drop counters, so they count exactly the batches the console will never get.
+   */
+  private rememberDropped(e: Entry): void {
+    if (this.droppedUnacked.size >= MAX_DROPPED_REMEMBERED) this.droppedUnacked.delete(this.droppedUnacked.keys().next().value as number);
+    this.droppedUnacked.set(e.seq, { samples: e.samples, logs: e.logs, bytes: e.length + e.header });
+  }
+
+  private undropIfAcked(seq: number): void {
+    const d = this.droppedUnacked.get(seq);
+    if (!d) return;
+    this.droppedUnacked.delete(seq);
+    this.state.droppedBatches = Math.max(0, this.state.droppedBatches - 1);
+    this.state.droppedSamples = Math.max(0, this.state.droppedSamples - d.samples);
+    this.state.droppedLogs = Math.max(0, this.state.droppedLogs - d.logs);
+    this.state.droppedBytes = Math.max(0, this.state.droppedBytes - d.bytes);
+    this.acksDirty = true;
   }
 
   private totalBytes(): number {

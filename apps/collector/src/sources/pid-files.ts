@@ -84,6 +84,11 @@ export class PidStatFiles {
     for (const pid of this.fds.keys()) if (!alive(pid)) this.drop(pid);
   }
 
+  /** Whether a descriptor is kept for `pid`. */
+  isOpen(pid: number): boolean {
+    return this.fds.has(pid);
+  }
+
   get openCount(): number {
     return this.fds.size;
   }

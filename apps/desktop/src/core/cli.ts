@@ -2,26 +2,65 @@
  * `cerebro-console`: run the console core headless, or talk to a running one through its local API
  * (found through $CEREBRO_HOME/console.json).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { routePath, type ApiErrorBody, type RouteName, type RouteResponses } from '@cerebro/shared/api/contract';
 import { CONSOLE_VERSION, ConsoleCore, ConsoleStartError } from './console';
 import { TokenStore } from './ingest/tokens';
+import { enrollTokenCommand, hostCredentialsCommand, TrustCliError } from './trust/cli-trust';
+import { TrustError } from './trust/console-trust';
+import { logsCommand, LogsCliError } from './logs/cli-logs';
+import { alertsCommand, incidentsCommand, IncidentsCliError } from './incidents/cli-incidents';
+import { AgentsCliError, diagnoseCommand, modelsCommand } from './agents/cli-agents';
+import { auditCommand, AuditCliError } from './audit/cli-audit';
 import { cerebroHome, readConsoleInfo, type ConsoleInfo } from './paths';
 
 const HELP = `cerebro-console ${CONSOLE_VERSION} — the CEREBRO console
 
 Usage:
   cerebro-console serve [--ingest-host H] [--ingest-port N] [--api-port N] [--max-series-per-host N]
-                        [--detector-warmup N]
-                                      run the console core headless until SIGINT/SIGTERM
+                        [--detector-warmup N] [--log-retention-days D] [--log-max-bytes N]
+                        [--log-learning-minutes N] [--insecure-plaintext]
+                        [--models-dir DIR] [--model FILE] [--model-threads N]
+                                      run the console core headless (ingest over TLS; plain ws://
+                                      only with --insecure-plaintext, for loopback development) until SIGINT/SIGTERM
                                       (--detector-warmup: samples before a series may alert, default
-                                      300; a test and benchmark aid, not for production)
+                                      300; a test and benchmark aid, not for production; logs are kept
+                                      D days (default 7) and at most N bytes (default 2 GiB), oldest
+                                      evicted first; new-template alerts start N minutes (default 60)
+                                      after a host's first log record; GGUF models are listed from
+                                      DIR (default $CEREBRO_HOME/models), FILE of it loaded at start,
+                                      inference on N threads (default: cores - 1, at least 1))
+  cerebro-console logs [--host H] [--level L] [--grep Q] [--limit N] [--follow] [--json]
+                                      print the newest log records (L: error, warn+, "warn,error";
+                                      Q: case-insensitive terms), then new ones with --follow
   cerebro-console hosts [--json]      list hosts (hostname first), from the running console
+  cerebro-console alerts [--json] [--all]
+                                      list open alerts (--all: resolved ones too), newest first
+  cerebro-console incidents [--json] [--all]
+                                      list open incidents (--all: resolved ones too) with their alerts
+                                      in onset order and ranked causes
+  cerebro-console models [--json] | models load FILE | models unload
+                                      the models folder's GGUF files and the loaded model; load or unload one
+  cerebro-console diagnose INCIDENT [--json] [--rules]
+                                      diagnose an incident with the loaded model (--rules, or no model:
+                                      from the root-cause ranking), with its evidence references
   cerebro-console series HOST [KEY] [--minutes N] [--json]
                                       list a host's series, or print KEY's points (HOST: hostname or id)
   cerebro-console token create [--host ID] [--label TEXT]
                                       create a collector ingest token and print it (shown once)
   cerebro-console token list | token revoke ID
+  cerebro-console enroll-token create [--ttl 15m] [--host-id H] [--url wss://NAME:PORT/ingest]
+                                      a one-time enrolment token; prints the one line to run on the host
+  cerebro-console enroll-token list
+  cerebro-console hosts credentials [--json] | hosts revoke ID
+                                      enrolled hosts' credentials; revoke one (credential or host id):
+                                      its connection is closed at once and it cannot reconnect
+  cerebro-console audit verify [--json]
+                                      check the remediation audit log's hash chain and signed head;
+                                      exit 1 naming the first broken record
+  cerebro-console audit export [--out FILE]
+                                      every audit record as JSON lines (stdout, or FILE)
   cerebro-console --help | --version
 
 Data lives in $CEREBRO_HOME (default $XDG_DATA_HOME/cerebro, i.e. ~/.local/share/cerebro).
@@ -140,7 +179,25 @@ function token(home: string, args: string[], host: string | undefined, label: st
   }
 }
 
-async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'detector-warmup'?: string; 'log-level'?: string }): Promise<void> {
+type ServeFlags = { 'models-dir'?: string; model?: string; 'model-threads'?: string; 'insecure-plaintext'?: boolean; 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'detector-warmup'?: string; 'log-level'?: string } & LogFlags;
+type LogFlags = { 'log-retention-days'?: string; 'log-max-bytes'?: string; 'log-learning-minutes'?: string };
+
+/** The log store's settings from serve's flags. */
+function logStoreFlags(values: LogFlags): { retentionDays?: number; maxBytes?: number; learningMs?: number } {
+  const positive = (name: keyof LogFlags, zeroOk = false): number | undefined => {
+    const v = values[name];
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0 || (!zeroOk && n === 0)) throw new CliError(`--${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number, got "${v}"`);
+    return n;
+  };
+  const days = positive('log-retention-days');
+  const bytes = positive('log-max-bytes');
+  const learning = positive('log-learning-minutes', true);
+  return { ...(days !== undefined ? { retentionDays: days } : {}), ...(bytes !== undefined ? { maxBytes: bytes } : {}), ...(learning !== undefined ? { learningMs: learning * 60_000 } : {}) };
+}
+
+async function serve(home: string, values: ServeFlags): Promise<void> {
   const port = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -158,12 +215,22 @@ async function serve(home: string, values: { 'ingest-host'?: string; 'ingest-por
   if (warmup !== undefined && !(Number.isInteger(Number(warmup)) && Number(warmup) >= 2)) {
     throw new CliError(`--detector-warmup must be an integer of at least 2 samples, got "${warmup}"`);
   }
+  const threads = values['model-threads'];
+  if (threads !== undefined && !(Number.isInteger(Number(threads)) && Number(threads) >= 1 && Number(threads) <= 256)) {
+    throw new CliError(`--model-threads must be an integer from 1 to 256, got "${threads}" (more threads than cores makes inference far slower)`);
+  }
   const core = await ConsoleCore.start({
     home,
     log,
+    models: {
+      ...(values['models-dir'] !== undefined ? { dir: path.resolve(values['models-dir']) } : {}),
+      ...(threads !== undefined ? { threads: Number(threads) } : {}),
+      ...(values.model !== undefined ? { load: values.model } : {}),
+    },
     ...(warmup !== undefined ? { detectorWarmup: Number(warmup) } : {}),
+    logs: logStoreFlags(values),
     ...(maxSeries !== undefined ? { store: { maxSeriesPerHost: Number(maxSeries) } } : {}),
-    ingest: { ...(values['ingest-host'] ? { host: values['ingest-host'] } : {}), ...(ingestPort !== undefined ? { port: ingestPort } : {}) },
+    ingest: { ...(values['ingest-host'] ? { host: values['ingest-host'] } : {}), ...(ingestPort !== undefined ? { port: ingestPort } : {}), ...(values['insecure-plaintext'] ? { plaintext: true } : {}) },
     api: apiPort !== undefined ? { port: apiPort } : {},
   });
   let stopping = false;
@@ -198,11 +265,28 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       label: { type: 'string' },
       'ingest-host': { type: 'string' },
+      'insecure-plaintext': { type: 'boolean' },
+      'host-id': { type: 'string' },
+      ttl: { type: 'string' },
+      url: { type: 'string' },
       'ingest-port': { type: 'string' },
       'api-port': { type: 'string' },
       'max-series-per-host': { type: 'string' },
       'detector-warmup': { type: 'string' },
       'log-level': { type: 'string' },
+      'log-retention-days': { type: 'string' },
+      'log-max-bytes': { type: 'string' },
+      'log-learning-minutes': { type: 'string' },
+      'models-dir': { type: 'string' },
+      model: { type: 'string' },
+      'model-threads': { type: 'string' },
+      level: { type: 'string' },
+      grep: { type: 'string' },
+      limit: { type: 'string' },
+      follow: { type: 'boolean', short: 'f' },
+      all: { type: 'boolean' },
+      rules: { type: 'boolean' },
+      out: { type: 'string' },
     },
   });
   if (values.help || positionals.length === 0) {
@@ -220,8 +304,17 @@ async function main(argv: string[]): Promise<number> {
       await serve(home, values);
       return -1;
     case 'hosts':
+      if (rest[0] === 'credentials' || rest[0] === 'revoke') {
+        hostCredentialsCommand(home, rest, values.json ?? false, (l) => process.stdout.write(l + '\n'), (l) => process.stderr.write(l + '\n'));
+        return 0;
+      }
       await hosts(home, values.json ?? false);
       return 0;
+    case 'enroll-token': {
+      const flags = { json: values.json ?? false, ...(values.ttl !== undefined ? { ttl: values.ttl } : {}), ...(values['host-id'] !== undefined ? { hostId: values['host-id'] } : {}), ...(values.url !== undefined ? { url: values.url } : {}), ...(values.label !== undefined ? { label: values.label } : {}) };
+      enrollTokenCommand(home, rest, flags, (l) => process.stdout.write(l + '\n'), (l) => process.stderr.write(l + '\n'));
+      return 0;
+    }
     case 'series': {
       if (!rest[0]) throw new CliError('series needs a host: `cerebro-console series HOST [KEY]`');
       const minutes = Number(values.minutes ?? '5');
@@ -232,6 +325,27 @@ async function main(argv: string[]): Promise<number> {
     case 'token':
       token(home, rest, values.host, values.label);
       return 0;
+    case 'alerts':
+      await alertsCommand(runningConsole(home), { json: values.json ?? false, all: values.all ?? false }, (text) => process.stdout.write(text + '\n'));
+      return 0;
+    case 'incidents':
+      await incidentsCommand(runningConsole(home), { json: values.json ?? false, all: values.all ?? false }, (text) => process.stdout.write(text + '\n'));
+      return 0;
+    case 'models':
+      await modelsCommand(runningConsole(home), rest, values.json ?? false, (text) => process.stdout.write(text + '\n'));
+      return 0;
+    case 'diagnose':
+      await diagnoseCommand(runningConsole(home), rest[0], { json: values.json ?? false, rules: values.rules ?? false }, (text) => process.stdout.write(text + '\n'));
+      return 0;
+    case 'logs': {
+      const limit = Number(values.limit ?? '100');
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw new CliError(`--limit must be an integer from 1 to 1000, got "${values.limit}"`);
+      const opts = { ...(values.host !== undefined ? { host: values.host } : {}), ...(values.level !== undefined ? { level: values.level } : {}), ...(values.grep !== undefined ? { grep: values.grep } : {}) };
+      await logsCommand(runningConsole(home), { ...opts, limit, follow: values.follow ?? false, json: values.json ?? false }, (line) => process.stdout.write(line + '\n'));
+      return 0;
+    }
+    case 'audit':
+      return auditCommand(home, rest, { json: values.json ?? false, ...(values.out !== undefined ? { out: values.out } : {}) }, (line) => process.stdout.write(line + '\n'));
     default:
       throw new CliError(`unknown command "${command}"; see --help`);
   }
@@ -242,7 +356,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    const known = e instanceof CliError || e instanceof ConsoleStartError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const known = e instanceof CliError || e instanceof LogsCliError || e instanceof IncidentsCliError || e instanceof AgentsCliError || e instanceof AuditCliError || e instanceof TrustCliError || e instanceof TrustError || e instanceof ConsoleStartError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`cerebro-console: ${known ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`);
     process.exitCode = known ? 2 : 1;
   },

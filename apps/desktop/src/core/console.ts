@@ -14,9 +14,16 @@ import { consoleDetector } from './alerts/detector-kind';
 import { DetectorStore } from './alerts/detector-store';
 import { AlertScorer } from './alerts/scorer';
 import { ApiServer } from './api/server';
+import { DiagnosisService } from './agents/diagnosis-service';
+import { ModelHost } from './models/model-host';
+import { ingestSender, RemediationService } from './remediation/service';
 import { HostRegistry } from './hosts/registry';
+import { IncidentService, type IncidentOptions } from './incidents/service';
 import { IngestServer, type IngestOptions } from './ingest/server';
+import { LogService } from './logs/log-service';
+import type { LogStoreOptions } from './logs/options';
 import { TokenStore } from './ingest/tokens';
+import { ingestTrust } from './trust/ingest-trust';
 import { WriteAheadLog } from './ingest/wal';
 import { removeConsoleInfo, writeConsoleInfo, type ConsoleInfo } from './paths';
 import { closeStateDatabase, openStateDatabase, type StateDatabase } from './state/database';
@@ -39,6 +46,15 @@ export interface ConsoleOptions {
   readonly detectorWarmup?: number;
   /** Most series scored for anomalies (default 100 k). */
   readonly maxScoredSeries?: number;
+  /** The log store: retention (default 7 days, 2 GiB), learning period and rate-alert settings (core/logs/options.ts). */
+  readonly logs?: Partial<LogStoreOptions>;
+  /** Correlation windows, quiet period, ranking and forecast settings (core/incidents/service.ts). */
+  readonly incidents?: IncidentOptions;
+  /**
+   * Local models: the folder of GGUF files (default $CEREBRO_HOME/models; null: none), inference threads
+   * (default: one per core) and a file of that folder to load at start.
+   */
+  readonly models?: { readonly dir?: string | null; readonly threads?: number; readonly load?: string };
   readonly log: Log;
 }
 
@@ -51,6 +67,8 @@ export class ConsoleCore {
   private maintaining: Promise<void> = Promise.resolve();
   private readonly rate: Array<{ at: number; samples: number }> = [];
   private stopped = false;
+  /** Runbooks, policy, action runs and the audit log; null when its policy file could not be loaded (logged). */
+  remediation: RemediationService | null = null;
 
   private constructor(
     readonly info: ConsoleInfo,
@@ -65,7 +83,11 @@ export class ConsoleCore {
     readonly scorer: AlertScorer,
     private readonly detectors: DetectorStore,
     readonly alerts: AlertStore,
+    readonly logs: LogService,
+    readonly incidents: IncidentService,
     private readonly log: Log,
+    readonly models: ModelHost,
+    readonly diagnoses: DiagnosisService,
   ) {}
 
   static async start(options: ConsoleOptions): Promise<ConsoleCore> {
@@ -84,9 +106,21 @@ export class ConsoleCore {
     const db = await openStateDatabase({ env });
     const registry = await HostRegistry.open(db, log);
     const wal = new WriteAheadLog(env);
-    const replayed = replayWal(wal, store, registry, log);
+    let alertStore: AlertStore | null = null;
+    let logs: LogService;
+    try {
+      logs = LogService.open({ home, log, onAlert: (e) => alertStore?.apply(e) }, options.logs);
+    } catch (e) {
+      await closeStateDatabase(db);
+      await store.close();
+      await env.close();
+      releaseLock(home);
+      throw new ConsoleStartError(`cannot open the log store in ${path.join(home, 'logs')}: ${(e as Error).message}`);
+    }
+    const replayed = replayWal(wal, store, registry, logs, log);
     const tokens = TokenStore.inHome(home);
     const alerts = new AlertStore(db, log);
+    alertStore = alerts;
     const scorer = new AlertScorer((e) => alerts.apply(e), {
       detector: consoleDetector(options.detectorWarmup),
       ...(options.maxScoredSeries !== undefined ? { maxSeries: options.maxScoredSeries } : {}),
@@ -94,11 +128,42 @@ export class ConsoleCore {
     const detectors = new DetectorStore(env);
     const loaded = detectors.load(scorer);
     if (loaded.dropped > 0) log('warn', `${loaded.dropped} saved detector states could not be used (changed detector or damaged record); those series warm up again`);
+    const incidents = await IncidentService.open({ db, alerts, hosts: registry, store, log }, options.incidents);
     let core: ConsoleCore | null = null;
-    const ingest = new IngestServer({ wal, store, registry, tokens, log, scorer, onBatch: (hostId, batch) => core?.api.publishBatch(hostId, batch) }, options.ingest);
+    const onBatch = (hostId: string, batch: Parameters<ApiServer['publishBatch']>[1]): void => {
+      core?.api.publishBatch(hostId, batch);
+      incidents.observeBatch(hostId, batch);
+    };
+    let trust: ReturnType<typeof ingestTrust>;
+    try {
+      trust = ingestTrust(home, options.ingest?.host ?? '127.0.0.1');
+    } catch (e) {
+      await incidents.close().catch(() => undefined);
+      await logs.close().catch(() => undefined);
+      await closeStateDatabase(db);
+      await store.close();
+      await env.close();
+      releaseLock(home);
+      throw new ConsoleStartError((e as Error).message);
+    }
+    const ingest = new IngestServer({ wal, store, registry, tokens, trust, log, scorer, logs, onBatch }, options.ingest);
+    let remediation: RemediationService | null = null;
+    try {
+      remediation = RemediationService.open({ home, env, log, sender: ingestSender(ingest), view: { host: (id) => registry.get(id), latest: (id, key) => store.latest(id, key), processes: (id) => registry.processes(id) } });
+    } catch (e) {
+      log('error', `remediation is off: ${(e as Error).message}`);
+    }
+    if (remediation) {
+      const r = remediation;
+      incidents.onChange((_change, incident) => r.observeIncident(incident));
+    }
+    // The default folder exists from the first start, so the operator sees where to copy a model.
+    if (options.models?.dir === undefined) fs.mkdirSync(path.join(home, 'models'), { recursive: true, mode: 0o700 });
+    const models = new ModelHost({ dir: options.models?.dir === undefined ? path.join(home, 'models') : options.models.dir, ...(options.models?.threads !== undefined ? { threads: options.models.threads } : {}), log });
+    const diagnoses = new DiagnosisService({ incidents, alerts, generator: models, log });
     const apiToken = randomBytes(24).toString('base64url');
     const api = new ApiServer(
-      { registry, store, alerts, scorer, stats: () => (core as ConsoleCore).stats(), version: CONSOLE_VERSION, startedMs, log },
+      { registry, store, alerts, scorer, logs, incidents, agents: { models, diagnoses }, ...(remediation ? { remediation } : {}), stats: () => (core as ConsoleCore).stats(), ingestUrl: () => core?.info.ingestUrl ?? '', version: CONSOLE_VERSION, startedMs, log },
       { host: options.api?.host ?? '127.0.0.1', port: options.api?.port ?? 7071, token: apiToken },
     );
     let ingestPort: number;
@@ -108,6 +173,9 @@ export class ConsoleCore {
       apiPort = await api.listen();
     } catch (e) {
       await ingest.close().catch(() => undefined);
+      await remediation?.close().catch(() => undefined);
+      await incidents.close().catch(() => undefined);
+      await logs.close().catch(() => undefined);
       await closeStateDatabase(db);
       await store.close();
       await env.close();
@@ -122,12 +190,17 @@ export class ConsoleCore {
       version: CONSOLE_VERSION,
       apiUrl: `http://${options.api?.host ?? '127.0.0.1'}:${apiPort}`,
       apiToken,
-      ingestUrl: `ws://${ingestHost === '0.0.0.0' ? '127.0.0.1' : ingestHost}:${ingestPort}/ingest`,
+      ingestUrl: `${options.ingest?.plaintext ? 'ws' : 'wss'}://${ingestHost === '0.0.0.0' ? '127.0.0.1' : ingestHost}:${ingestPort}/ingest`,
+      ...(options.ingest?.plaintext ? {} : { ingestFingerprint: trust.fingerprint }),
       uiUrl: `http://${options.api?.host ?? '127.0.0.1'}:${apiPort}/#token=${apiToken}`,
     };
-    core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, scorer, detectors, alerts, log);
+    core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, scorer, detectors, alerts, logs, incidents, log, models, diagnoses);
+    core.remediation = remediation;
     writeConsoleInfo(home, info);
     core.startMaintenance(options.maintenanceMs ?? 10_000);
+    const loadAtStart = options.models?.load;
+    // In the background: the API answers while a large model loads (progress on the live `models` topic).
+    if (loadAtStart !== undefined) models.load(loadAtStart).catch((e: unknown) => log('error', `models: ${(e as Error).message}`));
     log('info', `console ${CONSOLE_VERSION} ready: ingest ${info.ingestUrl}, API ${info.apiUrl}; ${replayed} WAL batches replayed; ${loaded.restored} detector states restored; data in ${home}`);
     return core;
   }
@@ -148,6 +221,7 @@ export class ConsoleCore {
       samplesPerSec: Math.round(samplesPerSec),
       walEntries: this.wal.size(),
       store: { series: st.series, headSamples: st.headSamples, headBytes: st.headBytes, blocks: st.blocks },
+      logs: this.logs.stats(),
     };
   }
 
@@ -157,14 +231,19 @@ export class ConsoleCore {
     if (this.maintenance) clearInterval(this.maintenance);
     await this.ingest.close();
     await this.api.close();
+    await this.remediation?.close();
+    await this.models.close();
     await this.maintaining;
     // No batch arrives any more: the states saved now are the ones the next start resumes from.
     await this.saveDetectors();
     for (const e of this.scorer.takeDirtyOpen()) this.alerts.apply(e);
     await this.alerts.settle();
+    // After the alerts: their last changes reach the incidents before those are stored for the last time.
+    await this.incidents.close();
     // Every head goes to blocks, so the WAL can be emptied and the next start replays nothing.
     await this.store.close();
-    await this.wal.truncateBefore(this.store.minUnflushedWalPos() ?? Number.MAX_SAFE_INTEGER);
+    await this.logs.close();
+    await this.wal.truncateBefore(Math.min(this.store.minUnflushedWalPos() ?? Number.MAX_SAFE_INTEGER, this.logs.minWalPosNeeded()));
     await this.registry.close();
     await closeStateDatabase(this.db);
     await this.env.close();
@@ -190,10 +269,22 @@ export class ConsoleCore {
 
   private async maintain(): Promise<void> {
     await this.store.flush();
-    const before = this.store.minUnflushedWalPos();
-    const removed = await this.wal.truncateBefore(before ?? Number.MAX_SAFE_INTEGER);
+    await this.maintainLogs();
+    const before = Math.min(this.store.minUnflushedWalPos() ?? Number.MAX_SAFE_INTEGER, this.logs.minWalPosNeeded());
+    const removed = await this.wal.truncateBefore(before);
     if (removed > 0) this.log('debug', `WAL: ${removed} entries trimmed (all their samples are in blocks)`);
     await this.saveDetectors();
+  }
+
+  /** Log store: quiet hosts' minutes closed, retention enforced, miner and rate detectors saved. */
+  private async maintainLogs(): Promise<void> {
+    try {
+      this.logs.tick();
+      await this.logs.enforceRetention();
+      await this.logs.save();
+    } catch (e) {
+      this.log('error', `logs: maintenance failed (the WAL is kept until it succeeds): ${(e as Error).message}`);
+    }
   }
 
   private async saveDetectors(): Promise<void> {
@@ -211,7 +302,7 @@ export class ConsoleCore {
  * the scorer: its saved states already include samples up to the last save, and feeding them twice would
  * score old samples as new ones (after a crash, the samples since the last save are simply not scored).
  */
-function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegistry, log: Log): number {
+function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegistry, logs: LogService, log: Log): number {
   let n = 0;
   for (const { pos, entry } of wal.entries()) {
     const decoded = decodeCollectorFrame(entry.f, { maxFrameBytes: Number.MAX_SAFE_INTEGER, maxSamplesPerBatch: Number.MAX_SAFE_INTEGER });
@@ -221,6 +312,8 @@ function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegi
     }
     store.appendBatch(entry.h, decoded.value.ts, decoded.value.metrics.k, decoded.value.metrics.v, pos);
     registry.batch(entry.h, decoded.value, store.seriesCount(entry.h), Date.now(), false);
+    // Its own failure is logged by the log store; the entry stays in the WAL for the next start.
+    logs.replay(entry.h, decoded.value, pos)?.catch(() => undefined);
     n++;
   }
   return n;

@@ -22,8 +22,10 @@ export interface ConsoleInfo {
   readonly apiUrl: string;
   /** Bearer token for the local API. */
   readonly apiToken: string;
-  /** ws://host:port/ingest for collectors. */
+  /** wss://host:port/ingest for collectors (ws:// when started with --insecure-plaintext). */
   readonly ingestUrl: string;
+  /** SHA-256 of the console CA certificate (lower-case hex) that collectors pin; absent in plaintext mode. */
+  readonly ingestFingerprint?: string;
   /**
    * The console UI in a browser: `${apiUrl}/#token=${apiToken}`. The token rides in the fragment, which
    * browsers never send to the server; the page moves it to sessionStorage and clears the address bar.

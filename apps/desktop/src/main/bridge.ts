@@ -4,7 +4,7 @@
  * Plain Node (fetch + ws), no Electron, so tests can drive it against a real console.
  */
 import WebSocket from 'ws';
-import { LIVE_PATH, LIVE_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, routePath, type ApiErrorBody, type LiveEvent, type LiveRequest } from '@cerebro/shared/api/contract';
+import { LIVE_PATH, LIVE_SUBPROTOCOL, ROUTES, TOKEN_SUBPROTOCOL_PREFIX, routePath, type ApiErrorBody, type LiveEvent, type LiveRequest } from '@cerebro/shared/api/contract';
 import type { IpcRequest, IpcResult, LiveConnection } from '@cerebro/shared/api/ipc';
 
 /** Where the core's API listens and its token (from the core process's ready message). */
@@ -19,7 +19,9 @@ export async function proxyRequest(core: CoreEndpoint, req: IpcRequest): Promise
   for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, String(v));
   let res: Response;
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${core.apiToken}` }, signal: AbortSignal.timeout(30_000) });
+    const post = ROUTES[req.name].method === 'POST';
+    const headers: Record<string, string> = { authorization: `Bearer ${core.apiToken}`, ...(post ? { 'content-type': 'application/json' } : {}) };
+    res = await fetch(url, { method: post ? 'POST' : 'GET', headers, ...(post ? { body: JSON.stringify(req.body ?? {}) } : {}), signal: AbortSignal.timeout(30_000) });
   } catch (e) {
     return { ok: false, error: { code: 'NETWORK', message: `the console core at ${core.apiUrl} does not answer (${(e as Error).message}); it may have stopped` } };
   }

@@ -2,6 +2,8 @@ import { useEffect } from 'react';
 import { StatusBar } from './components/StatusBar';
 import { TopBar } from './components/TopBar';
 import { useAppFeed } from './feeds/use-app-feed';
+import { useAlertsFeed } from './feeds/use-alerts-feed';
+import { useIncidentsFeed } from './feeds/use-incidents-feed';
 import { parseRoute } from './lib/route';
 import { routeChanged } from './state/actions';
 import { dispatch, useApp } from './state/store';
@@ -10,6 +12,8 @@ import { HostView } from './views/host/HostView';
 import { ErrorState } from './components/States';
 import { CommandPalette, usePaletteShortcut } from './components/CommandPalette';
 import { TopologyView } from './views/topology/TopologyView';
+import { LogsView } from './views/logs/LogsView';
+import { IncidentsView } from './views/incidents/IncidentsView';
 
 function useHashRoute(): void {
   useEffect(() => {
@@ -23,6 +27,8 @@ function useHashRoute(): void {
 export function App({ hasToken }: { hasToken: boolean }) {
   useHashRoute();
   useAppFeed();
+  useAlertsFeed();
+  useIncidentsFeed();
   usePaletteShortcut();
   const { route, theme } = useApp((s) => ({ route: s.route, theme: s.theme }));
   useEffect(() => {
@@ -44,8 +50,12 @@ export function App({ hasToken }: { hasToken: boolean }) {
           />
         ) : route.name === 'host' ? (
           <HostView key={route.hostId} hostId={route.hostId} />
+        ) : route.name === 'logs' ? (
+          <LogsView link={route.link} />
+        ) : route.name === 'incidents' ? (
+          <IncidentsView incidentId={route.incidentId} />
         ) : route.name === 'topology' ? (
-          <TopologyView />
+          <TopologyView incidentId={route.incident ?? null} />
         ) : (
           <FleetView />
         )}

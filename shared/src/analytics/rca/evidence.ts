@@ -43,7 +43,7 @@ export function seriesEvidence(s: RcaSeries, anomalyAt: number, o: RcaOptions): 
   const level = median(before);
   const mad = median(before.map((x) => Math.abs(x - level))) * MAD_TO_SD;
   // Floors: a flat baseline (MAD 0) must not turn a rounding change into infinite evidence.
-  const scale = Math.max(mad, o.relativeFloor * Math.abs(level), 1e-9);
+  const scale = Math.max(mad, o.relativeFloor * Math.abs(level), s.scaleFloor ?? 0, 1e-9);
   const dir = s.direction ?? 'both';
   let peakZ = 0;
   let peak = level;

@@ -32,6 +32,9 @@ export interface RcaSeries {
    * callee that explains that caller. */
   readonly peer?: string;
   readonly direction?: Direction;
+  /** Smallest baseline scale, in the series' unit (e.g. 5 for a percentage): a series whose baseline is 0
+   * and flat (a process that was idle or absent) must move by a real amount to count. Default none. */
+  readonly scaleFloor?: number;
   /** Sample times (epoch ms, ascending) and values; NaN marks a missing sample. Same length. */
   readonly t: readonly number[];
   readonly v: readonly number[];

@@ -44,3 +44,33 @@ test('scorer events become alert documents: open, refreshed, resolved; operator 
   assert.equal((await store.forHost('h1')).length, 1);
   assert.deepEqual(await store.forHost('h2'), []);
 });
+
+test('every stored change reaches the listeners in order, with the document after the change', async (t) => {
+  const env = openEnv(makeTempDir(t));
+  const db = await openStateDatabase({ env });
+  t.after(async () => {
+    await closeStateDatabase(db);
+    await env.close();
+  });
+  const store = new AlertStore(db, () => undefined);
+  const seen: Array<[string, string, number, boolean]> = [];
+  const off = store.onChange((change, a) => seen.push([change, a.state, a.peakScore, a.ackBy !== undefined]));
+  store.onChange(() => {
+    throw new Error('a broken listener');
+  });
+  store.apply(event('open'));
+  store.apply(event('open', { peakScore: 0.9 }));
+  await store.settle();
+  await store.update('a1', (a) => ({ ...a, ackBy: 'sre', ackMs: 1 }), 'acked');
+  store.apply(event('resolve', { tsMs: 9000 }));
+  await store.settle();
+  off();
+  await store.update('a1', (a) => ({ ...a, noise: true }), 'noise');
+  assert.deepEqual(seen, [
+    ['opened', 'open', 0.6, false],
+    ['updated', 'open', 0.9, false],
+    ['acked', 'open', 0.9, true],
+    ['resolved', 'resolved', 0.9, true],
+  ]);
+  assert.equal((await store.get('a1'))?.noise, true, 'a write is stored even after the listener left');
+});

@@ -4,9 +4,10 @@
  * every second by the console); operators ack, snooze or mark them as noise through the API.
  *
  * Writes are queued one after another (events arrive synchronously from ingest); a failed write is
- * logged and the next one goes on.
+ * logged and the next one goes on. Every stored change is reported to `onChange` listeners (the API's live
+ * `alerts` topic) after its write, so they see changes in the order they were stored.
  */
-import type { Alert } from '@cerebro/shared/api/contract';
+import type { Alert, AlertChange } from '@cerebro/shared/api/contract';
 import type { StateDatabase } from '../state/database';
 import { CRITICAL_SCORE, type AlertEvent } from './scorer';
 
@@ -17,8 +18,11 @@ const LIST_LIMIT = 1000;
 
 export type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 
+export type AlertListener = (change: AlertChange, alert: Alert) => void;
+
 export class AlertStore {
   private queue: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<AlertListener>();
 
   constructor(
     private readonly db: StateDatabase,
@@ -40,14 +44,15 @@ export class AlertStore {
           ...(e.type === 'resolve' ? { endMs: Math.max(0, Math.round(e.tsMs)) } : {}),
           peakScore: clamp01(e.peakScore),
           lastScore: clamp01(e.lastScore),
-          evidence: { baseline: finite(e.baseline), points: e.points.map(([t, v]) => [t, finite(v)] as const) },
+          evidence: { baseline: finite(e.baseline), points: e.points.map(([t, v]) => [t, finite(v)] as const), ...(e.log ? { log: e.log } : {}) },
           noise: false,
         };
         await this.db.alerts.insert(alert);
+        this.emit(e.type === 'open' ? 'opened' : 'resolved', alert);
         if (e.type === 'open') this.log('info', `alert ${alert.severity}: ${e.hostId} ${e.seriesKey} deviates from its baseline ${alert.evidence.baseline.toPrecision(4)} (score ${alert.peakScore.toFixed(2)})`);
         return;
       }
-      await doc.incrementalModify((a) => {
+      const next = await doc.incrementalModify((a) => {
         const peak = Math.max(a.peakScore, clamp01(e.peakScore));
         const points = e.points.length > 0 ? e.points.map(([t, v]) => [t, finite(v)] as const) : a.evidence.points;
         return {
@@ -55,10 +60,11 @@ export class AlertStore {
           peakScore: peak,
           severity: severity(peak),
           lastScore: clamp01(e.lastScore),
-          evidence: { baseline: a.evidence.baseline, points },
+          evidence: { ...a.evidence, baseline: a.evidence.baseline, points, ...(e.log ? { log: e.log } : {}) },
           ...(e.type === 'resolve' ? { state: 'resolved' as const, endMs: Math.max(0, Math.round(e.tsMs)) } : {}),
         };
       });
+      this.emit(e.type === 'resolve' ? 'resolved' : 'updated', next.toJSON() as Alert);
       if (e.type === 'resolve') this.log('info', `alert resolved: ${e.hostId} ${e.seriesKey} (${e.alertId})`);
     });
   }
@@ -87,13 +93,31 @@ export class AlertStore {
     return doc ? (doc.toJSON() as Alert) : null;
   }
 
-  /** Applies an operator action; null when there is no such alert. */
-  async update(id: string, change: (a: Alert) => Alert): Promise<Alert | null> {
+  /** Applies an operator action (reported to listeners as `kind`); null when there is no such alert. */
+  async update(id: string, change: (a: Alert) => Alert, kind: AlertChange = 'updated'): Promise<Alert | null> {
     await this.queue;
     const doc = await this.db.alerts.findOne(id).exec();
     if (!doc) return null;
-    const next = await doc.incrementalModify((a) => change(a as Alert));
-    return next.toJSON() as Alert;
+    const next = (await doc.incrementalModify((a) => change(a as Alert))).toJSON() as Alert;
+    this.emit(kind, next);
+    return next;
+  }
+
+  /** Follow every stored change; returns the unsubscribe. */
+  onChange(listener: AlertListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: AlertChange, alert: Alert): void {
+    for (const l of this.listeners) {
+      try {
+        l(change, alert);
+      } catch (e) {
+        // A failing listener (a closed socket) must not fail the write that was already stored.
+        this.log('warn', `alerts: a change listener failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   private enqueue(what: string, write: () => Promise<void>): void {

@@ -29,7 +29,7 @@ test('a series in warm-up never alerts and is counted as learning', () => {
   feed(scorer, 'cpu', Array<number>(49).fill(1));
   assert.equal(events.length, 0);
   assert.equal(scorer.stats().learning, 1);
-  assert.deepEqual(scorer.hostLearning('h1'), { series: 1, learning: ['cpu'] });
+  assert.deepEqual(scorer.hostLearning('h1'), { series: 1, learning: ['cpu'], left: { cpu: 1 } });
   feed(scorer, 'cpu', Array<number>(3).fill(1));
   assert.equal(scorer.stats().learning, 0);
   assert.equal(scorer.warmedUp('h1', 'cpu'), true);

@@ -11,6 +11,7 @@
  * new series are not scored and counted in `refusedSeries` (the error says which limit to raise).
  */
 import type { DetectorKind, StreamingDetector } from '@cerebro/shared/analytics/detectors/detector';
+import type { LogAlertEvidence } from '@cerebro/shared/api/contract';
 import { consoleDetector } from './detector-kind';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from './hysteresis';
 import { sameKeyList } from '../key-list';
@@ -47,6 +48,8 @@ export interface AlertEvent {
   readonly baseline: number;
   /** Deviating samples, [ms since the epoch, value], the first MAX_EVIDENCE_POINTS. */
   readonly points: ReadonlyArray<readonly [number, number]>;
+  /** Log alerts (core/logs/log-rules.ts): the template and sample lines. */
+  readonly log?: LogAlertEvidence;
 }
 
 /** One scored series. Exported for the detector store. */
@@ -282,13 +285,20 @@ export class AlertScorer {
     return s === undefined ? undefined : s.n >= this.options.detector.warmupSamples;
   }
 
-  /** Per host: series scored and the keys still learning. */
-  hostLearning(hostId: string): { series: number; learning: string[] } {
+  /** Per host: series scored, the keys still learning, and the samples each of them still needs. */
+  hostLearning(hostId: string): { series: number; learning: string[]; left: Record<string, number> } {
     const host = this.hosts.get(hostId);
     const warm = this.options.detector.warmupSamples;
     const learning: string[] = [];
-    if (host) for (const [key, s] of host) if (s.n < warm) learning.push(key);
-    return { series: host?.size ?? 0, learning };
+    const left: Record<string, number> = {};
+    if (host) {
+      for (const [key, s] of host) {
+        if (s.n >= warm) continue;
+        learning.push(key);
+        left[key] = warm - s.n;
+      }
+    }
+    return { series: host?.size ?? 0, learning, left };
   }
 
   stats(): ScorerStats {

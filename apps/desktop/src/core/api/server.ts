@@ -16,6 +16,9 @@ import {
   type LiveEvent,
   type LiveRequest,
   type Alert,
+  type AlertChangeEvent,
+  type IncidentChangeEvent,
+  type LogLine,
   type RouteResponses,
 } from '@cerebro/shared/api/contract';
 import type { TelemetryBatch } from '@cerebro/shared/protocol/messages';
@@ -23,7 +26,15 @@ import type { AlertStore } from '../alerts/alert-store';
 import type { AlertScorer } from '../alerts/scorer';
 import type { HostRegistry } from '../hosts/registry';
 import type { TelemetryStore } from '../tsdb/store';
+import type { LogService } from '../logs/log-service';
+import { LogQueryError } from '../logs/search';
+import { IncidentRouteError, incidentsRoute } from '../incidents/routes';
+import { AgentRouteError, agentGet, agentPost, isAgentRoute, type AgentDeps } from '../agents/routes';
+import { RemediationRouteError, remediationGet, remediationPost } from '../remediation/routes';
+import type { RemediationService } from '../remediation/service';
+import type { IncidentService } from '../incidents/service';
 import { FleetFigures } from './fleet';
+import { filterLines, logsRoute, logSubscription, type LogSubscription } from './logs-routes';
 import { StaticFiles } from './static';
 import { TopologyBuilder } from './topology';
 
@@ -33,6 +44,16 @@ export interface ApiDeps {
   readonly alerts: AlertStore;
   readonly scorer: AlertScorer;
   readonly stats: () => RouteResponses['stats'];
+  /** The log store (GET /logs, /logs/templates, live `logs`); absent: those answer NOT_FOUND. */
+  readonly logs?: LogService;
+  /** Incidents and forecasts (GET /incidents, /incidents/:id, /forecasts, live `incidents`); absent: those answer NOT_FOUND. */
+  readonly incidents?: IncidentService;
+  /** Models and diagnoses (GET /models, POST /models/load|unload, /incidents/:id/diagnose|diagnosis, live `models` and `diagnosis`); absent: NOT_FOUND. */
+  readonly agents?: AgentDeps;
+  /** Runbooks, policy, action runs and the audit log (/remediation/…); absent: those answer NOT_FOUND. */
+  readonly remediation?: RemediationService;
+  /** Where collectors connect (known once ingest listens). */
+  readonly ingestUrl: () => string;
   readonly version: string;
   readonly startedMs: number;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
@@ -60,6 +81,14 @@ interface LiveClient {
   readonly hostSubs: Set<string>;
   /** sub id → host id and optional key filter. */
   readonly sampleSubs: Map<string, { hostId: string; keys: Set<string> | null }>;
+  /** sub id → host and level filter of the live `logs` topic. */
+  readonly logSubs: Map<string, LogSubscription>;
+  readonly alertSubs: Set<string>;
+  readonly incidentSubs: Set<string>;
+  /** sub id → the live `models` topic (null) or `diagnosis` (of one incident, or all with null). */
+  readonly agentSubs: Map<string, { readonly topic: 'models' | 'diagnosis'; readonly incidentId: string | null }>;
+  /** Answered the last protocol ping (or just connected). */
+  alive: boolean;
 }
 
 const MAX_QUERY_POINTS = 20_000;
@@ -67,6 +96,8 @@ const MAX_QUERY_POINTS = 20_000;
 const MAX_BODY_BYTES = 16 * 1024;
 /** Longest snooze, minutes (a week). */
 const MAX_SNOOZE_MINUTES = 7 * 24 * 60;
+/** Protocol-level ping to every live client; one that has not answered the previous ping is dropped. */
+const LIVE_PING_MS = 15_000;
 
 export class ApiServer {
   private server: http.Server | null = null;
@@ -77,6 +108,14 @@ export class ApiServer {
   private readonly fleet: FleetFigures;
   private readonly files: StaticFiles;
   private readonly topology: TopologyBuilder;
+  /** Alert changes not pushed yet: everything stored in one turn of the event loop goes out as one event. */
+  private pendingAlerts: AlertChangeEvent[] = [];
+  private readonly offAlerts: () => void;
+  private readonly offLogs: () => void;
+  private readonly offIncidents: () => void;
+  private pendingIncidents: IncidentChangeEvent[] = [];
+  private readonly offAgents: Array<() => void> = [];
+  private pinger: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly deps: ApiDeps,
@@ -89,6 +128,62 @@ export class ApiServer {
     deps.registry.on('host', (host) => {
       for (const c of this.clients) for (const sub of c.hostSubs) this.push(c, { type: 'host', sub, host });
     });
+    this.offAlerts = deps.alerts.onChange((change, alert) => this.queueAlert({ change, alert }));
+    this.offLogs = deps.logs?.onLines((hostId, lines) => this.pushLogs(hostId, lines)) ?? (() => undefined);
+    this.offIncidents = deps.incidents?.onChange((change, incident) => this.queueIncident({ change, incident })) ?? (() => undefined);
+    if (deps.agents) {
+      this.offAgents.push(
+        deps.agents.models.onStatus((status) => {
+          for (const c of this.clients) for (const [sub, s] of c.agentSubs) if (s.topic === 'models') this.push(c, { type: 'models', sub, status });
+        }),
+        deps.agents.diagnoses.onEvent((event) => {
+          const incidentId = event.kind === 'token' ? event.incidentId : event.record.incidentId;
+          for (const c of this.clients) {
+            for (const [sub, s] of c.agentSubs) if (s.topic === 'diagnosis' && (s.incidentId === null || s.incidentId === incidentId)) this.push(c, { type: 'diagnosis', sub, event });
+          }
+        }),
+      );
+    }
+  }
+
+  /** Incident changes of one turn of the event loop go out as one event, like alerts. */
+  private queueIncident(e: IncidentChangeEvent): void {
+    if (this.clients.size === 0) return;
+    if (this.pendingIncidents.length === 0) {
+      setImmediate(() => {
+        const changes = this.pendingIncidents;
+        this.pendingIncidents = [];
+        for (const c of this.clients) for (const sub of c.incidentSubs) this.push(c, { type: 'incidents', sub, changes });
+      });
+    }
+    this.pendingIncidents.push(e);
+  }
+
+  private queueAlert(e: AlertChangeEvent): void {
+    if (this.clients.size === 0) return;
+    if (this.pendingAlerts.length === 0) setImmediate(() => this.flushAlerts());
+    this.pendingAlerts.push(e);
+  }
+
+  private flushAlerts(): void {
+    const changes = this.pendingAlerts;
+    this.pendingAlerts = [];
+    for (const c of this.clients) for (const sub of c.alertSubs) this.push(c, { type: 'alerts', sub, changes });
+  }
+
+  /** Half-open sockets (a suspended laptop, a dead network) are noticed and closed within two ping periods. */
+  private startPinging(): void {
+    this.pinger = setInterval(() => {
+      for (const c of this.clients) {
+        if (!c.alive) {
+          c.ws.terminate();
+          continue;
+        }
+        c.alive = false;
+        c.ws.ping();
+      }
+    }, LIVE_PING_MS);
+    this.pinger.unref();
   }
 
   listen(): Promise<number> {
@@ -121,6 +216,7 @@ export class ApiServer {
       });
       this.server = server;
       this.wss = wss;
+      this.startPinging();
     });
   }
 
@@ -150,6 +246,11 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.offAlerts();
+    this.offLogs();
+    this.offIncidents();
+    for (const off of this.offAgents) off();
+    if (this.pinger) clearInterval(this.pinger);
     for (const c of this.clients) c.ws.close(1001, 'console stopping');
     this.wss?.close();
     await new Promise<void>((resolve) => {
@@ -220,6 +321,8 @@ export class ApiServer {
   /** POST /alerts/:id/{ack,snooze,noise}: the operator's alert actions. */
   private async post(req: http.IncomingMessage, url: URL): Promise<unknown> {
     const parts = this.parts(url);
+    if (isAgentRoute(parts)) return this.agentRoute(parts, await readJsonBody(req));
+    if (parts[0] === 'remediation') return this.remediationRoute(parts, url.searchParams, await readJsonBody(req));
     if (parts.length !== 3 || parts[0] !== 'alerts') throw new ApiError('NOT_FOUND', `no POST route ${url.pathname}; POST takes /alerts/:id/ack, /snooze or /noise`);
     const id = parts[1] as string;
     const action = parts[2] as string;
@@ -231,7 +334,7 @@ export class ApiServer {
       case 'ack': {
         const by = body['by'] ?? 'operator';
         if (typeof by !== 'string' || by.length === 0 || by.length > 128) throw new ApiError('BAD_REQUEST', '"by" must be a string of 1 to 128 characters (who acknowledges)');
-        updated = await alerts.update(id, (a) => ({ ...a, ackBy: by, ackMs: now }));
+        updated = await alerts.update(id, (a) => ({ ...a, ackBy: by, ackMs: now }), 'acked');
         break;
       }
       case 'snooze': {
@@ -239,11 +342,11 @@ export class ApiServer {
         if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes < 1 || minutes > MAX_SNOOZE_MINUTES) {
           throw new ApiError('BAD_REQUEST', `body must be {"minutes": N} with N from 1 to ${MAX_SNOOZE_MINUTES}, got ${JSON.stringify(body['minutes'])}`);
         }
-        updated = await alerts.update(id, (a) => ({ ...a, snoozedUntilMs: Math.round(now + minutes * 60_000) }));
+        updated = await alerts.update(id, (a) => ({ ...a, snoozedUntilMs: Math.round(now + minutes * 60_000) }), 'snoozed');
         break;
       }
       case 'noise': {
-        updated = await alerts.update(id, (a) => ({ ...a, noise: true }));
+        updated = await alerts.update(id, (a) => ({ ...a, noise: true }), 'noise');
         if (!updated) break;
         const enterThreshold = scorer.desensitize(updated.hostId, updated.seriesKey);
         this.deps.log('info', `alert ${id} marked as noise: ${updated.hostId} ${updated.seriesKey} now alerts from score ${enterThreshold ?? '(not scored)'}`);
@@ -279,10 +382,14 @@ export class ApiServer {
       const all = url.searchParams.get('all') === '1';
       return alerts.list(all).then((list) => ({ alerts: list, scoring: this.scoring() }) satisfies RouteResponses['alerts']);
     }
-    if (parts.length === 1 && parts[0] === 'health') return { ok: true, version: this.deps.version, startedMs: this.deps.startedMs } satisfies RouteResponses['health'];
+    if (parts.length === 1 && parts[0] === 'health') return { ok: true, version: this.deps.version, startedMs: this.deps.startedMs, ingestUrl: this.deps.ingestUrl() } satisfies RouteResponses['health'];
     if (parts.length === 1 && parts[0] === 'stats') return this.deps.stats();
     if (parts.length === 1 && parts[0] === 'fleet') return this.fleet.view(registry.list()) satisfies RouteResponses['fleet'];
     if (parts.length === 1 && parts[0] === 'topology') return this.topology.view() satisfies RouteResponses['topology'];
+    if (parts[0] === 'logs') return this.logs(parts, url.searchParams);
+    if (isAgentRoute(parts)) return this.agentRoute(parts, null);
+    if (parts[0] === 'remediation') return this.remediationRoute(parts, url.searchParams, null);
+    if (parts[0] === 'incidents' || parts[0] === 'forecasts') return this.incidentRoutes(parts, url.searchParams);
     if (parts[0] !== 'hosts') throw new ApiError('NOT_FOUND', `no route ${path}`);
     if (parts.length === 1) return registry.list() satisfies RouteResponses['hosts'];
     const hostId = parts[1] as string;
@@ -303,11 +410,63 @@ export class ApiServer {
         return { ts: t?.ts ?? null, rows: t?.sockets ?? [] } satisfies RouteResponses['sockets'];
       }
       case 'alerts': {
-        const { series, learning } = scorer.hostLearning(hostId);
-        return alerts.forHost(hostId).then((list) => ({ alerts: list, series, learning }) satisfies RouteResponses['hostAlerts']);
+        const { series, learning, left } = scorer.hostLearning(hostId);
+        const warmupSamples = scorer.options.detector.warmupSamples;
+        return alerts.forHost(hostId).then((list) => ({ alerts: list, series, learning, learningLeft: left, warmupSamples }) satisfies RouteResponses['hostAlerts']);
       }
       default:
         throw new ApiError('NOT_FOUND', `no route ${path}`);
+    }
+  }
+
+  private logs(parts: readonly string[], params: URLSearchParams): unknown {
+    if (!this.deps.logs) throw new ApiError('NOT_FOUND', 'this console has no log store');
+    try {
+      const body = logsRoute(this.deps.logs, parts, params);
+      if (body === null) throw new ApiError('NOT_FOUND', `no route /${parts.join('/')}; logs routes are /logs and /logs/templates`);
+      return body;
+    } catch (e) {
+      throw e instanceof LogQueryError ? new ApiError('BAD_REQUEST', e.message) : e;
+    }
+  }
+
+  private incidentRoutes(parts: readonly string[], params: URLSearchParams): unknown {
+    if (!this.deps.incidents) throw new ApiError('NOT_FOUND', 'this console has no incidents service');
+    const asApi = (e: unknown): unknown => (e instanceof IncidentRouteError ? new ApiError(e.code, e.message) : e);
+    try {
+      const body = incidentsRoute(this.deps.incidents, parts, params);
+      if (body === null) throw new ApiError('NOT_FOUND', `no route /${parts.join('/')}; incident routes are /incidents, /incidents/:id and /forecasts`);
+      return body instanceof Promise ? body.catch((e: unknown) => Promise.reject(asApi(e))) : body;
+    } catch (e) {
+      throw asApi(e);
+    }
+  }
+
+  /** GET (body null) or POST of the remediation routes. */
+  private remediationRoute(parts: readonly string[], params: URLSearchParams, body: Record<string, unknown> | null): unknown {
+    const r = this.deps.remediation;
+    if (!r) throw new ApiError('NOT_FOUND', 'this console has no remediation engine');
+    try {
+      return body === null ? remediationGet(r, parts, params) : remediationPost(r, parts, body);
+    } catch (e) {
+      throw e instanceof RemediationRouteError ? new ApiError(e.code, e.message) : e;
+    }
+  }
+
+  /** GET (body null) or POST of the models and diagnosis routes. */
+  private agentRoute(parts: readonly string[], body: Record<string, unknown> | null): Promise<unknown> {
+    const agents = this.deps.agents;
+    if (!agents) return Promise.reject(new ApiError('NOT_FOUND', 'this console has no model host'));
+    const asApi = (e: unknown): unknown => (e instanceof AgentRouteError ? new ApiError(e.code, e.message) : e);
+    return (body === null ? agentGet(agents, parts) : agentPost(agents, parts, body)).catch((e: unknown) => Promise.reject(asApi(e)));
+  }
+
+  private pushLogs(hostId: string, lines: readonly LogLine[]): void {
+    for (const c of this.clients) {
+      for (const [sub, filter] of c.logSubs) {
+        const records = filterLines(filter, hostId, lines);
+        if (records) this.push(c, { type: 'logs', sub, records });
+      }
     }
   }
 
@@ -337,9 +496,10 @@ export class ApiServer {
   }
 
   private live(ws: WebSocket): void {
-    const client: LiveClient = { ws, hostSubs: new Set(), sampleSubs: new Map() };
+    const client: LiveClient = { ws, hostSubs: new Set(), sampleSubs: new Map(), alertSubs: new Set(), incidentSubs: new Set(), logSubs: new Map(), agentSubs: new Map(), alive: true };
     this.clients.add(client);
     ws.on('close', () => this.clients.delete(client));
+    ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => {
       let req: LiveRequest;
       try {
@@ -350,16 +510,36 @@ export class ApiServer {
         this.push(client, { type: 'error', message: `live request refused (${(e as Error).message}); send JSON such as {"op":"subscribe","id":"1","topic":"hosts"}` });
         return;
       }
-      if (req.op === 'unsubscribe') {
+      client.alive = true;
+      if (req.op === 'ping') {
+        this.push(client, { type: 'pong', id: req.id });
+      } else if (req.op === 'unsubscribe') {
         client.hostSubs.delete(req.id);
         client.sampleSubs.delete(req.id);
+        client.alertSubs.delete(req.id);
+        client.incidentSubs.delete(req.id);
+        client.logSubs.delete(req.id);
+        client.agentSubs.delete(req.id);
+      } else if (req.op === 'subscribe' && req.topic === 'logs') {
+        const sub = logSubscription(req);
+        if (typeof sub === 'string') this.push(client, { type: 'error', sub: req.id, message: sub });
+        else client.logSubs.set(req.id, sub);
+      } else if (req.op === 'subscribe' && req.topic === 'alerts') {
+        client.alertSubs.add(req.id);
+      } else if (req.op === 'subscribe' && req.topic === 'incidents') {
+        client.incidentSubs.add(req.id);
+      } else if (req.op === 'subscribe' && req.topic === 'models') {
+        client.agentSubs.set(req.id, { topic: 'models', incidentId: null });
+        if (this.deps.agents) this.push(client, { type: 'models', sub: req.id, status: this.deps.agents.models.current() });
+      } else if (req.op === 'subscribe' && req.topic === 'diagnosis') {
+        client.agentSubs.set(req.id, { topic: 'diagnosis', incidentId: typeof req.incidentId === 'string' ? req.incidentId : null });
       } else if (req.op === 'subscribe' && req.topic === 'hosts') {
         client.hostSubs.add(req.id);
         for (const host of this.deps.registry.list()) this.push(client, { type: 'host', sub: req.id, host });
       } else if (req.op === 'subscribe' && req.topic === 'samples' && typeof req.hostId === 'string') {
         client.sampleSubs.set(req.id, { hostId: req.hostId, keys: Array.isArray(req.keys) ? new Set(req.keys) : null });
       } else {
-        this.push(client, { type: 'error', sub: req.id, message: 'unknown request: op must be subscribe (topic hosts, or samples with hostId) or unsubscribe' });
+        this.push(client, { type: 'error', sub: req.id, message: 'unknown request: op must be subscribe (topic hosts, alerts, or samples with hostId), unsubscribe or ping' });
       }
     });
   }

@@ -5,16 +5,27 @@
  * then batches, each decoded, validated, deduplicated on (host, epoch, seq), written to the WAL together
  * with the host's sequence state, appended to the telemetry store, and acked once the WAL commit is on
  * disk. A misbehaving client gets a clear error and its connection closed; other connections are unaffected.
+ *
+ * Trust (docs/security.md): the port serves TLS with the console CA's server certificate unless the
+ * operator passed the plaintext flag; each WebSocket upgrade carries a fresh challenge that an enrolled
+ * collector signs in its hello; a one-time token can be exchanged for a credential (`enroll`); revoked
+ * credentials and tokens are noticed within a second and their live connections closed.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { CHALLENGE_HEADER } from '@cerebro/shared/protocol/canonical';
 import { closeCodeFor, protocolError, type ProtocolError, type ProtocolErrorCode } from '@cerebro/shared/protocol/errors';
 import { decodeCollectorFrame, decodeRaw, encodeMessage, type DecodeLimits } from '@cerebro/shared/protocol/codec';
-import { PROTOCOL_VERSION, type ConsoleMessage, type Hello, type TelemetryBatch } from '@cerebro/shared/protocol/messages';
+import { PROTOCOL_VERSION, type CommandResult, type ConsoleMessage, type EnrolRequest, type Hello, type TelemetryBatch } from '@cerebro/shared/protocol/messages';
 import type { TelemetryStore } from '../tsdb/store';
 import type { AlertScorer } from '../alerts/scorer';
 import type { HostRegistry } from '../hosts/registry';
+import { CommandSignError, signCommand } from '../trust/command-signer';
+import { authenticateHello, enrol, revokedReason, type Identity, type IngestTrust } from './authenticate';
+import { createIngestListener, type IngestListener } from './listener';
+import { PendingCommands, refusal } from './pending-commands';
 import { addSeq, advanceTo, emptySeqState, hasSeq, type SeqState } from './seq-state';
 import type { TokenStore } from './tokens';
 import type { WriteAheadLog } from './wal';
@@ -28,6 +39,10 @@ export interface IngestOptions extends DecodeLimits {
   readonly helloTimeoutMs: number;
   /** Ping interval; a connection silent for two intervals is terminated, ms. */
   readonly heartbeatMs: number;
+  /** Serve plain ws:// instead of TLS: only when the operator asked for it (--insecure-plaintext). */
+  readonly plaintext: boolean;
+  /** How often revocations are looked for, ms. */
+  readonly revocationCheckMs: number;
 }
 
 export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
@@ -38,6 +53,8 @@ export const DEFAULT_INGEST_OPTIONS: IngestOptions = {
   maxInFlight: 32,
   helloTimeoutMs: 10_000,
   heartbeatMs: 10_000,
+  plaintext: false,
+  revocationCheckMs: 500,
 };
 
 export interface IngestStats {
@@ -58,9 +75,16 @@ export interface IngestDeps {
   readonly store: TelemetryStore;
   readonly registry: HostRegistry;
   readonly tokens: TokenStore;
+  /** TLS material, enrolment and credentials, the command key; null: plaintext with ingest tokens only. */
+  readonly trust: IngestTrust | null;
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /** Scores every stored batch for anomalies (core/alerts); absent: no scoring. */
   readonly scorer?: AlertScorer;
+  /**
+   * Stores the batch's log records (core/logs); returns their commit, or null when there are none. The
+   * batch is acked once this commit and the WAL's are both done.
+   */
+  readonly logs?: { ingest(hostId: string, batch: TelemetryBatch, pos: number): Promise<void> | null };
   /** Called for every accepted batch, after it is in the store (live subscriptions). */
   readonly onBatch?: (hostId: string, batch: TelemetryBatch) => void;
 }
@@ -78,10 +102,26 @@ interface Session {
   readonly address: string;
   hostId: string | null;
   alive: boolean;
+  /** The random challenge sent in this connection's upgrade response; an enrolled hello signs it. */
+  readonly challenge: string;
+  /** How the hello authenticated (checked again when credentials or tokens change). */
+  identity: Identity | null;
+}
+
+export interface SendCommandOptions {
+  /** How long to wait for the result, ms (default 10 s). */
+  readonly timeoutMs?: number;
+  /** The command's life: the collector refuses it after this, ms (default 60 s). */
+  readonly ttlMs?: number;
 }
 
 export class IngestServer {
   private wss: WebSocketServer | null = null;
+  private listener: IngestListener | null = null;
+  private readonly challenges = new WeakMap<IncomingMessage, string>();
+  private readonly commands = new PendingCommands();
+  private revocationTimer: NodeJS.Timeout | null = null;
+  private trustStamp = '';
   private readonly options: IngestOptions;
   private readonly hosts = new Map<string, HostIngest>();
   private readonly sessions = new Set<Session>();
@@ -98,27 +138,86 @@ export class IngestServer {
 
   /** Start listening; resolves with the bound port (use port 0 for any free port). */
   listen(): Promise<number> {
+    const trust = this.deps.trust;
+    if (!this.options.plaintext && !trust) return Promise.reject(new Error('the ingest server needs TLS keys and certificates, or the explicit plaintext option'));
+    const listener = createIngestListener({ tls: this.options.plaintext || !trust ? null : trust.tls, log: this.deps.log });
+    const wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      // ws enforces a hard cap; frames between our limit and this get a readable FRAME_TOO_LARGE first.
+      maxPayload: this.options.maxFrameBytes * 2,
+      clientTracking: false,
+    });
+    wss.on('headers', (headers, req) => {
+      const challenge = randomBytes(24).toString('base64url');
+      this.challenges.set(req, challenge);
+      headers.push(`${CHALLENGE_HEADER}: ${challenge}`);
+    });
+    wss.on('connection', (ws: WebSocket, req: IncomingMessage) => this.accept(ws, req));
+    wss.on('error', (e) => this.deps.log('error', `ingest server error: ${e.message}`));
+    listener.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(wss, req, socket, head));
+    listener.http.on('request', (_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8' }).end('this is the CEREBRO collector ingest endpoint: connect with a WebSocket to /ingest\n');
+    });
+    this.wss = wss;
+    this.listener = listener;
     return new Promise((resolve, reject) => {
-      const wss = new WebSocketServer({
-        host: this.options.host,
-        port: this.options.port,
-        path: '/ingest',
-        perMessageDeflate: false,
-        // ws enforces a hard cap; frames between our limit and this get a readable FRAME_TOO_LARGE first.
-        maxPayload: this.options.maxFrameBytes * 2,
-        clientTracking: false,
-      });
-      wss.once('error', reject);
-      wss.once('listening', () => {
-        wss.off('error', reject);
-        wss.on('error', (e) => this.deps.log('error', `ingest server error: ${e.message}`));
+      listener.net.once('error', reject);
+      listener.net.listen(this.options.port, this.options.host, () => {
+        listener.net.off('error', reject);
+        listener.net.on('error', (e) => this.deps.log('error', `ingest server error: ${e.message}`));
         this.startHeartbeat();
-        const addr = wss.address();
+        this.startRevocationChecks();
+        const addr = listener.net.address();
         resolve(typeof addr === 'object' && addr ? addr.port : this.options.port);
       });
-      wss.on('connection', (ws, req) => this.accept(ws, req));
-      this.wss = wss;
     });
+  }
+
+  private upgrade(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const pathname = (req.url ?? '').split('?')[0];
+    if (pathname !== '/ingest') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  }
+
+  /** Close live sessions whose credential or token was revoked (by the CLI, another process) since their hello. */
+  private startRevocationChecks(): void {
+    this.revocationTimer = setInterval(() => {
+      const stamp = `${this.deps.trust?.credentials.changeStamp() ?? ''}|${tokenStamp(this.deps.tokens)}`;
+      if (stamp === this.trustStamp) return;
+      this.trustStamp = stamp;
+      for (const s of this.sessions) {
+        if (!s.identity) continue;
+        const why = revokedReason(s.identity, this.deps.tokens, this.deps.trust);
+        if (why) this.sendError(s, protocolError('UNAUTHORIZED', `${why}; this connection is closed`), true);
+      }
+    }, this.options.revocationCheckMs);
+    this.revocationTimer.unref();
+  }
+
+  /**
+   * Sign a command for `hostId`, send it on the host's live connection and wait for its result. Never
+   * throws for a host that is away or silent: the result says so (NOT_CONNECTED, TIMEOUT).
+   */
+  async sendCommand(hostId: string, kind: string, payload: unknown, options: SendCommandOptions = {}): Promise<CommandResult> {
+    const trust = this.deps.trust;
+    const session = this.hosts.get(hostId)?.session;
+    if (!trust) return refusal('-', 'NOT_ENROLLED', 'this console has no command key (no trust material loaded)');
+    let cmd;
+    try {
+      cmd = signCommand(trust.commandKey, hostId, kind, payload, options.ttlMs ?? 60_000);
+    } catch (e) {
+      if (e instanceof CommandSignError) return refusal('-', 'INVALID_PAYLOAD', e.message);
+      throw e;
+    }
+    if (!session || session.ws.readyState !== session.ws.OPEN) return refusal(cmd.id, 'NOT_CONNECTED', `host ${hostId} has no live connection to this console`);
+    const result = this.commands.wait(cmd.id, hostId, session.id, options.timeoutMs ?? 10_000);
+    this.send(session, cmd);
+    this.deps.log('info', `command ${cmd.id} (${kind}) sent to ${hostId}`);
+    return result;
   }
 
   private startHeartbeat(): void {
@@ -139,10 +238,13 @@ export class IngestServer {
   /** Close every connection (SHUTTING_DOWN) after in-flight commits settle, then the server. */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.revocationTimer) clearInterval(this.revocationTimer);
     const pending = [...this.hosts.values()].flatMap((h) => [...h.pending.values()]);
     await Promise.allSettled(pending);
     for (const s of this.sessions) this.sendError(s, protocolError('SHUTTING_DOWN', 'the console is stopping; reconnect later'), true);
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+    const listener = this.listener;
+    if (listener) await new Promise<void>((resolve) => listener.net.close(() => resolve()));
   }
 
   connectedHosts(): string[] {
@@ -150,7 +252,16 @@ export class IngestServer {
   }
 
   private accept(ws: WebSocket, req: IncomingMessage): void {
-    const session: Session = { id: randomBytes(8).toString('hex'), ws, address: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, hostId: null, alive: true };
+    const session: Session = {
+      id: randomBytes(8).toString('hex'),
+      ws,
+      address: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`,
+      hostId: null,
+      alive: true,
+      challenge: this.challenges.get(req) ?? randomBytes(24).toString('base64url'),
+      identity: null,
+    };
+    this.challenges.delete(req);
     this.sessions.add(session);
     this.stats.connections++;
     const helloTimer = setTimeout(() => {
@@ -174,9 +285,10 @@ export class IngestServer {
       this.count(e.message.includes('Max payload') ? 'FRAME_TOO_LARGE' : 'MALFORMED_FRAME');
       this.deps.log('warn', `ingest: connection from ${session.hostId ?? session.address} failed: ${e.message}`);
     });
-    ws.on('close', () => {
+    ws.on('close', (code) => {
       clearTimeout(helloTimer);
       this.sessions.delete(session);
+      this.commands.sessionClosed(session.id, `close code ${code}`);
       if (session.hostId) {
         const h = this.hosts.get(session.hostId);
         if (h?.session === session) {
@@ -212,6 +324,10 @@ export class IngestServer {
     }
     const msg = decoded.value;
     if (!session.hostId) {
+      if (msg.type === 'enroll') {
+        this.enrol(session, msg);
+        return;
+      }
       if (msg.type !== 'hello') {
         this.sendError(session, protocolError('HELLO_EXPECTED', `the first message must be hello, got ${msg.type}`), true);
         return;
@@ -227,10 +343,12 @@ export class IngestServer {
         this.batch(session, session.hostId, msg, bytes);
         return;
       case 'hello':
-        this.sendError(session, protocolError('INVALID_MESSAGE', 'hello was already received on this connection'), true);
+      case 'enroll':
+        this.sendError(session, protocolError('INVALID_MESSAGE', `${msg.type} is only valid as the first message of a connection`), true);
         return;
       case 'result':
-        this.deps.log('debug', `command ${msg.id} on ${session.hostId}: ${msg.ok ? 'ok' : `refused (${msg.error?.code}: ${msg.error?.message})`}`);
+        this.deps.log(msg.ok ? 'debug' : 'warn', `command ${msg.id} on ${session.hostId}: ${msg.ok ? 'ok' : `refused (${msg.error?.code}: ${msg.error?.message})`}`);
+        if (!this.commands.settle(session.hostId, msg)) this.deps.log('warn', `collector ${session.hostId} answered command ${msg.id}, which no one waits for (late or unknown); ignored`);
         return;
       case 'error':
         this.deps.log('warn', `collector ${session.hostId} reported ${msg.code}: ${msg.message}`);
@@ -242,13 +360,26 @@ export class IngestServer {
     }
   }
 
+  private enrol(session: Session, req: EnrolRequest): void {
+    const outcome = enrol(req, !this.options.plaintext, this.deps.trust);
+    if (!outcome.ok) {
+      this.deps.log('warn', `refused to enrol host ${req.hostId} (${req.hostname}) from ${session.address}: ${outcome.reason}`);
+      this.sendError(session, protocolError('UNAUTHORIZED', outcome.reason), true);
+      return;
+    }
+    this.deps.log('info', `enrolled host ${req.hostId} (${req.hostname}) from ${session.address} as credential ${outcome.reply.credentialId}`);
+    this.send(session, outcome.reply);
+    session.ws.close(1000, 'enrolled');
+  }
+
   private async hello(session: Session, hello: Hello): Promise<void> {
-    const auth = this.deps.tokens.verify(hello.token, hello.hostId);
+    const auth = authenticateHello(hello, session.challenge, this.deps.tokens, this.deps.trust);
     if (!auth.ok) {
       this.deps.log('warn', `refused collector ${hello.hostId} from ${session.address}: ${auth.reason}`);
       this.sendError(session, protocolError('UNAUTHORIZED', auth.reason), true);
       return;
     }
+    session.identity = auth.identity;
     let h = this.hosts.get(hello.hostId);
     if (!h) {
       h = { state: emptySeqState(hello.epoch), pending: new Map(), session: null };
@@ -300,7 +431,10 @@ export class IngestServer {
     this.stats.seqGaps += addSeq(h.state, seq);
     const pos = this.deps.wal.takePos();
     const snapshot: SeqState = { ...h.state, above: [...h.state.above] };
-    const commit = this.deps.wal.append(pos, hostId, frame, snapshot).then(
+    const logs = this.deps.logs?.ingest(hostId, batch, pos) ?? null;
+    const durable = this.deps.wal.append(pos, hostId, frame, snapshot);
+    // A failed log write is logged and counted by the log store; the WAL entry alone decides the ack.
+    const commit = (logs ? Promise.all([durable, logs.catch(() => undefined)]) : durable).then(
       () => true,
       (e: unknown) => {
         this.storageFailed(hostId, seq, e);
@@ -353,6 +487,11 @@ export class IngestServer {
     // The close reason is limited to 123 bytes by the WebSocket protocol.
     if (fatal) session.ws.close(closeCodeFor(error.code), error.code.slice(0, 120));
   }
+}
+
+/** Changes when the token file changes (its reload is keyed the same way). */
+function tokenStamp(tokens: TokenStore): string {
+  return tokens.list().map((t) => `${t.id}${t.revoked ? '-' : '+'}`).join(',');
 }
 
 /** The seq of a frame that decoded as msgpack but failed validation, when it has a usable one. */

@@ -125,3 +125,56 @@ export const alertSchema: RxJsonSchema<AlertDoc> = {
   indexes: [['state', 'startMs'], ['hostId', 'startMs']],
   additionalProperties: false,
 };
+
+/** One incident: related alerts with their ranked causes (see core/incidents/). The API's `Incident` is the document. */
+export type { Incident as IncidentDoc } from '@cerebro/shared/api/contract';
+import type { Incident as IncidentDoc } from '@cerebro/shared/api/contract';
+
+const alertRef = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    hostId: { type: 'string' },
+    seriesKey: { type: 'string' },
+    kind: { type: 'string' },
+    severity: { type: 'string' },
+    state: { type: 'string' },
+    startMs: { type: 'integer', minimum: 0 },
+    endMs: { type: 'integer', minimum: 0 },
+  },
+  required: ['id', 'hostId', 'seriesKey', 'kind', 'severity', 'state', 'startMs'],
+} as const;
+
+export const incidentSchema: RxJsonSchema<IncidentDoc> = {
+  title: 'incidents',
+  description: 'Alerts grouped by time and topology, with ranked causes',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 64 },
+    state: { type: 'string', enum: ['open', 'resolved'], maxLength: 8 },
+    severity: { type: 'string', enum: ['warning', 'critical'], maxLength: 8 },
+    title: { type: 'string' },
+    openedMs: epochMs,
+    updatedMs: { type: 'integer', minimum: 0 },
+    quietSinceMs: { type: 'integer', minimum: 0 },
+    resolvedMs: { type: 'integer', minimum: 0 },
+    alerts: { type: 'array', items: alertRef },
+    suppressed: {
+      type: 'object',
+      properties: { count: count, alertIds: { type: 'array', maxItems: 100, items: { type: 'string' } } },
+      required: ['count', 'alertIds'],
+    },
+    hostIds: { type: 'array', items: { type: 'string' } },
+    services: { type: 'array', items: { type: 'string' } },
+    // Causes and the subgraph are rebuilt whole on every ranking; open-ended so they can grow fields.
+    causes: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    causesMs: { type: 'integer', minimum: 0 },
+    subgraph: { type: 'object', additionalProperties: true },
+  },
+  required: ['id', 'state', 'severity', 'title', 'openedMs', 'updatedMs', 'alerts', 'suppressed', 'hostIds', 'services', 'causes', 'causesMs', 'subgraph'],
+  // The open list reads [state, openedMs]; "all" reads openedMs.
+  indexes: [['state', 'openedMs'], 'openedMs'],
+  additionalProperties: false,
+};

@@ -5,9 +5,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { routeHash } from '../lib/route';
 import { paletteClosed, paletteOpened } from '../state/actions';
+import { alertSelected } from '../state/alert-actions';
 import { currentState, dispatch, useApp } from '../state/store';
 import { paletteItems, paletteMatches, type PaletteItem } from './palette-items';
 import { StatusBadge } from './StatusDot';
+import { SeverityLabel } from './AlertBadge';
 
 /** The global shortcut; mounted once by App. */
 export function usePaletteShortcut(): void {
@@ -29,8 +31,8 @@ export function CommandPalette() {
 }
 
 function PaletteDialog() {
-  const hosts = useApp((s) => s.hosts);
-  const items = useMemo(() => paletteItems(Object.values(hosts)), [hosts]);
+  const { hosts, alerts, incidents } = useApp((s) => ({ hosts: s.hosts, alerts: s.alerts.byId, incidents: s.incidents.byId }));
+  const items = useMemo(() => paletteItems(Object.values(hosts), Object.values(alerts), Object.values(incidents)), [hosts, alerts, incidents]);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
   const matches = useMemo(() => paletteMatches(query, items), [query, items]);
@@ -50,6 +52,7 @@ function PaletteDialog() {
   const go = (item: PaletteItem | undefined): void => {
     if (!item) return;
     dispatch(paletteClosed, undefined);
+    if (item.alertId) dispatch(alertSelected, item.alertId);
     window.location.hash = routeHash(item.route);
   };
   const onKeyDown = (e: React.KeyboardEvent): void => {
@@ -84,7 +87,7 @@ function PaletteDialog() {
         <input
           ref={inputRef}
           className="palette-input"
-          placeholder="Go to a host or view…"
+          placeholder="Go to a host, alert or view…"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
           role="combobox"
@@ -107,7 +110,7 @@ function PaletteDialog() {
               onClick={() => go(m)}
               data-testid="palette-item"
             >
-              <span className="palette-kind">{m.kind === 'view' ? 'View' : m.status ? <StatusBadge status={m.status} /> : 'Host'}</span>
+              <span className="palette-kind">{m.kind === 'view' ? 'View' : m.severity ? <SeverityLabel severity={m.severity} /> : m.status ? <StatusBadge status={m.status} /> : 'Host'}</span>
               <span className="palette-title">{m.title}</span>
               <span className="palette-detail muted">{m.detail}</span>
             </li>

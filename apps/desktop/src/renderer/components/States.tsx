@@ -20,9 +20,12 @@ export function ErrorState({ title, message, hint }: { title: string; message: s
   );
 }
 
-/** The console runs but no collector has ever reported: the exact commands to start a first one. */
-export function EmptyFleet() {
-  const ingest = `ws://${window.location.hostname}:7070/ingest`;
+/**
+ * The console runs but no collector has ever reported: the exact commands to start a first one, with the
+ * ingest address the console really listens on (GET /health; a placeholder until it answers).
+ */
+export function EmptyFleet({ ingestUrl }: { ingestUrl: string | null }) {
+  const ingest = ingestUrl ?? 'ws://CONSOLE-HOST:INGEST-PORT/ingest';
   return (
     <div className="state state-empty" data-testid="empty-fleet">
       <h2>No hosts yet</h2>
@@ -38,7 +41,9 @@ export function EmptyFleet() {
 npx --no cerebro-collector run --console ${ingest} --token-file collector.token`}</pre>
         </li>
       </ol>
-      <p className="muted">7070 is the default ingest port (CEREBRO_INGEST_PORT). The host appears here within a few seconds of the collector's first batch.</p>
+      <p className="muted">
+        This console takes collectors at <code data-testid="ingest-url">{ingest}</code> (set with <code>--ingest-host</code> / <code>--ingest-port</code>, or CEREBRO_INGEST_PORT for <code>npm start</code>); from another server use an address of this machine it can reach. The host appears here within a few seconds of the collector's first batch.
+      </p>
     </div>
   );
 }

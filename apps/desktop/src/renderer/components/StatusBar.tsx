@@ -2,14 +2,15 @@
 import { useEffect, useState } from 'react';
 import { fmtCount } from '../lib/format';
 import { useApp } from '../state/store';
+import type { ConnectionInfo } from '../transport/transport';
 
 export function StatusBar() {
   const { connection, stats } = useApp((s) => ({ connection: s.connection, stats: s.stats }));
   return (
     <footer className="statusbar" data-testid="statusbar">
-      <span className={`conn conn-${connection.state}`} data-conn={connection.state} title={connection.reason ?? ''}>
+      <span className={`conn conn-${connection.state}${reconnecting(connection) ? ' conn-reconnecting' : ''}`} data-conn={connection.state} data-reconnecting={reconnecting(connection)} title={connection.reason ?? ''}>
         <span className="dot" aria-hidden="true" />
-        {connection.state === 'open' ? 'Connected' : connection.state === 'connecting' ? 'Connecting…' : <Offline retryAtMs={connection.retryAtMs} reason={connection.reason} />}
+        {connection.state === 'open' ? 'Connected' : connection.state === 'connecting' ? (connection.reason ? 'Reconnecting…' : 'Connecting…') : <Offline retryAtMs={connection.retryAtMs} reason={connection.reason} />}
       </span>
       <span>
         Collectors <b>{stats ? fmtCount(stats.connectedCollectors) : '—'}</b>
@@ -24,6 +25,11 @@ export function StatusBar() {
   );
 }
 
+/** Lost and retrying (as opposed to a first attempt, or offline for good such as without a token). */
+function reconnecting(c: ConnectionInfo): boolean {
+  return c.reason !== null && (c.state === 'connecting' || c.retryAtMs !== null);
+}
+
 function Offline({ retryAtMs, reason }: { retryAtMs: number | null; reason: string | null }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
@@ -32,10 +38,10 @@ function Offline({ retryAtMs, reason }: { retryAtMs: number | null; reason: stri
     return () => clearInterval(t);
   }, [retryAtMs]);
   const secs = retryAtMs === null ? null : Math.max(0, Math.ceil((retryAtMs - now) / 1000));
+  if (secs === null) return <>Offline{reason ? `: ${reason}` : ''}</>;
   return (
     <>
-      Offline{reason ? `: ${reason}` : ''}
-      {secs !== null ? ` — retrying in ${secs} s` : ''}
+      Reconnecting in {secs} s{reason ? ` (${reason})` : ''}
     </>
   );
 }

@@ -4,6 +4,7 @@
  */
 import { useEffect } from 'react';
 import { connectionChanged, hostUpdated, hostsFailed, hostsLoaded, statsLoaded } from '../state/actions';
+import { ingestUrlLoaded } from '../state/alert-actions';
 import { dispatch } from '../state/store';
 import { useTransport } from '../transport/context';
 import { throttle } from '../lib/throttle';
@@ -21,6 +22,8 @@ export function useAppFeed(): void {
         (h) => dispatch(hostsLoaded, h),
         (e: Error) => dispatch(hostsFailed, e.message),
       );
+      // The ingest address, for the first-run instructions (it may change when the console restarts).
+      transport.request('health').then((h) => dispatch(ingestUrlLoaded, h.ingestUrl), () => undefined);
       refreshStats();
     };
     const offConn = transport.onConnection((info) => {

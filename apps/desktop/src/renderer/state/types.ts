@@ -1,13 +1,34 @@
 /** The UI's state, one tree: what the console sent, and what the operator chose to look at. */
-import type { FleetView, Host, HostStatus, HostTable, IngestStatsView, SeriesInfo, TopologyView } from '@cerebro/shared/api/contract';
+import type { Alert, FleetView, Host, HostStatus, HostTable, Incident, IngestStatsView, ResourceForecast, SeriesInfo, TopologyView } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import type { ConnectionInfo } from '../transport/transport';
 
-export type Route = { readonly name: 'fleet' } | { readonly name: 'topology' } | { readonly name: 'host'; readonly hostId: string };
+/**
+ * What the logs view shows (#/logs?host=…&template=…&level=…&q=…&from=…&to=…): every field optional;
+ * with `to` the view shows that fixed window instead of a live tail.
+ */
+export interface LogsLink {
+  readonly host?: string;
+  readonly template?: string;
+  readonly level?: string;
+  readonly q?: string;
+  /** ms since the epoch. */
+  readonly from?: number;
+  readonly to?: number;
+}
+
+export type Route =
+  | { readonly name: 'logs'; readonly link: LogsLink }
+  | { readonly name: 'fleet' }
+  /** `incident`: highlight that incident's subgraph and dim the rest (#/topology?incident=ID). */
+  | { readonly name: 'topology'; readonly incident?: string }
+  | { readonly name: 'host'; readonly hostId: string }
+  /** #/incidents, or #/incidents/ID with that incident's detail shown. */
+  | { readonly name: 'incidents'; readonly incidentId: string | null };
 
 export type SortDir = 'asc' | 'desc';
 
-export type FleetSortKey = 'hostname' | 'status' | 'cpu' | 'mem' | 'disk' | 'net';
+export type FleetSortKey = 'hostname' | 'status' | 'alerts' | 'cpu' | 'mem' | 'disk' | 'net';
 export type StatusFilter = HostStatus | 'all';
 
 export type ProcessSortKey = 'pid' | 'name' | 'user' | 'cpuPct' | 'rssBytes' | 'threads';
@@ -46,6 +67,49 @@ export interface HostViewState {
   readonly processSearch: string;
 }
 
+/** One host's warm-up, from GET /hosts/:host/alerts. */
+export interface HostLearning {
+  /** Series of the host scored so far. */
+  readonly series: number;
+  /** Per series still learning: samples it needs before it may alert. */
+  readonly left: Readonly<Record<string, number>>;
+  readonly warmupSamples: number;
+}
+
+/** The alerts slice: fed by the initial query, host views' queries and the live `alerts` topic. */
+export interface AlertsState {
+  /** Every alert the UI knows, by id. */
+  readonly byId: Readonly<Record<string, Alert>>;
+  readonly load: Load;
+  /** The alert picked in a host view or the palette (its evidence and chart are shown). */
+  readonly selectedId: string | null;
+  /** Per host id. */
+  readonly learning: Readonly<Record<string, HostLearning>>;
+  /** The series window around the selected alert, for its chart. */
+  readonly window: { readonly alertId: string; readonly line: ChartSeries } | null;
+  /** Alert ids with an operator action in flight. */
+  readonly pending: Readonly<Record<string, true>>;
+  /** Why the last operator action failed, until the next one. */
+  readonly actionError: string | null;
+}
+
+/** The incidents slice: fed by the initial queries and the live `incidents` topic (state/incidents.ts). */
+export interface IncidentsState {
+  /** Every incident the UI knows, by id. */
+  readonly byId: Readonly<Record<string, Incident>>;
+  readonly load: Load;
+}
+
+/** Time-to-exhaustion forecasts (GET /forecasts), re-read when the console's next evaluation is due. */
+export interface ForecastsState {
+  /** Per host id, every resource with a forecast. */
+  readonly byHost: Readonly<Record<string, readonly ResourceForecast[]>>;
+  /** The console's last evaluation and the period between evaluations, ms (0 until loaded). */
+  readonly evaluatedMs: number;
+  readonly everyMs: number;
+  readonly load: Load;
+}
+
 export interface AppState {
   readonly connection: ConnectionInfo;
   readonly hosts: Readonly<Record<string, Host>>;
@@ -53,7 +117,7 @@ export interface AppState {
   readonly fleet: FleetView | null;
   readonly fleetLoad: Load;
   readonly fleetSort: { readonly key: FleetSortKey; readonly dir: SortDir };
-  readonly fleetFilter: { readonly text: string; readonly status: StatusFilter };
+  readonly fleetFilter: { readonly text: string; readonly status: StatusFilter; readonly alerting: boolean };
   readonly stats: IngestStatsView | null;
   readonly route: Route;
   readonly theme: 'dark' | 'light';
@@ -62,6 +126,11 @@ export interface AppState {
   readonly topologyLoad: Load;
   /** The command palette (Ctrl/Cmd+K) is open. */
   readonly paletteOpen: boolean;
+  readonly alerts: AlertsState;
+  readonly incidents: IncidentsState;
+  readonly forecasts: ForecastsState;
+  /** Where collectors connect (GET /health), for the first-run instructions; null until known. */
+  readonly ingestUrl: string | null;
 }
 
 /** A named change: a pure function of the state and a payload, returning the changed part. */
@@ -89,7 +158,7 @@ export function initialState(): AppState {
     fleet: null,
     fleetLoad: { status: 'loading' },
     fleetSort: { key: 'hostname', dir: 'asc' },
-    fleetFilter: { text: '', status: 'all' },
+    fleetFilter: { text: '', status: 'all', alerting: false },
     stats: null,
     route: { name: 'fleet' },
     theme: 'dark',
@@ -97,5 +166,9 @@ export function initialState(): AppState {
     topology: null,
     topologyLoad: { status: 'loading' },
     paletteOpen: false,
+    alerts: { byId: {}, load: { status: 'loading' }, selectedId: null, learning: {}, window: null, pending: {}, actionError: null },
+    incidents: { byId: {}, load: { status: 'loading' } },
+    forecasts: { byHost: {}, evaluatedMs: 0, everyMs: 0, load: { status: 'loading' } },
+    ingestUrl: null,
   };
 }

@@ -1,26 +1,37 @@
 /**
  * Transport over the core's local API (browser mode): JSON over HTTP with the bearer token, and one
  * WebSocket for every live subscription, authenticated by the token subprotocol (browsers cannot set
- * headers on a WebSocket). The socket reconnects with backoff and re-sends every subscription.
+ * headers on a WebSocket). The socket reconnects with backoff and re-sends every subscription. A heartbeat
+ * (heartbeat.ts) notices a socket that died without closing (a stopped or unplugged console) within a few
+ * seconds, and an attempt that does not open in CONNECT_TIMEOUT_MS is abandoned and retried.
  */
 import {
   LIVE_PATH,
   LIVE_SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
+  ROUTES,
   routePath,
+  type AlertActionRoute,
   type ApiErrorBody,
   type LiveEvent,
   type LiveRequest,
   type RouteName,
+  type RouteRequests,
   type RouteResponses,
 } from '@cerebro/shared/api/contract';
 import { backoffMs } from './backoff';
+import { Heartbeat } from './heartbeat';
 import { TransportError, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
 
 interface Subscription {
   readonly topic: LiveTopic;
   readonly onEvent: (event: LiveMessage) => void;
 }
+
+/** How often the heartbeat is checked, ms. */
+const TICK_MS = 1_000;
+/** An attempt still not open after this is abandoned (a console that accepts TCP but does not answer). */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export class BrowserTransport implements Transport {
   private ws: WebSocket | null = null;
@@ -30,6 +41,10 @@ export class BrowserTransport implements Transport {
   private nextId = 1;
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private heartbeat: Heartbeat | null = null;
+  private pingSeq = 0;
   private closed = false;
 
   /** `origin`: http://host:port of the console (the page's own origin in browser mode). */
@@ -41,13 +56,23 @@ export class BrowserTransport implements Transport {
     else this.connect();
   }
 
-  async request<N extends RouteName>(name: N, params: RequestParams = {}): Promise<RouteResponses[N]> {
+  request<N extends RouteName>(name: N, params: RequestParams = {}): Promise<RouteResponses[N]> {
+    return this.fetchRoute(name, params, undefined);
+  }
+
+  act<N extends AlertActionRoute>(name: N, alertId: string, body: RouteRequests[N]): Promise<RouteResponses[N]> {
+    return this.fetchRoute(name, { hostId: alertId }, body);
+  }
+
+  private async fetchRoute<N extends RouteName>(name: N, params: RequestParams, payload: object | undefined): Promise<RouteResponses[N]> {
     if (this.token === null) throw new TransportError('NO_TOKEN', 'this page was opened without a session token: open the address printed by "npm start" (it ends in #token=…)');
     const url = new URL(routePath(name, params.hostId), this.origin);
     for (const [k, v] of Object.entries(params.query ?? {})) url.searchParams.set(k, String(v));
+    const post = ROUTES[name].method === 'POST';
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, ...(post ? { 'content-type': 'application/json' } : {}) };
     let res: Response;
     try {
-      res = await fetch(url, { headers: { authorization: `Bearer ${this.token}` }, cache: 'no-store' });
+      res = await fetch(url, { method: post ? 'POST' : 'GET', headers, cache: 'no-store', ...(post ? { body: JSON.stringify(payload ?? {}) } : {}) });
     } catch (e) {
       throw new TransportError('NETWORK', `the console at ${this.origin} cannot be reached (${(e as Error).message}); is it still running?`);
     }
@@ -78,6 +103,7 @@ export class BrowserTransport implements Transport {
   close(): void {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopTimers();
     this.ws?.close(1000, 'page closed');
     this.ws = null;
   }
@@ -88,22 +114,55 @@ export class BrowserTransport implements Transport {
     const url = this.origin.replace(/^http/, 'ws') + LIVE_PATH;
     const ws = new WebSocket(url, [LIVE_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + this.token]);
     this.ws = ws;
+    this.connectTimer = setTimeout(() => this.abandon(ws, `the console accepted no live connection within ${CONNECT_TIMEOUT_MS / 1000} s`), CONNECT_TIMEOUT_MS);
     ws.onopen = () => {
       this.attempt = 0;
+      this.stopTimers();
+      this.heartbeat = new Heartbeat(Date.now());
+      this.ticker = setInterval(() => this.beat(ws), TICK_MS);
       this.setInfo({ state: 'open', reason: null, retryAtMs: null });
       for (const [id, s] of this.subs) this.sendSubscribe(id, s.topic);
     };
-    ws.onmessage = (m) => this.dispatch(m.data);
-    ws.onclose = (e) => {
-      if (this.ws !== ws) return;
-      this.ws = null;
-      if (this.closed) return;
-      const delay = backoffMs(this.attempt++);
-      // The browser hides the HTTP status of a refused upgrade; 1006 right after connecting is the usual sign.
-      const reason = e.code === 1006 ? 'the console closed the live channel or cannot be reached' : `live channel closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`;
-      this.setInfo({ state: 'offline', reason, retryAtMs: Date.now() + delay });
-      this.retryTimer = setTimeout(() => this.connect(), delay);
+    ws.onmessage = (m) => {
+      this.heartbeat?.received(Date.now());
+      this.dispatch(m.data);
     };
+    ws.onclose = (e) => {
+      // The browser hides the HTTP status of a refused upgrade; 1006 right after connecting is the usual sign.
+      this.lost(ws, e.code === 1006 ? 'the console closed the live channel or cannot be reached' : `live channel closed (${e.code}${e.reason ? `: ${e.reason}` : ''})`);
+    };
+  }
+
+  private beat(ws: WebSocket): void {
+    const step = this.heartbeat?.tick(Date.now());
+    if (step === 'ping') this.send({ op: 'ping', id: `hb${++this.pingSeq}` });
+    else if (step === 'dead') this.abandon(ws, 'the console stopped answering on the live channel');
+  }
+
+  /** Gives up a socket that will not tell us it closed (no close frame from a dead peer): retry soon. */
+  private abandon(ws: WebSocket, reason: string): void {
+    if (this.ws !== ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    ws.close();
+    this.lost(ws, reason);
+  }
+
+  private lost(ws: WebSocket, reason: string): void {
+    if (this.ws !== ws) return;
+    this.ws = null;
+    this.stopTimers();
+    if (this.closed) return;
+    const delay = backoffMs(this.attempt++);
+    this.setInfo({ state: 'offline', reason, retryAtMs: Date.now() + delay });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private stopTimers(): void {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    if (this.ticker) clearInterval(this.ticker);
+    this.connectTimer = null;
+    this.ticker = null;
+    this.heartbeat = null;
   }
 
   private dispatch(data: unknown): void {
@@ -121,7 +180,8 @@ export class BrowserTransport implements Transport {
   }
 
   private sendSubscribe(id: string, topic: LiveTopic): void {
-    if (topic.topic === 'hosts') this.send({ op: 'subscribe', id, topic: 'hosts' });
+    if (topic.topic === 'hosts' || topic.topic === 'alerts' || topic.topic === 'incidents') this.send({ op: 'subscribe', id, topic: topic.topic });
+    else if (topic.topic === 'logs') this.send({ op: 'subscribe', id, ...topic });
     else this.send({ op: 'subscribe', id, topic: 'samples', hostId: topic.hostId, ...(topic.keys ? { keys: topic.keys } : {}) });
   }
 

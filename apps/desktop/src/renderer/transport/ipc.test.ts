@@ -91,3 +91,16 @@ test('subscriptions get their own events and are re-sent each time the channel o
   t.close();
   assert.equal(f.attached(), false, 'close detaches from the API');
 });
+
+test('alert actions go to main with the alert id and body; the alerts topic subscribes like the others', async () => {
+  const f = fakeApi({ ok: true, value: { id: 'a1' } });
+  const t = new IpcTransport(f.api);
+  assert.deepEqual(await t.act('snoozeAlert', 'a1', { minutes: 60 }), { id: 'a1' });
+  assert.deepEqual(f.requests, [{ name: 'snoozeAlert', hostId: 'a1', body: { minutes: 60 } }]);
+  const got: LiveMessage[] = [];
+  t.subscribe({ topic: 'alerts' }, (e) => got.push(e));
+  assert.deepEqual(f.sent, [{ op: 'subscribe', id: '1', topic: 'alerts' }]);
+  f.event({ type: 'alerts', sub: '1', changes: [] });
+  f.event({ type: 'pong', id: 'x' });
+  assert.equal(got.length, 1, 'a pong belongs to no subscription');
+});

@@ -4,7 +4,7 @@
  * holds. Same behaviour as the browser transport: subscriptions are re-sent whenever the live channel
  * (re)opens, and failures arrive as TransportError.
  */
-import type { LiveEvent, RouteName, RouteResponses } from '@cerebro/shared/api/contract';
+import type { AlertActionRoute, LiveEvent, RouteName, RouteRequests, RouteResponses } from '@cerebro/shared/api/contract';
 import type { LiveConnection } from '@cerebro/shared/api/ipc';
 import type { CerebroApi } from '../../preload/api';
 import { TransportError, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
@@ -46,8 +46,16 @@ export class IpcTransport implements Transport {
     );
   }
 
-  async request<N extends RouteName>(name: N, params: RequestParams = {}): Promise<RouteResponses[N]> {
-    const result = await this.api.request(name, params);
+  request<N extends RouteName>(name: N, params: RequestParams = {}): Promise<RouteResponses[N]> {
+    return this.invoke(name, params);
+  }
+
+  act<N extends AlertActionRoute>(name: N, alertId: string, body: RouteRequests[N]): Promise<RouteResponses[N]> {
+    return this.invoke(name, { hostId: alertId, body });
+  }
+
+  private async invoke<N extends RouteName>(name: N, params: RequestParams & { body?: object }): Promise<RouteResponses[N]> {
+    const result = await this.api.request(name, params as Parameters<CerebroApi['request']>[1]);
     if (result.ok) return result.value;
     const { code, message } = result.error;
     // The shell's own codes map onto the transport's: a core it cannot reach is a network failure.
@@ -83,7 +91,8 @@ export class IpcTransport implements Transport {
 
   private sendSubscribe(id: string, topic: LiveTopic): void {
     // Sent while the channel is not open it is dropped by main; setInfo re-sends on open.
-    if (topic.topic === 'hosts') this.api.live.send({ op: 'subscribe', id, topic: 'hosts' });
+    if (topic.topic === 'hosts' || topic.topic === 'alerts' || topic.topic === 'incidents') this.api.live.send({ op: 'subscribe', id, topic: topic.topic });
+    else if (topic.topic === 'logs') this.api.live.send({ op: 'subscribe', id, ...topic });
     else this.api.live.send({ op: 'subscribe', id, topic: 'samples', hostId: topic.hostId, ...(topic.keys ? { keys: topic.keys } : {}) });
   }
 

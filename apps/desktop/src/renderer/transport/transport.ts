@@ -3,10 +3,16 @@
  * Browser mode implements it over the core's HTTP + WebSocket API (browser-transport.ts); the Electron
  * shell will implement it over preload IPC. Views and stores never know which one they hold.
  */
-import type { ApiErrorCode, LiveEvent, RouteName, RouteResponses } from '@cerebro/shared/api/contract';
+import type { LogLevel } from '@cerebro/shared/protocol/messages';
+import type { AlertActionRoute, ApiErrorCode, LiveEvent, RouteName, RouteRequests, RouteResponses } from '@cerebro/shared/api/contract';
 
 /** What a live subscription asks for: the contract's subscribe requests without op and id. */
-export type LiveTopic = { readonly topic: 'hosts' } | { readonly topic: 'samples'; readonly hostId: string; readonly keys?: readonly string[] };
+export type LiveTopic =
+  | { readonly topic: 'hosts' }
+  | { readonly topic: 'alerts' }
+  | { readonly topic: 'incidents' }
+  | { readonly topic: 'samples'; readonly hostId: string; readonly keys?: readonly string[] }
+  | { readonly topic: 'logs'; readonly hostId?: string; readonly levels?: readonly LogLevel[] };
 
 /** Events a subscriber receives: those of its own subscription (including errors about it). */
 export type LiveMessage = LiveEvent;
@@ -42,6 +48,8 @@ export type Unsubscribe = () => void;
 
 export interface Transport {
   request<N extends RouteName>(name: N, params?: RequestParams): Promise<RouteResponses[N]>;
+  /** An operator action on an alert (POST); the change also arrives on the `alerts` topic. */
+  act<N extends AlertActionRoute>(name: N, alertId: string, body: RouteRequests[N]): Promise<RouteResponses[N]>;
   /** Subscribe to a live topic; re-subscribed by the transport after every reconnect. */
   subscribe(topic: LiveTopic, onEvent: (event: LiveMessage) => void): Unsubscribe;
   /** Follow the connection of the live channel; called at once with the current state. */

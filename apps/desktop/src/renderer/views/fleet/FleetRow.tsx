@@ -1,8 +1,10 @@
 import { memo } from 'react';
-import type { FleetHost } from '@cerebro/shared/api/contract';
+import type { AlertSeverity, FleetHost, ResourceForecast } from '@cerebro/shared/api/contract';
+import { AlertBadge } from '../../components/AlertBadge';
 import { StatusBadge } from '../../components/StatusDot';
 import { fmtAgo, fmtPct, fmtRate } from '../../lib/format';
 import { Sparkline } from './Sparkline';
+import { ForecastBadge } from './ForecastBadge';
 
 /** Above these a figure is shown as a warning. */
 const WARN_PCT = 85;
@@ -11,7 +13,7 @@ function Figure({ text, warn }: { text: string; warn: boolean }) {
   return <span className={`figure${warn ? ' warn' : ''}`}>{text}</span>;
 }
 
-export const FleetRow = memo(function FleetRow({ host, top, nowMs, selected }: { host: FleetHost; top: number; nowMs: number; selected: boolean }) {
+export const FleetRow = memo(function FleetRow({ host, top, nowMs, selected, alertCount, alertWorst, forecastsAtRisk }: { host: FleetHost; top: number; nowMs: number; selected: boolean; alertCount: number; alertWorst: AlertSeverity | null; forecastsAtRisk?: readonly ResourceForecast[] | undefined }) {
   const h = host.history;
   return (
     <a className={`fleet-row grid-fleet${selected ? ' selected' : ''}`} tabIndex={-1} aria-selected={selected} style={{ transform: `translateY(${top}px)` }} href={`#/host/${encodeURIComponent(host.id)}`} data-testid="fleet-row" data-host-id={host.id} data-status={host.status}>
@@ -21,6 +23,10 @@ export const FleetRow = memo(function FleetRow({ host, top, nowMs, selected }: {
       </span>
       <span>
         <StatusBadge status={host.status} />
+      </span>
+      <span className="cell-alerts">
+        <AlertBadge count={alertCount} worst={alertWorst} />
+        <ForecastBadge atRisk={forecastsAtRisk} />
       </span>
       <span className="cell-metric">
         <Figure text={fmtPct(host.cpuPct)} warn={(host.cpuPct ?? 0) > WARN_PCT} />

@@ -3,10 +3,11 @@
  * scroll smoothly. ↑/↓ move a selection through the rows once the table has focus, Enter opens the host.
  */
 import { useEffect, useLayoutEffect, useState } from 'react';
-import type { FleetHost } from '@cerebro/shared/api/contract';
+import type { FleetHost, ResourceForecast } from '@cerebro/shared/api/contract';
 import { fleetSortChanged } from '../../state/actions';
 import { dispatch, useApp } from '../../state/store';
 import type { FleetSortKey } from '../../state/types';
+import type { HostTallies } from './fleet-rows';
 import { FleetRow } from './FleetRow';
 import { useWindow } from './use-window';
 import { routeHash } from '../../lib/route';
@@ -20,13 +21,14 @@ const ROW_PX = 44;
 const COLUMNS: ReadonlyArray<{ key: FleetSortKey; label: string; unit?: string }> = [
   { key: 'hostname', label: 'Host' },
   { key: 'status', label: 'Status' },
+  { key: 'alerts', label: 'Alerts' },
   { key: 'cpu', label: 'CPU', unit: 'used' },
   { key: 'mem', label: 'Memory', unit: 'used' },
   { key: 'disk', label: 'Disk', unit: 'fullest mount' },
   { key: 'net', label: 'Network', unit: 'rx + tx' },
 ];
 
-export function FleetTable({ rows }: { rows: readonly FleetHost[] }) {
+export function FleetTable({ rows, alerts, forecasts = {} }: { rows: readonly FleetHost[]; alerts: HostTallies; forecasts?: Readonly<Record<string, readonly ResourceForecast[]>> }) {
   const sort = useApp((s) => s.fleetSort);
   const { ref, onScroll, start, end } = useWindow<HTMLDivElement>(ROW_PX, rows.length);
   const nowMs = useNow(5_000);
@@ -71,7 +73,7 @@ export function FleetTable({ rows }: { rows: readonly FleetHost[] }) {
       <div className="fleet-body" ref={ref} onScroll={onScroll} tabIndex={0} onKeyDown={onKeyDown} aria-label="Hosts: ↑/↓ to choose, Enter to open" data-testid="fleet-body">
         <div className="fleet-spacer" style={{ height: rows.length * ROW_PX }}>
           {rows.slice(start, end).map((h, i) => (
-            <FleetRow key={h.id} host={h} top={(start + i) * ROW_PX} nowMs={nowMs} selected={start + i === selected} />
+            <FleetRow key={h.id} host={h} top={(start + i) * ROW_PX} nowMs={nowMs} selected={start + i === selected} alertCount={alerts[h.id]?.count ?? 0} alertWorst={alerts[h.id]?.worst ?? null} forecastsAtRisk={forecasts[h.id]} />
           ))}
         </div>
       </div>

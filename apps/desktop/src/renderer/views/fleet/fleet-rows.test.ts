@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FleetHost, HostStatus } from '@cerebro/shared/api/contract';
-import { filterFleet, sortFleet, statusCounts } from './fleet-rows';
+import { alertingCount, filterFleet, sortFleet, statusCounts } from './fleet-rows';
 import { visibleRange } from './use-window';
 
 function host(hostname: string, status: HostStatus, cpuPct: number | null, netBps: number | null = null): FleetHost {
@@ -37,4 +37,12 @@ test('1,000 hosts: sorted and filtered in well under a frame budget, and only a 
   const { start, end } = visibleRange(44 * 500, 800, 44, 1000);
   assert.ok(end - start < 40, `rows in the DOM: ${end - start}`);
   assert.ok(start <= 500 && end >= 500 + 800 / 44);
+});
+
+test('sorting by alerts puts critical hosts first, then by count; the alerting filter keeps hosts with alerts', () => {
+  const alerts = { 'id-cache': { count: 3, worst: 'warning' as const }, 'id-db-1': { count: 1, worst: 'critical' as const } };
+  assert.deepEqual(sortFleet(rows, { key: 'alerts', dir: 'desc' }, alerts).map((h) => h.hostname), ['db-1', 'cache', 'Web-1', 'web-2']);
+  assert.deepEqual(filterFleet(rows, { text: '', status: 'all', alerting: true }, alerts).map((h) => h.hostname), ['db-1', 'cache']);
+  assert.deepEqual(filterFleet(rows, { text: '', status: 'live', alerting: true }, alerts).map((h) => h.hostname), ['cache']);
+  assert.equal(alertingCount(rows, alerts), 2);
 });

@@ -5,7 +5,9 @@ import { useHostFeed } from '../../feeds/use-host-feed';
 import { fmtAgo } from '../../lib/format';
 import { useApp } from '../../state/store';
 import { useNow } from '../fleet/FleetTable';
+import { AlertsPanel } from './AlertsPanel';
 import { ChartGrid } from './ChartGrid';
+import { ForecastsPanel } from './ForecastsPanel';
 import { InventoryPanel } from './InventoryPanel';
 import { ProcessTable } from './ProcessTable';
 import { RangePicker } from './RangePicker';
@@ -44,7 +46,9 @@ export function HostView({ hostId }: { hostId: string }) {
           ))}
         </div>
       ) : null}
+      <AlertsPanel hostId={hostId} nowMs={nowMs} />
       <ChartGrid />
+      <ForecastsPanel hostId={hostId} />
       <div className="host-lower">
         <ProcessTable />
         <InventoryPanel host={host} series={series} nowMs={nowMs} />

@@ -38,13 +38,14 @@ interface Hover {
   readonly y: number;
 }
 
-export function TopologyCanvas({ graph, theme }: { graph: TopologyGraph; theme: string }) {
+/** `highlight`: node ids drawn over the rest of the graph, which is dimmed (an incident's subgraph); null for none. */
+export function TopologyCanvas({ graph, theme, highlight = null }: { graph: TopologyGraph; theme: string; highlight?: ReadonlySet<string> | null }) {
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const layoutRef = useRef<TopologyLayout>(null);
   const [hover, setHover] = useState<Hover | null>(null);
   // Everything the frame loop needs, mutable so that a redraw never waits for React.
-  const live = useRef({ transform: zoomIdentity as ZoomTransform, width: 0, height: 0, hover: null as SimNode | null, palette: null as Palette | null, pending: 0, fitted: false, hook: null as TopologyTestHook | null, cache: null as CacheInfo | null, interacting: false, idle: 0 as ReturnType<typeof setTimeout> | 0, zoom: null as ZoomBehavior<HTMLCanvasElement, unknown> | null });
+  const live = useRef({ transform: zoomIdentity as ZoomTransform, width: 0, height: 0, hover: null as SimNode | null, palette: null as Palette | null, pending: 0, fitted: false, hook: null as TopologyTestHook | null, highlight: highlight, cache: null as CacheInfo | null, interacting: false, idle: 0 as ReturnType<typeof setTimeout> | 0, zoom: null as ZoomBehavior<HTMLCanvasElement, unknown> | null });
   const scheduleRef = useRef<() => void>(() => undefined);
 
   useEffect(() => {
@@ -60,7 +61,7 @@ export function TopologyCanvas({ graph, theme }: { graph: TopologyGraph; theme: 
     // the view has been still for IDLE_MS, or at once when the view leaves it or is scaled too far.
     const cache = document.createElement('canvas');
     const cctx = cache.getContext('2d', { alpha: false }) as CanvasRenderingContext2D;
-    const full = (): DrawState => ({ nodes: layout.nodes, links: layout.links, transform: L.transform, width: L.width, height: L.height, dpr: window.devicePixelRatio || 1, hover: L.hover, palette: L.palette as Palette });
+    const full = (): DrawState => ({ nodes: layout.nodes, links: layout.links, transform: L.transform, width: L.width, height: L.height, dpr: window.devicePixelRatio || 1, hover: L.hover, palette: L.palette as Palette, highlight: L.highlight });
     const renderCache = (): void => {
       const dpr = window.devicePixelRatio || 1;
       const mx = Math.round(L.width * CACHE_MARGIN);
@@ -146,9 +147,9 @@ export function TopologyCanvas({ graph, theme }: { graph: TopologyGraph; theme: 
       });
     L.zoom = z;
     select(canvas).call(z).on('dblclick.zoom', null);
-    /** Fit the whole graph in view (animated when asked by the operator). */
+    /** Fit the whole graph in view, or the highlighted part of it (animated when asked by the operator). */
     const fit = (animate: boolean): void => {
-      const b = layout.bounds();
+      const b = layout.bounds(L.highlight);
       const k = Math.min(2, 0.9 * Math.min(L.width / Math.max(1, b.x1 - b.x0), L.height / Math.max(1, b.y1 - b.y0)));
       const t = zoomIdentity.translate(L.width / 2, L.height / 2).scale(k).translate(-(b.x0 + b.x1) / 2, -(b.y0 + b.y1) / 2);
       L.fitted = true;
@@ -193,6 +194,7 @@ export function TopologyCanvas({ graph, theme }: { graph: TopologyGraph; theme: 
       settled: !layout.moving,
       frames: live.current.hook?.frames ?? 0,
       lastDrawMs: live.current.hook?.lastDrawMs ?? 0,
+      highlighted: live.current.hook?.highlighted ?? [],
       screenPosition: (id) => {
         const n = layout.node(id);
         if (!n) return null;
@@ -208,6 +210,16 @@ export function TopologyCanvas({ graph, theme }: { graph: TopologyGraph; theme: 
     canvas.dataset['edges'] = String(graph.edges.length);
     scheduleRef.current();
   }, [graph]);
+
+  useEffect(() => {
+    live.current.highlight = highlight;
+    live.current.cache = null;
+    const canvas = canvasRef.current as HTMLCanvasElement;
+    const ids = highlight ? graph.nodes.filter((n) => highlight.has(n.id)).map((n) => n.id) : [];
+    canvas.dataset['highlighted'] = String(ids.length);
+    if (live.current.hook) live.current.hook.highlighted = ids;
+    scheduleRef.current();
+  }, [highlight, graph]);
 
   useEffect(() => {
     live.current.palette = null;

@@ -1,13 +1,21 @@
 /** Who talks to whom: hosts, their listening and connected processes, and the connections between them. */
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { ErrorState, Loading } from '../../components/States';
 import { useTopologyFeed } from '../../feeds/use-topology-feed';
-import { useApp } from '../../state/store';
+import { routeHash } from '../../lib/route';
+import { incidentsLoaded } from '../../state/incident-actions';
+import { incidentTitle } from '../../state/incidents';
+import { dispatch, useApp } from '../../state/store';
+import { useTransport } from '../../transport/context';
+import { incidentHighlight } from './highlight';
 import { TopologyCanvas } from './TopologyCanvas';
 
-export function TopologyView() {
+/** `incidentId`: highlight that incident's subgraph (#/topology?incident=ID). */
+export function TopologyView({ incidentId = null }: { incidentId?: string | null }) {
   useTopologyFeed();
-  const { topology, load, theme } = useApp((s) => ({ topology: s.topology, load: s.topologyLoad, theme: s.theme }));
+  const { topology, load, theme, incident } = useApp((s) => ({ topology: s.topology, load: s.topologyLoad, theme: s.theme, incident: incidentId === null ? undefined : s.incidents.byId[incidentId] }));
+  useIncidentIfUnknown(incidentId, incident !== undefined);
+  const highlight = useMemo(() => (incident ? incidentHighlight(incident) : null), [incident]);
   const counts = useMemo(() => {
     const c = { host: 0, process: 0, external: 0, connections: 0 };
     for (const n of topology?.nodes ?? []) c[n.kind]++;
@@ -35,6 +43,18 @@ export function TopologyView() {
         </div>
       </div>
       {load.status === 'error' ? <div className="banner">The graph may be out of date: {load.message}</div> : null}
+      {incidentId !== null ? (
+        <div className="topology-highlight-note" data-testid="topology-highlight-note">
+          {incident ? (
+            <>
+              Highlighted: <a href={routeHash({ name: 'incidents', incidentId })}>{incidentTitle(incident)}</a> ({topology.nodes.filter((n) => highlight?.has(n.id)).length} of its nodes are in the graph; the rest of the graph is dimmed).
+            </>
+          ) : (
+            <>Loading incident {incidentId}…</>
+          )}{' '}
+          <a href="#/topology">Clear</a>
+        </div>
+      ) : null}
       <div className="topology-panel">
         <div className="topology-toolbar">
           <Legend />
@@ -43,10 +63,26 @@ export function TopologyView() {
             Fit
           </button>
         </div>
-        {topology.nodes.length === 0 ? <p className="state muted">No host has reported yet.</p> : <TopologyCanvas graph={topology} theme={theme} />}
+        {topology.nodes.length === 0 ? <p className="state muted">No host has reported yet.</p> : <TopologyCanvas graph={topology} theme={theme} highlight={highlight} />}
       </div>
     </section>
   );
+}
+
+/** An incident linked to but not in the slice (an old one beyond what the UI keeps): fetch it once. */
+function useIncidentIfUnknown(incidentId: string | null, known: boolean): void {
+  const transport = useTransport();
+  useEffect(() => {
+    if (incidentId === null || known) return;
+    let alive = true;
+    transport.request('incident', { hostId: incidentId }).then(
+      (inc) => alive && dispatch(incidentsLoaded, [inc]),
+      () => undefined,
+    );
+    return () => {
+      alive = false;
+    };
+  }, [transport, incidentId, known]);
 }
 
 function Stat({ label, value }: { label: string; value: number }) {

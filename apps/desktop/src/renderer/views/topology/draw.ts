@@ -43,7 +43,12 @@ export interface DrawState {
   readonly palette: Palette;
   /** Labels drawn at most (default MAX_LABELS, for a viewport; more for a larger off-screen surface). */
   readonly maxLabels?: number;
+  /** Node ids to highlight (an incident's subgraph): they and the edges among them are drawn over the rest, dimmed. */
+  readonly highlight?: ReadonlySet<string> | null;
 }
+
+/** How much of the background is laid over the graph outside a highlight (0: no dimming, 1: hidden). */
+const DIM = 0.78;
 
 /** Clear the (CSS-pixel) viewport to the background colour. */
 export function clearTopology(ctx: CanvasRenderingContext2D, width: number, height: number, dpr: number, p: Palette): void {
@@ -77,8 +82,38 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, s: DrawState): void {
 
 /** The graph itself (edges, nodes, labels) over a cleared `width` × `height` (CSS pixels) area. */
 export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void {
+  clearTopology(ctx, s.width, s.height, s.dpr, s.palette);
+  drawLayer(ctx, s, s.nodes, s.links);
+  if (s.highlight) drawHighlight(ctx, s, s.highlight);
+}
+
+/** Dims everything drawn so far with a veil of background, then draws the highlighted nodes, their edges and a ring round each. */
+function drawHighlight(ctx: CanvasRenderingContext2D, s: DrawState, ids: ReadonlySet<string>): void {
   const { transform: t, palette: p, dpr } = s;
-  clearTopology(ctx, s.width, s.height, dpr, p);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.globalAlpha = DIM;
+  ctx.fillStyle = p.bg;
+  ctx.fillRect(0, 0, s.width, s.height);
+  ctx.globalAlpha = 1;
+  const nodes = s.nodes.filter((n) => ids.has(n.id));
+  if (nodes.length === 0) return;
+  const links = s.links.filter((l) => ids.has(l.source.id) && ids.has(l.target.id));
+  drawLayer(ctx, s, nodes, links);
+  const px = 1 / t.k;
+  ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
+  ctx.beginPath();
+  for (const n of nodes) {
+    ctx.moveTo(n.x + n.r + 3 * px, n.y);
+    ctx.arc(n.x, n.y, n.r + 3 * px, 0, 2 * Math.PI);
+  }
+  ctx.strokeStyle = p.accent;
+  ctx.lineWidth = 2 * px;
+  ctx.stroke();
+}
+
+/** Edges, nodes and labels of `nodes`/`links` in graph coordinates, over whatever is drawn already. */
+function drawLayer(ctx: CanvasRenderingContext2D, s: DrawState, nodes: readonly SimNode[], links: readonly SimLink[]): void {
+  const { transform: t, palette: p, dpr } = s;
   ctx.setTransform(dpr * t.k, 0, 0, dpr * t.k, dpr * t.x, dpr * t.y);
   // Visible graph rectangle (with a margin), for culling labels.
   const vx0 = -t.x / t.k - 50;
@@ -89,7 +124,7 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
 
   // Host → process membership: faint, they only hold a host's processes together.
   ctx.beginPath();
-  for (const l of s.links) {
+  for (const l of links) {
     if (l.edge.kind !== 'runs') continue;
     ctx.moveTo(l.source.x, l.source.y);
     ctx.lineTo(l.target.x, l.target.y);
@@ -100,7 +135,7 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
 
   // Connections: the point of the view.
   ctx.beginPath();
-  for (const l of s.links) {
+  for (const l of links) {
     if (l.edge.kind !== 'connects' || l.source === l.target) continue;
     ctx.moveTo(l.source.x, l.source.y);
     ctx.lineTo(l.target.x, l.target.y);
@@ -114,7 +149,7 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
   // Arrowheads and port labels once edges are long enough on screen to carry them.
   if (t.k >= 0.9) {
     ctx.beginPath();
-    for (const l of s.links) {
+    for (const l of links) {
       if (l.edge.kind !== 'connects' || l.source === l.target) continue;
       const { source: a, target: b } = l;
       if (Math.max(a.x, b.x) < vx0 || Math.min(a.x, b.x) > vx1 || Math.max(a.y, b.y) < vy0 || Math.min(a.y, b.y) > vy1) continue;
@@ -137,7 +172,7 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
 
   // Nodes, one path per colour.
   const groups = new Map<string, SimNode[]>();
-  for (const n of s.nodes) {
+  for (const n of nodes) {
     const c = nodeColor(n, p);
     const g = groups.get(c);
     if (g) g.push(n);
@@ -157,7 +192,7 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
   }
   // Processes are hollow-centred so hosts stand out at any zoom.
   ctx.beginPath();
-  for (const n of s.nodes) {
+  for (const n of nodes) {
     if (n.node.kind !== 'process') continue;
     ctx.moveTo(n.x + n.r * 0.45, n.y);
     ctx.arc(n.x, n.y, n.r * 0.45, 0, 2 * Math.PI);
@@ -166,11 +201,11 @@ export function drawTopology(ctx: CanvasRenderingContext2D, s: DrawState): void 
   ctx.fill();
 
   // Labels: hosts once they are ~10 px apart on screen, processes and ports when zoomed in further.
-  const showHosts = t.k >= 0.7 || s.nodes.length < 150;
+  const showHosts = t.k >= 0.7 || nodes.length < 150;
   const showProcs = t.k >= 1.8;
   if (!showHosts && !showProcs) return;
   const labelled: SimNode[] = [];
-  for (const n of s.nodes) {
+  for (const n of nodes) {
     if (n.x < vx0 || n.x > vx1 || n.y < vy0 || n.y > vy1) continue;
     if (n.node.kind === 'host' ? showHosts : showProcs) labelled.push(n);
   }

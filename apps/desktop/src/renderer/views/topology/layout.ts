@@ -127,12 +127,14 @@ export class TopologyLayout {
   }
 
   /** Bounding box of every node, graph units. */
-  bounds(): { x0: number; y0: number; x1: number; y1: number } {
+  /** Bounds of every node, or of those in `only` when any of them is laid out. */
+  bounds(only?: ReadonlySet<string> | null): { x0: number; y0: number; x1: number; y1: number } {
+    const some = only ? this.nodes.filter((n) => only.has(n.id)) : [];
     let x0 = Infinity;
     let y0 = Infinity;
     let x1 = -Infinity;
     let y1 = -Infinity;
-    for (const n of this.nodes) {
+    for (const n of some.length > 0 ? some : this.nodes) {
       x0 = Math.min(x0, n.x);
       y0 = Math.min(y0, n.y);
       x1 = Math.max(x1, n.x);

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Alert, Incident } from '@cerebro/shared/api/contract';
+import type { ProcessRow } from '@cerebro/shared/protocol/messages';
+import type { TopologyGraph } from '@cerebro/shared/topology/topology';
+import { buildCauses, formatValue, scaleFloor, type CauseSources } from './causes';
+import { ProcessHistory } from './process-history';
+
+const T0 = Date.UTC(2026, 0, 1, 10, 2, 3);
+const SEC = 1000;
+
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
+}
+
+/** 10 minutes of 1 Hz samples before `at` and 60 s after it: `base` ± jitter, then `to` from `at` + `lag`. */
+function series(seed: number, base: number, jitter: number, to: number, lag = 0): { t: number[]; v: number[] } {
+  const rnd = noise(seed);
+  const t: number[] = [];
+  const v: number[] = [];
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += SEC) {
+    t.push(ts);
+    v.push((ts >= T0 + lag ? to : base) + jitter * rnd());
+  }
+  return { t, v };
+}
+
+function proc(pid: number, name: string, cpuPct: number, rssBytes = 50e6): ProcessRow {
+  return { pid, ppid: 1, name, cmd: name, user: 'root', state: 'S', cpuPct, rssBytes, threads: 1, fds: 4, startMs: T0 - 3600 * SEC };
+}
+
+function alert(id: string, hostId: string, seriesKey: string, startMs: number, baseline: number, peak: number): Alert {
+  return { id, hostId, seriesKey, severity: 'critical', state: 'open', startMs, peakScore: 0.9, lastScore: 0.9, evidence: { baseline, points: [[startMs, peak]] }, noise: false };
+}
+
+function incident(alerts: readonly Alert[]): Incident {
+  return {
+    id: 'inc-1',
+    state: 'open',
+    severity: 'critical',
+    title: 't',
+    openedMs: Math.min(...alerts.map((a) => a.startMs)),
+    updatedMs: T0,
+    alerts: alerts.map((a) => ({ id: a.id, hostId: a.hostId, seriesKey: a.seriesKey, kind: 'metric', severity: a.severity, state: 'open', startMs: a.startMs })),
+    suppressed: { count: 0, alertIds: [] },
+    hostIds: [...new Set(alerts.map((a) => a.hostId))],
+    services: [],
+    causes: [],
+    causesMs: 0,
+    subgraph: { nodes: [], edges: [] },
+  };
+}
+
+function sources(data: Record<string, { t: number[]; v: number[] }>, history: ProcessHistory, topology: TopologyGraph): CauseSources {
+  return {
+    series: (hostId, key, from, to) => {
+      const s = data[`${hostId} ${key}`] ?? { t: [], v: [] };
+      const keep = s.t.map((t, i) => [t, s.v[i]!] as const).filter(([t]) => t >= from && t <= to);
+      return { t: keep.map(([t]) => t), v: keep.map(([, v]) => v) };
+    },
+    processes: history,
+    topology,
+    hostName: (id) => `${id}-01`,
+  };
+}
+
+const hostNode = (id: string): TopologyGraph['nodes'][number] => ({ id: `host:${id}`, kind: 'host', label: `${id}-01`, hostId: id, pid: null, status: 'live', ports: [] });
+
+test('a CPU hog: the top cause names the process, with an evidence sentence; the host follows', () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) {
+    const rows = [proc(10, 'nginx', 4 + (ts % 3)), proc(20, 'postgres', 2, 400e6), proc(30, 'sshd', 0.5)];
+    if (ts >= T0) rows.push(proc(99, 'burn', 99, 30e6));
+    history.add('web', ts, rows);
+  }
+  const cpu = alert('a1', 'web', 'cpu.util_pct', T0 + 2 * SEC, 12, 98);
+  const load = alert('a2', 'web', 'load.1', T0 + 20 * SEC, 0.3, 1.4);
+  // A side effect from a flat zero: reads of 8 MiB/s are a lot of z, but not more evidence than the hog.
+  const reads = alert('a3', 'web', 'disk.read_bps{dev=vda}', T0 + 10 * SEC, 0, 8 * 2 ** 20);
+  const data = { 'web cpu.util_pct': series(1, 12, 3, 98, 2 * SEC), 'web load.1': series(2, 0.3, 0.1, 1.4, 20 * SEC), 'web disk.read_bps{dev=vda}': series(3, 0, 0, 8 * 2 ** 20, 10 * SEC) };
+  const src = sources(data, history, { nodes: [hostNode('web')], edges: [] });
+  const r = buildCauses(incident([cpu, load, reads]), [cpu, load, reads], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  const [top, second] = r.causes;
+  assert.equal(top?.kind, 'process');
+  assert.equal(top?.name, 'burn');
+  assert.equal(top?.pid, 99);
+  assert.equal(top?.host, 'web-01');
+  assert.equal(top?.node, 'host:web', 'a process without sockets is drawn on its host node');
+  assert.match(top!.explanation, /^process burn \(pid 99\) on web-01: proc\.cpu_pct rose from 0 % to 99 % at 10:02:03 UTC, first of the incident's signals, 2 s before cpu\.util_pct of host web-01; /);
+  assert.equal(second?.kind, 'host', r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
+  assert.match(second!.explanation, /cpu\.util_pct rose from 1\d(\.\d+)? % to 9\d(\.\d+)? % at 10:02:05 UTC, 2 s after proc\.cpu_pct of process burn/);
+  assert.ok(!r.causes.some((c) => c.name === 'nginx' || c.name === 'postgres'), 'processes that did not move are not candidates');
+  assert.deepEqual(r.subgraph.nodes, ['host:web']);
+});
+
+test('a filesystem filling: the resource ranks first, named by its mount, in bytes', () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('db', ts, [proc(10, 'postgres', 3)]);
+  const used = alert('a1', 'db', 'fs.used_bytes{mount=/data}', T0, 10 * 2 ** 30, 19.5 * 2 ** 30);
+  const src = sources({ 'db fs.used_bytes{mount=/data}': series(3, 10 * 2 ** 30, 2 ** 20, 19.5 * 2 ** 30) }, history, { nodes: [hostNode('db')], edges: [] });
+  const r = buildCauses(incident([used]), [used], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r));
+  assert.equal(r.causes[0]?.kind, 'resource');
+  assert.equal(r.causes[0]?.name, 'filesystem /data');
+  assert.match(r.causes[0]!.explanation, /^filesystem \/data on db-01: fs\.used_bytes\{mount=\/data\} rose from 10 GiB to 19\.5 GiB at 10:02:03 UTC/);
+});
+
+test('a client failing because its server did: the server side ranks first, across hosts', () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) {
+    history.add('web', ts, [proc(10, 'client', 5)]);
+    history.add('api', ts, [proc(20, 'server', ts >= T0 ? 95 : 5)]);
+  }
+  const topology: TopologyGraph = {
+    nodes: [hostNode('web'), hostNode('api'), { id: 'proc:web:10', kind: 'process', label: 'client', hostId: 'web', pid: 10, status: 'live', ports: [] }, { id: 'proc:api:20', kind: 'process', label: 'server', hostId: 'api', pid: 20, status: 'live', ports: [8080] }],
+    edges: [
+      { from: 'host:web', to: 'proc:web:10', kind: 'runs', port: null, count: 1 },
+      { from: 'host:api', to: 'proc:api:20', kind: 'runs', port: null, count: 1 },
+      { from: 'proc:web:10', to: 'proc:api:20', kind: 'connects', port: 8080, count: 3 },
+    ],
+  };
+  const server = alert('a1', 'api', 'cpu.util_pct', T0 + SEC, 10, 95);
+  const client = alert('a2', 'web', 'net.tcp.retrans_segs_ps', T0 + 5 * SEC, 1, 40);
+  const src = sources({ 'api cpu.util_pct': series(4, 10, 2, 95, SEC), 'web net.tcp.retrans_segs_ps': series(5, 1, 0.5, 40, 5 * SEC) }, history, topology);
+  const r = buildCauses(incident([server, client]), [server, client], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r));
+  const top = r.causes[0]!;
+  assert.equal(top.hostId, 'api');
+  assert.equal(top.kind, 'service', 'a listening process is a service');
+  assert.equal(top.name, 'server');
+  assert.equal(top.node, 'proc:api:20');
+  const web = r.causes.findIndex((c) => c.hostId === 'web');
+  assert.ok(web > 0, `the client's host ranks below: ${r.causes.map((c) => `${c.kind} ${c.name}`).join(' > ')}`);
+  assert.ok(r.subgraph.nodes.includes('host:web') && r.subgraph.nodes.includes('proc:api:20'));
+  assert.ok(r.subgraph.edges.some((e) => e.from === 'host:api' && e.to === 'proc:api:20'));
+});
+
+test('values read in their series unit', () => {
+  assert.equal(formatValue('cpu.util_pct', 12.345), '12.3 %');
+  assert.equal(formatValue('fs.used_bytes{mount=/}', 3 * 2 ** 30), '3 GiB');
+  assert.equal(formatValue('net.rx_bps{if=eth0}', 2048), '2 KiB/s');
+  assert.equal(formatValue('load.1', 0.5), '0.5');
+  assert.equal(scaleFloor('disk.read_bps{dev=vda}'), 2 ** 20);
+  assert.equal(scaleFloor('net.rx_pps{if=lo}'), 100);
+  assert.equal(scaleFloor('disk.read_iops{dev=vda}'), 10);
+  assert.equal(scaleFloor('cpu.util_pct{core=0}'), 5);
+  assert.equal(scaleFloor('net.tcp.curr_estab'), 1);
+});

@@ -1,0 +1,306 @@
+/**
+ * Ranked causes of an incident: the root-cause ranker's input (shared/src/analytics/rca) built from the
+ * incident's alerts, and the ranking turned into causes with evidence sentences.
+ *
+ * Entities: each affected host; a resource per labelled series (filesystem, disk, interface); and the
+ * processes whose CPU or RSS moved over the incident window (from the process-table history: the collector
+ * sends no per-process series). Edges point from what is explained to what explains it: a host's CPU is
+ * explained by its processes, its space by its filesystems (host → process, host → resource); a client
+ * process by the server it connects to (client → server, and client host → server host across hosts).
+ * Series: the alerts' own series from the store over [onset − baseline, now]; an alert whose series the
+ * store lacks (log, forecast, host lost) lends its evidence points.
+ */
+import { rankCauses } from '@cerebro/shared/analytics/rca/rank';
+import type { EntityKind, RankedCause, RcaEdge, RcaEntity, RcaSeries } from '@cerebro/shared/analytics/rca/types';
+import { HOST_LOST_KEY, type Alert, type CauseKind, type Incident, type IncidentCause, type IncidentSubgraph } from '@cerebro/shared/api/contract';
+import { parseSeriesKey } from '@cerebro/shared/protocol/series';
+import { topologyIds, type TopologyGraph } from '@cerebro/shared/topology/topology';
+import type { ProcessHistory, ProcessTrack } from './process-history';
+
+export interface CauseSources {
+  /** A host's samples of one series in [from, to], ascending. */
+  series(hostId: string, key: string, from: number, to: number): { t: readonly number[]; v: readonly number[] };
+  readonly processes: ProcessHistory;
+  readonly topology: TopologyGraph;
+  hostName(hostId: string): string;
+}
+
+export interface CauseOptions {
+  /** Baseline before the incident's first onset, ms. */
+  readonly baselineMs: number;
+  /** The anomaly is taken to start this long before the first alert's onset: a detector fires a few samples
+   * into a deviation, and the cause (a process starting) often comes a moment before the symptom. */
+  readonly leadMs: number;
+  /** Alerts' series read at most (the earliest ones). */
+  readonly maxSeries: number;
+  /** Processes per host offered to the ranker (those that moved most). */
+  readonly processesPerHost: number;
+  /** A process is a candidate when its CPU rose by this many points of one core ... */
+  readonly minCpuRisePct: number;
+  /** ... or its RSS by this many bytes. */
+  readonly minRssRiseBytes: number;
+  readonly top: number;
+}
+
+export const DEFAULT_CAUSE_OPTIONS: CauseOptions = { baselineMs: 10 * 60_000, leadMs: 10_000, maxSeries: 60, processesPerHost: 5, minCpuRisePct: 10, minRssRiseBytes: 64 * 2 ** 20, top: 5 };
+
+/** Smallest scale of a percentage series, points: a move of less than this is not evidence. */
+const PCT_FLOOR = 5;
+
+/**
+ * Smallest baseline scale per unit (series name suffix). Many series sit at a flat 0 (disk reads, new
+ * connections, an idle process): without a floor any move from 0 is an infinite z and outweighs every
+ * other signal. With one, a move counts by its size in everyday terms (5 points of CPU, 1 MiB/s of I/O).
+ */
+const UNIT_FLOORS: ReadonlyArray<readonly [string, number]> = [
+  ['_pct', PCT_FLOOR],
+  ['_bytes', 64 * 2 ** 20],
+  ['_bps', 2 ** 20],
+  ['_iops', 10],
+  ['_pps', 100],
+  ['_ps', 10],
+  ['_ms', 10],
+];
+/** Floor of anything else (counts such as processes or connections, load averages). */
+const DEFAULT_FLOOR = 1;
+
+export function scaleFloor(key: string): number {
+  const name = parseSeriesKey(key)?.name ?? key;
+  return UNIT_FLOORS.find(([suffix]) => name.endsWith(suffix))?.[1] ?? DEFAULT_FLOOR;
+}
+
+interface EntityInfo {
+  readonly entity: RcaEntity;
+  readonly kind: CauseKind;
+  readonly hostId: string;
+  readonly name: string;
+  readonly pid?: number;
+  readonly node: string;
+}
+
+export interface CauseResult {
+  readonly causes: IncidentCause[];
+  readonly subgraph: IncidentSubgraph;
+  /** Series the ranker could not use (no sample before or after the onset). */
+  readonly skippedSeries: number;
+}
+
+/**
+ * Ranks an incident's causes; `alerts` are the documents of its listed alerts. `onsetMs` is when the
+ * trouble started (default the incident's first onset; the service tries a later alert's onset when the
+ * stored history does not reach back before the first).
+ */
+export function buildCauses(incident: Incident, alerts: readonly Alert[], src: CauseSources, nowMs: number, options: Partial<CauseOptions> = {}, onsetMs = incident.openedMs): CauseResult | { error: string } {
+  const o = { ...DEFAULT_CAUSE_OPTIONS, ...options };
+  const anomalyAt = onsetMs - o.leadMs;
+  const from = anomalyAt - o.baselineMs;
+  const b = new InputBuilder(src);
+  for (const h of incident.hostIds) b.host(h);
+  for (const a of [...alerts].sort((x, y) => x.startMs - y.startMs).slice(0, o.maxSeries)) b.alert(a, from, nowMs);
+  for (const h of incident.hostIds) b.processes(h, src.processes.tracks(h, from, nowMs), anomalyAt, o);
+  b.topologyEdges();
+  const ranked = rankCauses({ entities: b.entities(), edges: b.edges, series: b.series, anomalyAt }, { top: o.top });
+  if (!ranked.ok) return { error: ranked.error.message };
+  const firsts = ranked.value.causes.filter((c) => c.anomaly > 0).map((c) => withOnsets(c, b, anomalyAt));
+  const causes = firsts.map((c) => toCause(c, b.info(c.entity), firsts, src));
+  return { causes, subgraph: subgraphOf(incident, causes, src.topology), skippedSeries: ranked.value.skippedSeries };
+}
+
+class InputBuilder {
+  readonly edges: RcaEdge[] = [];
+  readonly series: RcaSeries[] = [];
+  private readonly byId = new Map<string, EntityInfo>();
+  private readonly ports = new Map<string, number>();
+
+  constructor(private readonly src: CauseSources) {
+    for (const n of src.topology.nodes) if (n.ports.length > 0) this.ports.set(n.id, n.ports.length);
+  }
+
+  entities(): RcaEntity[] {
+    return [...this.byId.values()].map((i) => i.entity);
+  }
+
+  info(id: string): EntityInfo {
+    return this.byId.get(id)!;
+  }
+
+  seriesOf(entity: string, metric: string): RcaSeries | undefined {
+    return this.series.find((s) => s.entity === entity && s.metric === metric);
+  }
+
+  host(hostId: string): string {
+    const id = topologyIds.host(hostId);
+    if (!this.byId.has(id)) {
+      const name = this.src.hostName(hostId);
+      this.byId.set(id, { entity: { id, kind: 'host', label: `host ${name}` }, kind: 'host', hostId, name, node: id });
+    }
+    return id;
+  }
+
+  alert(a: Alert, from: number, to: number): void {
+    const entity = this.entityOf(a);
+    const stored = this.src.series(a.hostId, a.seriesKey, from, to);
+    const hasBaseline = stored.t.length > 1 && stored.t[0]! < a.startMs;
+    const { t, v } = hasBaseline ? stored : evidenceSeries(a);
+    const rising = a.evidence.points.length === 0 || a.evidence.points.some(([, x]) => x >= a.evidence.baseline);
+    const lost = a.seriesKey === HOST_LOST_KEY;
+    this.series.push({ entity, metric: lost ? 'reporting stopped' : a.seriesKey, direction: rising ? 'up' : 'down', t, v, scaleFloor: lost ? 0.1 : scaleFloor(a.seriesKey) });
+  }
+
+  /** The entity an alert's series blames: a resource for labelled device series, else its host. */
+  private entityOf(a: Alert): string {
+    const host = this.host(a.hostId);
+    const parsed = parseSeriesKey(a.seriesKey);
+    const labels = parsed?.labels ?? {};
+    const resource = labels['mount'] !== undefined ? `filesystem ${labels['mount']}` : labels['dev'] !== undefined ? `disk ${labels['dev']}` : labels['if'] !== undefined ? `interface ${labels['if']}` : null;
+    if (resource === null) return host;
+    const id = `res:${a.hostId}:${resource}`;
+    if (!this.byId.has(id)) {
+      this.byId.set(id, { entity: { id, kind: 'resource', label: `${resource} on ${this.src.hostName(a.hostId)}` }, kind: 'resource', hostId: a.hostId, name: resource, node: host });
+      this.edges.push({ from: host, to: id });
+    }
+    return id;
+  }
+
+  /** The processes that moved most, each with its CPU and RSS series. */
+  processes(hostId: string, tracks: readonly ProcessTrack[], anomalyAt: number, o: CauseOptions): void {
+    const moved = tracks
+      .map((p) => ({ p, cpu: rise(p.t, p.cpuPct, anomalyAt), rss: rise(p.t, p.rssBytes, anomalyAt) }))
+      .filter((m) => m.cpu >= o.minCpuRisePct || m.rss >= o.minRssRiseBytes)
+      .sort((x, y) => y.cpu / o.minCpuRisePct + y.rss / o.minRssRiseBytes - (x.cpu / o.minCpuRisePct + x.rss / o.minRssRiseBytes))
+      .slice(0, o.processesPerHost);
+    const host = this.host(hostId);
+    for (const { p } of moved) {
+      const id = topologyIds.process(hostId, p.pid);
+      const kind: CauseKind = this.ports.has(id) ? 'service' : 'process';
+      const label = `${kind} ${p.name} (pid ${p.pid}) on ${this.src.hostName(hostId)}`;
+      this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name: p.name, pid: p.pid, node: id });
+      this.edges.push({ from: host, to: id });
+      this.series.push({ entity: id, metric: 'proc.cpu_pct', direction: 'up', scaleFloor: PCT_FLOOR, t: p.t, v: p.cpuPct });
+      this.series.push({ entity: id, metric: 'proc.rss_bytes', direction: 'up', scaleFloor: o.minRssRiseBytes, t: p.t, v: p.rssBytes });
+    }
+  }
+
+  /** client → server between processes that are entities, and client host → server host across hosts. */
+  topologyEdges(): void {
+    const hostOf = new Map(this.src.topology.nodes.map((n) => [n.id, n.hostId]));
+    for (const e of this.src.topology.edges) {
+      if (e.kind !== 'connects' || e.from === e.to) continue;
+      if (this.byId.has(e.from) && this.byId.has(e.to)) this.edges.push({ from: e.from, to: e.to });
+      const a = hostOf.get(e.from);
+      const b = hostOf.get(e.to);
+      if (a && b && a !== b && this.byId.has(topologyIds.host(a)) && this.byId.has(topologyIds.host(b))) this.edges.push({ from: topologyIds.host(a), to: topologyIds.host(b) });
+    }
+  }
+}
+
+/** An alert's own evidence as a series: its baseline just before the onset, then the deviating points. */
+function evidenceSeries(a: Alert): { t: number[]; v: number[] } {
+  if (a.seriesKey === HOST_LOST_KEY) return { t: [a.startMs - 1, a.startMs], v: [0, 1] };
+  const pts = a.evidence.points.filter(([t]) => t >= a.startMs);
+  return { t: [a.startMs - 1, ...pts.map(([t]) => t)], v: [a.evidence.baseline, ...pts.map(([, v]) => v)] };
+}
+
+/** Highest value at or after `at` minus the median before it (0 without both). */
+function rise(t: readonly number[], v: readonly number[], at: number): number {
+  const before: number[] = [];
+  let after = -Infinity;
+  for (let i = 0; i < t.length; i++) {
+    if (t[i]! < at) before.push(v[i]!);
+    else after = Math.max(after, v[i]!);
+  }
+  if (before.length === 0 || after === -Infinity) return 0;
+  before.sort((a, b) => a - b);
+  return after - before[before.length >> 1]!;
+}
+
+/**
+ * Evidence onsets for people: the first sample past `anomalyAt` that covered half the way from the
+ * baseline to the peak. (The ranker's own onset, |z| ≥ 3 on a scale of at least the baseline level, is
+ * right for ranking but never fires on a big series that moves by less than 4×, e.g. a filling disk.)
+ */
+function withOnsets(c: RankedCause, b: InputBuilder, anomalyAt: number): RankedCause {
+  const evidence = c.evidence.map((e) => {
+    const s = b.seriesOf(c.entity, e.metric);
+    if (s === undefined || e.peak === e.baseline) return e;
+    const half = Math.abs(e.peak - e.baseline) / 2;
+    const i = s.t.findIndex((t, k) => t >= anomalyAt && Math.abs(s.v[k]! - e.baseline) >= half);
+    return { ...e, onsetAt: i >= 0 ? s.t[i]! : null };
+  });
+  return { ...c, evidence };
+}
+
+function toCause(c: RankedCause, info: EntityInfo, all: readonly RankedCause[], src: CauseSources): IncidentCause {
+  return {
+    kind: info.kind,
+    hostId: info.hostId,
+    host: src.hostName(info.hostId),
+    name: info.name,
+    ...(info.pid !== undefined ? { pid: info.pid } : {}),
+    node: src.topology.nodes.some((n) => n.id === info.node) ? info.node : topologyIds.host(info.hostId),
+    score: Number(c.score.toFixed(4)),
+    explanation: explain(c, all),
+    evidence: c.evidence.map((e) => ({ metric: e.metric, baseline: e.baseline, peak: e.peak, onsetMs: e.onsetAt })),
+  };
+}
+
+/** e.g. "process burn (pid 7) on web-01: proc.cpu_pct rose from 0 % to 99 % at 10:02:03 UTC, first of the incident's signals, 2 s before cpu.util_pct of host web-01; it accounts for host web-01." */
+export function explain(c: RankedCause, all: readonly RankedCause[]): string {
+  const top = c.evidence[0];
+  if (top === undefined) return `${c.label}: no series deviated from its baseline.`;
+  const moved = top.peak >= top.baseline ? 'rose' : 'fell';
+  const at = top.onsetAt !== null ? ` at ${clock(top.onsetAt)}` : ' without a clear onset';
+  const accounts = c.explains.length > 0 ? `; it accounts for ${c.explains.slice(0, 3).join(', ')}${c.explains.length > 3 ? ` and ${c.explains.length - 3} more` : ''}` : '';
+  return `${c.label}: ${top.metric} ${moved} from ${formatValue(top.metric, top.baseline)} to ${formatValue(top.metric, top.peak)}${at}${timing(c, top.onsetAt, all)}${accounts}.`;
+}
+
+/** Where this cause's onset stands against the others'. */
+function timing(c: RankedCause, onset: number | null, all: readonly RankedCause[]): string {
+  if (onset === null) return '';
+  const others = all.filter((x) => x.entity !== c.entity && x.evidence[0]?.onsetAt != null).map((x) => ({ x, at: x.evidence[0]!.onsetAt! }));
+  if (others.length === 0) return '';
+  const earlier = others.filter((o) => o.at < onset).sort((a, b) => a.at - b.at);
+  const first = earlier[0];
+  if (first !== undefined) return `, ${seconds(onset - first.at)} after ${first.x.evidence[0]!.metric} of ${first.x.label}`;
+  const next = others.sort((a, b) => a.at - b.at)[0]!;
+  return `, first of the incident's signals, ${seconds(next.at - onset)} before ${next.x.evidence[0]!.metric} of ${next.x.label}`;
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)} s`;
+}
+
+function clock(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+}
+
+/** A value with the unit its series name implies (`_pct`, `_bytes`, `_bps`). */
+export function formatValue(metric: string, x: number): string {
+  const name = parseSeriesKey(metric)?.name ?? metric;
+  const n = (y: number): string => String(Number(y.toPrecision(3)));
+  if (name.endsWith('_pct')) return `${n(x)} %`;
+  if (name.endsWith('_bytes')) return bytes(x);
+  if (name.endsWith('_bps')) return `${bytes(x)}/s`;
+  return n(x);
+}
+
+function bytes(x: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = x;
+  let i = 0;
+  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number(v.toPrecision(3))} ${units[i]}`;
+}
+
+/** Affected hosts and cause nodes that exist in the topology, and the topology edges among them. */
+function subgraphOf(incident: Incident, causes: readonly IncidentCause[], topology: TopologyGraph): IncidentSubgraph {
+  const exists = new Set(topology.nodes.map((n) => n.id));
+  const nodes = new Set<string>();
+  for (const h of incident.hostIds) if (exists.has(topologyIds.host(h))) nodes.add(topologyIds.host(h));
+  for (const c of causes) if (exists.has(c.node)) nodes.add(c.node);
+  const edges = topology.edges.filter((e) => nodes.has(e.from) && nodes.has(e.to)).map((e) => ({ from: e.from, to: e.to }));
+  return { nodes: [...nodes], edges };
+}

@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HOST_LOST_KEY, type Alert, type Incident } from '@cerebro/shared/api/contract';
+import { Correlator, type CorrelationContext, type IncidentUpdate } from './correlator';
+
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 1, 10);
+
+/** web ↔ api ↔ db are connected in a chain; batch stands alone. */
+const LINKS: Record<string, string[]> = { web: ['api'], api: ['web', 'db'], db: ['api'] };
+const ctx: CorrelationContext = {
+  hostDistance(a, b, max) {
+    let frontier = [a];
+    const seen = new Set(frontier);
+    for (let d = 0; d <= max; d++) {
+      if (frontier.includes(b)) return d;
+      frontier = frontier.flatMap((h) => LINKS[h] ?? []).filter((h) => !seen.has(h) && seen.add(h));
+    }
+    return Infinity;
+  },
+  hostName: (id) => `${id}-01`,
+};
+
+let n = 0;
+function alert(hostId: string, seriesKey: string, startMs: number, extra: Partial<Alert> = {}): Alert {
+  return { id: `a${++n}`, hostId, seriesKey, severity: 'warning', state: 'open', startMs, peakScore: 0.6, lastScore: 0.6, evidence: { baseline: 1, points: [[startMs, 9]] }, noise: false, ...extra };
+}
+const closed = (a: Alert, endMs: number): Alert => ({ ...a, state: 'resolved', endMs });
+
+/** The last document per incident id from a stream of updates. */
+function latest(updates: readonly IncidentUpdate[]): Map<string, Incident> {
+  const m = new Map<string, Incident>();
+  for (const u of updates) m.set(u.incident.id, u.incident);
+  return m;
+}
+
+test('alerts of one host close in time form one incident; an alert after the window opens another', () => {
+  const c = new Correlator(ctx, { windowMs: MIN, quietMs: 10 * MIN });
+  const a = alert('web', 'cpu.util_pct', T0);
+  const b = alert('web', 'load.1', T0 + 30_000);
+  const u1 = c.alertChanged('opened', a, T0);
+  assert.equal(u1[0]?.change, 'opened');
+  const u2 = c.alertChanged('opened', b, T0 + 30_000);
+  assert.equal(u2[0]?.change, 'updated');
+  assert.equal(u2[0]?.incident.id, u1[0]?.incident.id);
+  assert.deepEqual(u2[0]?.incident.alerts.map((r) => r.id), [a.id, b.id], 'onset order');
+  assert.equal(u2[0]?.incident.title, 'cpu.util_pct on web-01 (+1 alert)');
+  // Both close; a new alert 5 minutes after the last close is unrelated in time.
+  c.alertChanged('resolved', closed(a, T0 + MIN), T0 + MIN);
+  c.alertChanged('resolved', closed(b, T0 + MIN), T0 + MIN);
+  const late = c.alertChanged('opened', alert('web', 'mem.used_pct', T0 + 6 * MIN), T0 + 6 * MIN);
+  assert.equal(late[0]?.change, 'opened');
+  assert.notEqual(late[0]?.incident.id, u1[0]?.incident.id);
+});
+
+test('graph distance: connected hosts within maxHops join, unconnected or farther ones do not', () => {
+  const c = new Correlator(ctx, { windowMs: MIN, maxHops: 1 });
+  const first = c.alertChanged('opened', alert('web', 'cpu.util_pct', T0), T0)[0]!.incident;
+  const api = c.alertChanged('opened', alert('api', 'net.tcp.retrans_segs_ps', T0 + 1000), T0 + 1000)[0]!;
+  assert.equal(api.incident.id, first.id, 'web → api is one hop');
+  assert.deepEqual(api.incident.hostIds, ['web', 'api']);
+  const batch = c.alertChanged('opened', alert('batch', 'cpu.util_pct', T0 + 2000), T0 + 2000)[0]!;
+  assert.equal(batch.change, 'opened', 'a host with no connection is another incident');
+  // db is two hops from web but one from api, which is in the incident.
+  assert.equal(c.alertChanged('opened', alert('db', 'disk.await_ms{dev=sda}', T0 + 3000), T0 + 3000)[0]!.incident.id, first.id);
+
+  const strict = new Correlator(ctx, { windowMs: MIN, maxHops: 0 });
+  const w = strict.alertChanged('opened', alert('web', 'cpu.util_pct', T0), T0)[0]!.incident;
+  assert.notEqual(strict.alertChanged('opened', alert('api', 'cpu.util_pct', T0), T0)[0]!.incident.id, w.id, 'maxHops 0: same host only');
+});
+
+test('deduplication: the same series re-alerting joins its incident even past the time window', () => {
+  const c = new Correlator(ctx, { windowMs: MIN, quietMs: 10 * MIN });
+  const a = alert('web', 'cpu.util_pct', T0);
+  const inc = c.alertChanged('opened', a, T0)[0]!.incident;
+  const quiet = c.alertChanged('resolved', closed(a, T0 + 10_000), T0 + 10_000)[0]!.incident;
+  assert.equal(quiet.quietSinceMs, T0 + 10_000, 'all alerts closed: quiet');
+  // Four minutes later: another series of the host is a new incident, the same series is the old one.
+  const other = c.alertChanged('opened', alert('web', 'mem.used_pct', T0 + 4 * MIN), T0 + 4 * MIN)[0]!;
+  assert.equal(other.change, 'opened');
+  const again = c.alertChanged('opened', alert('web', 'cpu.util_pct', T0 + 4 * MIN), T0 + 4 * MIN)[0]!;
+  assert.equal(again.incident.id, inc.id);
+  assert.equal(again.incident.alerts.length, 2);
+  assert.equal(again.incident.quietSinceMs, undefined, 'a new open alert ends the quiet period');
+  assert.equal(c.alertChanged('updated', closed(a, T0 + 10_000), T0 + 4 * MIN).length, 0, 'an unchanged refresh changes nothing');
+});
+
+test('a lost host raises one entry: its alerts are folded, not listed, until it reports again', () => {
+  const c = new Correlator(ctx, { windowMs: MIN });
+  const cpu = alert('web', 'cpu.util_pct', T0);
+  const api = alert('api', 'net.tcp.retrans_segs_ps', T0 + 1000);
+  const inc = c.alertChanged('opened', cpu, T0)[0]!.incident;
+  c.alertChanged('opened', api, T0 + 1000);
+  for (const k of ['mem.used_pct', 'load.1']) c.alertChanged('opened', alert('web', k, T0 + 2000), T0 + 2000);
+  const lost = alert('web', HOST_LOST_KEY, T0 + 3000, { severity: 'critical', peakScore: 1 });
+  const afterLost = c.alertChanged('opened', lost, T0 + 3000)[0]!.incident;
+  assert.equal(afterLost.id, inc.id);
+  assert.deepEqual(afterLost.alerts.map((r) => r.seriesKey).sort(), [HOST_LOST_KEY, 'net.tcp.retrans_segs_ps'].sort());
+  assert.equal(afterLost.suppressed.count, 3);
+  assert.equal(afterLost.severity, 'critical');
+  // A hundred alerts of the lost host: counted, not listed.
+  const updates: IncidentUpdate[] = [];
+  for (let i = 0; i < 100; i++) updates.push(...c.alertChanged('opened', alert('web', `disk.util_pct{dev=d${i}}`, T0 + 4000), T0 + 4000));
+  const folded = latest(updates).get(inc.id)!;
+  assert.equal(latest(updates).size, 1, 'no new incident for them');
+  assert.equal(folded.alerts.length, 2);
+  assert.equal(folded.suppressed.count, 103);
+  assert.equal(folded.suppressed.alertIds.length, 100, 'ids kept are bounded');
+  assert.match(folded.title, /\+104 alerts/);
+  // The host is back: its host.lost alert closes, and its next alert is listed again.
+  c.alertChanged('resolved', closed(lost, T0 + 5000), T0 + 5000);
+  const back = c.alertChanged('opened', alert('web', 'cpu.iowait_pct', T0 + 6000), T0 + 6000)[0]!.incident;
+  assert.equal(back.id, inc.id);
+  assert.ok(back.alerts.some((r) => r.seriesKey === 'cpu.iowait_pct'));
+});
+
+test('an incident resolves once all its alerts are closed and the quiet period has passed', () => {
+  const c = new Correlator(ctx, { windowMs: MIN, quietMs: 2 * MIN });
+  const a = alert('web', 'cpu.util_pct', T0);
+  const b = alert('web', 'load.1', T0 + 1000, { severity: 'critical' });
+  const inc = c.alertChanged('opened', a, T0)[0]!.incident;
+  assert.equal(c.alertChanged('opened', b, T0 + 1000)[0]!.incident.severity, 'critical', 'severity is the max of its alerts');
+  c.alertChanged('resolved', closed(a, T0 + MIN), T0 + MIN);
+  assert.deepEqual(c.tick(T0 + 10 * MIN), [], 'one alert still open');
+  const quiet = c.alertChanged('noise', { ...b, noise: true }, T0 + 10 * MIN)[0]!.incident;
+  assert.equal(quiet.quietSinceMs, T0 + 10 * MIN, 'an alert marked as noise counts as closed');
+  assert.deepEqual(c.tick(T0 + 11 * MIN), [], 'still inside the quiet period');
+  const [resolved] = c.tick(T0 + 12 * MIN);
+  assert.equal(resolved?.change, 'resolved');
+  assert.equal(resolved?.incident.id, inc.id);
+  assert.equal(resolved?.incident.state, 'resolved');
+  assert.equal(resolved?.incident.resolvedMs, T0 + 10 * MIN);
+  assert.equal(c.openIncidents().length, 0);
+  // A resolved incident takes nothing more: the same series re-alerting opens a new one.
+  assert.equal(c.alertChanged('opened', alert('web', 'cpu.util_pct', T0 + 13 * MIN), T0 + 13 * MIN)[0]?.change, 'opened');
+});
+
+test('loading open incidents restores deduplication and the lost-host folding', () => {
+  const c = new Correlator(ctx, { windowMs: MIN });
+  const cpu = alert('web', 'cpu.util_pct', T0);
+  c.alertChanged('opened', cpu, T0);
+  const lost = alert('web', HOST_LOST_KEY, T0 + 1000, { severity: 'critical' });
+  const stored = c.alertChanged('opened', lost, T0 + 1000)[0]!.incident;
+  const again = new Correlator(ctx, { windowMs: MIN });
+  again.load([stored]);
+  const folded = again.alertChanged('opened', alert('web', 'load.1', T0 + 2 * MIN), T0 + 2 * MIN)[0]!.incident;
+  assert.equal(folded.id, stored.id);
+  assert.equal(folded.suppressed.count, 2);
+  const refreshed = again.alertChanged('resolved', closed(lost, T0 + 3 * MIN), T0 + 3 * MIN)[0]!.incident;
+  assert.equal(refreshed.quietSinceMs, T0 + 3 * MIN);
+});

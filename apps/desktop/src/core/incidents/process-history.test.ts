@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ProcessRow } from '@cerebro/shared/protocol/messages';
+import { buildTopology } from '@cerebro/shared/topology/topology';
+import { HostGraph } from './host-graph';
+import { ProcessHistory } from './process-history';
+
+function proc(pid: number, cpuPct: number, rssBytes: number): ProcessRow {
+  return { pid, ppid: 1, name: `p${pid}`, cmd: '', user: 'u', state: 'S', cpuPct, rssBytes, threads: 1, fds: null, startMs: 0 };
+}
+
+test('process history keeps the top processes per snapshot, spaced and bounded in time and hosts', () => {
+  const h = new ProcessHistory({ topK: 2, spacingMs: 2000, keepMs: 10_000, maxHosts: 2 });
+  for (let ts = 0; ts <= 20_000; ts += 1000) {
+    // pid 3 is mid-pack on both measures until it starts burning at 12 s.
+    h.add('a', ts, [proc(1, 50, 10), proc(2, 1, 900), proc(3, ts >= 12_000 ? 99 : 0.5, 8), proc(4, 0, 5)]);
+  }
+  assert.equal(h.since('a'), 10_000, 'snapshots older than keepMs are dropped');
+  const tracks = h.tracks('a', 0, 20_000);
+  const t3 = tracks.find((p) => p.pid === 3)!;
+  assert.deepEqual(t3.t, [10_000, 12_000, 14_000, 16_000, 18_000, 20_000], 'one snapshot per spacingMs');
+  // At 10 s pid 3 was third by CPU and RSS (kept top 2): read as the cut-off, an upper bound.
+  assert.deepEqual(t3.cpuPct, [1, 99, 99, 99, 99, 99]);
+  assert.deepEqual(t3.rssBytes, [10, 8, 8, 8, 8, 8]);
+  assert.equal(tracks.some((p) => p.pid === 4), false, 'never in a top-K: never tracked');
+  h.add('b', 0, [proc(1, 1, 1)]);
+  h.add('c', 0, [proc(1, 1, 1)]);
+  assert.equal(h.since('a'), null, 'the least recently updated host is dropped beyond maxHosts');
+  assert.equal(h.since('c'), 0);
+});
+
+test('host graph: hops between hosts through process connections, bounded search', () => {
+  const host = (id: string, address: string, sockets: Parameters<typeof buildTopology>[0][number]['sockets']): Parameters<typeof buildTopology>[0][number] => ({ id, hostname: id, status: 'live', addresses: [address], sockets, processes: [] });
+  const listen = (port: number, pid: number) => ({ proto: 'tcp' as const, state: 'LISTEN', localAddr: '0.0.0.0', localPort: port, remoteAddr: '0.0.0.0', remotePort: 0, inode: pid, pid, process: null });
+  const conn = (to: string, port: number, pid: number) => ({ proto: 'tcp' as const, state: 'ESTABLISHED', localAddr: '10.0.0.9', localPort: 40000 + pid, remoteAddr: to, remotePort: port, inode: pid + 1000, pid, process: null });
+  const graph = new HostGraph(
+    buildTopology([
+      host('web', '10.0.0.1', [conn('10.0.0.2', 8080, 5)]),
+      host('api', '10.0.0.2', [listen(8080, 6), conn('10.0.0.3', 5432, 7)]),
+      host('db', '10.0.0.3', [listen(5432, 8)]),
+      host('lone', '10.0.0.4', []),
+    ]),
+  );
+  assert.equal(graph.distance('web', 'web', 0), 0);
+  assert.equal(graph.distance('web', 'api', 2), 1);
+  assert.equal(graph.distance('api', 'web', 2), 1, 'either direction');
+  assert.equal(graph.distance('web', 'db', 2), 2);
+  assert.equal(graph.distance('web', 'db', 1), Infinity, 'farther than asked');
+  assert.equal(graph.distance('web', 'lone', 5), Infinity);
+});

@@ -1,0 +1,159 @@
+/**
+ * The incidents service over the real pieces: RxDB on LMDB (state), the alert store, and the telemetry
+ * store; only the host registry is a stand-in (a list of host documents whose status the test sets).
+ */
+import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
+import { HOST_LOST_KEY, type Alert, type Host } from '@cerebro/shared/api/contract';
+import { AlertStore } from '../alerts/alert-store';
+import type { AlertEvent } from '../alerts/scorer';
+import { closeStateDatabase, openStateDatabase, type StateDatabase } from '../state/database';
+import { makeHost, makeTempDir, openEnv } from '../state/test-helpers';
+import { TelemetryStore } from '../tsdb/store';
+import { IncidentService, type IncidentOptions } from './service';
+
+const MIN = 60_000;
+const GIB = 2 ** 30;
+
+interface World {
+  db: StateDatabase;
+  store: TelemetryStore;
+  alerts: AlertStore;
+  hosts: Host[];
+  service: IncidentService;
+  close(): Promise<void>;
+}
+
+async function world(t: TestContext, dir: string, options: IncidentOptions = {}): Promise<World> {
+  const env = openEnv(dir);
+  const db = await openStateDatabase({ env });
+  const store = await TelemetryStore.open(env);
+  const alerts = new AlertStore(db, () => undefined);
+  const hosts: Host[] = [makeHost(1, { id: 'h1', hostname: 'db-01', status: 'live' })];
+  const registry = { list: () => hosts, get: (id: string) => hosts.find((h) => h.id === id) ?? null, processes: () => null, sockets: () => null };
+  const service = await IncidentService.open({ db, alerts, hosts: registry, store, log: () => undefined }, { timer: false, ...options });
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await alerts.settle();
+    await service.close();
+    await store.close();
+    await closeStateDatabase(db);
+    await env.close();
+  };
+  t.after(close);
+  return { db, store, alerts, hosts, service, close };
+}
+
+/** Everything queued reaches the database: alert writes, then the incident writes they caused. */
+async function settle(w: World): Promise<void> {
+  await w.alerts.settle();
+  await w.service.incidents.settle();
+}
+
+function cpuEvent(type: AlertEvent['type'], startMs: number, tsMs = startMs): AlertEvent {
+  return { type, hostId: 'h1', seriesKey: 'cpu.util_pct', alertId: 'cpu-1', tsMs, startMs, peakScore: 0.9, lastScore: 0.9, baseline: 10, points: [[startMs, 95]] };
+}
+
+test('a filling filesystem raises a predictive alert (and an incident); freeing space closes it', async (t) => {
+  const w = await world(t, makeTempDir(t));
+  const now = Date.now();
+  // Two hours at one sample a minute: /data fills 100 GiB at 4 GiB/h, from 40 GiB to 48 GiB (full in ~13 h, under
+  // the 24 h horizon); /flat stays level.
+  let pos = 1;
+  for (let i = 119; i >= 0; i--) {
+    const ts = now - i * MIN;
+    const used = 40 * GIB + ((120 - i) / 60) * 4 * GIB + (i % 3) * 2 ** 20;
+    w.store.appendBatch('h1', ts, ['fs.used_bytes{mount=/data}', 'fs.size_bytes{mount=/data}', 'fs.used_bytes{mount=/flat}', 'fs.size_bytes{mount=/flat}'], [used, 100 * GIB, 5 * GIB, 100 * GIB], pos++);
+  }
+  await w.service.tick(now);
+  await settle(w);
+  const view = w.service.forecastView('h1');
+  const data = view.forecasts.find((f) => f.name === '/data');
+  const flat = view.forecasts.find((f) => f.name === '/flat');
+  assert.ok(data && flat, JSON.stringify(view));
+  assert.equal(data.resource, 'filesystem');
+  assert.ok(data.etaMs !== null && Math.abs(data.etaMs - 13 * 3600_000) < 3600_000, `eta ${data.etaMs}`);
+  assert.ok(data.etaLowerBoundMs !== null && data.etaLowerBoundMs <= data.etaMs && data.etaLowerBoundMs < 24 * 3600_000);
+  assert.ok(data.alertId !== null);
+  assert.equal(flat.alertId, null, 'a level filesystem raises nothing');
+  assert.deepEqual(w.service.forecastView('nope').forecasts, []);
+
+  const alert = await w.alerts.get(data.alertId);
+  assert.equal(alert?.state, 'open');
+  assert.equal(alert?.seriesKey, 'forecast.fs{mount=/data}');
+  const [incident] = await w.service.list(false);
+  assert.equal(incident?.alerts[0]?.kind, 'forecast');
+  assert.equal(incident?.alerts[0]?.id, data.alertId);
+
+  // Not evaluated again inside the minute.
+  assert.equal(w.service.forecasts.maybeEvaluate(now + 30_000), false);
+  // 30 GiB freed: the old trend no longer holds, the alert closes.
+  for (let i = 1; i <= 2; i++) w.store.appendBatch('h1', now + i * 30_000, ['fs.used_bytes{mount=/data}', 'fs.size_bytes{mount=/data}'], [18 * GIB, 100 * GIB], pos++);
+  await w.service.tick(now + 61_000);
+  await settle(w);
+  assert.equal((await w.alerts.get(data.alertId))?.state, 'resolved');
+  assert.equal(w.service.forecastView('h1').forecasts.find((f) => f.name === '/data')?.alertId ?? null, null);
+});
+
+test('incidents survive a restart, and alert changes after it reach the same incident', async (t) => {
+  const dir = makeTempDir(t);
+  const first = await world(t, dir, { correlator: { quietMs: MIN } });
+  const t0 = Date.now() - 10_000;
+  first.alerts.apply(cpuEvent('open', t0));
+  await settle(first);
+  const [opened] = await first.service.list(false);
+  assert.ok(opened, 'the alert opened an incident');
+  assert.equal(opened.severity, 'critical');
+  await first.close();
+
+  const again = await world(t, dir, { correlator: { quietMs: MIN } });
+  const got = await again.service.get(opened.id);
+  assert.deepEqual(got?.alerts.map((a) => a.id), ['cpu-1']);
+  again.alerts.apply(cpuEvent('resolve', t0, t0 + 5000));
+  await settle(again);
+  const quiet = await again.service.get(opened.id);
+  assert.equal(quiet?.alerts[0]?.state, 'resolved');
+  assert.ok(quiet?.quietSinceMs !== undefined, 'all its alerts closed: quiet');
+  await again.service.tick(Date.now() + 2 * MIN);
+  await settle(again);
+  assert.equal((await again.service.get(opened.id))?.state, 'resolved');
+  assert.deepEqual(await again.service.list(false), []);
+  assert.equal((await again.service.list(true)).length, 1);
+});
+
+test('a lost host raises one host.lost alert that folds its other alerts; it clears when the host reports', async (t) => {
+  const w = await world(t, makeTempDir(t), { lostGraceMs: 0 });
+  const t0 = Date.now() - 10_000;
+  w.alerts.apply(cpuEvent('open', t0));
+  await settle(w);
+  w.hosts[0] = { ...w.hosts[0]!, status: 'lost', lastSeenMs: t0 + 1000 };
+  await w.service.tick(Date.now());
+  await settle(w);
+  const lost = (await w.alerts.list(false)).find((a: Alert) => a.seriesKey === HOST_LOST_KEY);
+  assert.ok(lost, 'a host.lost alert opened');
+  assert.equal(lost.severity, 'critical');
+  await w.service.tick(Date.now() + 1000);
+  await settle(w);
+  assert.equal((await w.alerts.list(false)).filter((a) => a.seriesKey === HOST_LOST_KEY).length, 1, 'only one, however many ticks');
+  const [inc] = await w.service.list(false);
+  assert.deepEqual(inc?.alerts.map((a) => a.seriesKey), [HOST_LOST_KEY]);
+  assert.deepEqual(inc?.suppressed, { count: 1, alertIds: ['cpu-1'] });
+
+  w.hosts[0] = { ...w.hosts[0]!, status: 'live' };
+  await w.service.tick(Date.now() + 2000);
+  await settle(w);
+  assert.equal((await w.alerts.get(lost.id))?.state, 'resolved');
+});
+
+test('right after a start, a host that looks lost (its collector not reconnected yet) raises nothing', async (t) => {
+  const w = await world(t, makeTempDir(t), { lostGraceMs: 60_000 });
+  w.hosts[0] = { ...w.hosts[0]!, status: 'lost' };
+  await w.service.tick(Date.now());
+  await settle(w);
+  assert.deepEqual((await w.alerts.list(true)).filter((a) => a.seriesKey === HOST_LOST_KEY), []);
+  await w.service.tick(Date.now() + 61_000);
+  await settle(w);
+  assert.equal((await w.alerts.list(true)).filter((a) => a.seriesKey === HOST_LOST_KEY).length, 1, 'after the grace period it does');
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import type { Host, Incident } from '@cerebro/shared/api/contract';
+import type { ProcessRow } from '@cerebro/shared/protocol/messages';
+import { AuditLog } from '../audit/audit-log';
+import { AutoRemediator } from './autonomous';
+import { RemediationEngine, type CommandSender } from './engine';
+import { defaultRunbookDir, loadRunbooks } from './loader';
+import { DEFAULT_POLICY, PolicyEngine, type PolicyConfig } from './policy';
+import { MemoryRunStore } from './run-store';
+
+const hog: ProcessRow = { pid: 4242, ppid: 1, name: 'burn', cmd: 'burn', user: 'root', state: 'R', cpuPct: 99, rssBytes: 1e6, threads: 1, fds: 3, startMs: 1_700_000_000_123 };
+
+function incident(state: 'open' | 'resolved' = 'open'): Incident {
+  return {
+    id: 'inc-1',
+    state,
+    severity: 'critical',
+    title: 'cpu',
+    openedMs: 1,
+    updatedMs: 1,
+    alerts: [{ id: 'a1', hostId: 'h1', seriesKey: 'cpu.util_pct', kind: 'metric', severity: 'critical', state: 'open', startMs: 1 }],
+    suppressed: { count: 0, alertIds: [] },
+    hostIds: ['h1'],
+    services: ['burn'],
+    causes: [{ kind: 'process', hostId: 'h1', host: 'web-01', name: 'burn', pid: 4242, node: 'proc:h1:4242', score: 1, explanation: 'burn uses 99 % of a core', evidence: [] }],
+    causesMs: 1,
+    subgraph: { nodes: [], edges: [] },
+  };
+}
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }, policy: Partial<PolicyConfig>): Promise<{ auto: AutoRemediator; sent: string[]; procs: ProcessRow[] }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-auto-'));
+  const audit = AuditLog.open(dir);
+  t.after(async () => {
+    await audit.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const procs = [hog];
+  const view = {
+    host: (id: string) => (id === 'h1' ? ({ id, hostname: 'web-01', connected: true } as Host) : null),
+    latest: () => ({ t: Date.now(), v: 10 }),
+    processes: () => ({ ts: Date.now(), procs }),
+  };
+  const sent: string[] = [];
+  // FAKE TRANSPORT (test only): plays the host; SIGTERM removes the process from the view.
+  const sender: CommandSender = {
+    async send(_h, _k, payload) {
+      const { action, params } = payload as { action: string; params: { pid: number } };
+      sent.push(action);
+      if (action === 'signal-process') procs.splice(procs.findIndex((p) => p.pid === params.pid), 1);
+      return { ok: true, output: { status: 'ok', message: 'done' } };
+    },
+  };
+  const lib = loadRunbooks(defaultRunbookDir());
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, ...policy });
+  const engine = new RemediationEngine({ runbooks: () => lib.runbooks, policy: pol, sender, view, audit, runs: new MemoryRunStore() });
+  return { auto: new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01' }), sent, procs };
+}
+
+test('with a runbook at "autonomous", an incident is remediated without a human, once', async (t) => {
+  const { auto, sent, procs } = await setup(t, { levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const started = auto.observe(incident());
+  assert.ok(started, 'a run started');
+  assert.equal(started.run.actor.type, 'policy');
+  assert.equal(started.run.incidentId, 'inc-1');
+  const end = await started.done;
+  assert.equal(end.state, 'succeeded', end.summary);
+  assert.deepEqual(sent, ['signal-process']);
+  assert.equal(procs.length, 0);
+  assert.equal(auto.observe(incident()), null, 'the same runbook is not tried twice for one incident');
+});
+
+test('at the default level nothing runs alone; resolved incidents and the kill switch start nothing', async (t) => {
+  const quiet = await setup(t, {});
+  assert.equal(quiet.auto.observe(incident()), null);
+  assert.equal(quiet.auto.observe(incident('resolved')), null);
+  const killed = await setup(t, { levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }], killSwitch: true });
+  const r = killed.auto.observe(incident());
+  assert.equal(r?.run.state, 'refused');
+  assert.equal(r?.run.verdict?.rule, 'KILL_SWITCH');
+  assert.deepEqual(killed.sent, []);
+});

@@ -1,0 +1,68 @@
+/**
+ * Rule-based proposals: which runbooks fit an incident, with the params its top causes give. A runbook fits
+ * when one of its `remedies` names the series of one of the incident's alerts (prefix match, labels
+ * ignored) or the kind of evidence of a cause; params are filled from the cause (pid, start time from the
+ * host's process table, process name, filesystem mount). Params no cause can give stay missing and are
+ * listed, so the operator (or an agent) completes them; a proposal with none missing can run as it is.
+ */
+import type { Incident, IncidentCause, Runbook } from '@cerebro/shared/api/contract';
+import type { TelemetryView } from './conditions';
+
+export interface Proposal {
+  readonly runbookId: string;
+  readonly hostId: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Required params (no default) that nothing in the incident gives. */
+  readonly missing: readonly string[];
+  /** Why it fits, in a sentence. */
+  readonly reason: string;
+}
+
+/** The base of a series key: `fs.used_pct{mount=/}` → `fs.used_pct`. */
+function base(key: string): string {
+  const i = key.indexOf('{');
+  return i < 0 ? key : key.slice(0, i);
+}
+
+/** What a cause gives to params named like the shipped runbooks' (pid, startMs, process, service, mount). */
+function causeParams(cause: IncidentCause, view: TelemetryView): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (cause.kind === 'process' || cause.kind === 'service') {
+    out['process'] = cause.name.slice(0, 15);
+    // A supervisor's service is most often named after its program; the operator can change it.
+    out['service'] = cause.name;
+    if (cause.pid !== undefined) {
+      const row = view.processes(cause.hostId)?.procs?.find((p) => p.pid === cause.pid);
+      if (row) {
+        out['pid'] = row.pid;
+        out['startMs'] = row.startMs;
+      }
+    }
+  }
+  const mount = /^filesystem (\/.*)$/.exec(cause.name)?.[1];
+  if (cause.kind === 'resource' && mount) out['mount'] = mount;
+  return out;
+}
+
+export function proposeRunbooks(incident: Incident, runbooks: Iterable<Runbook>, view: TelemetryView): Proposal[] {
+  const cause = incident.causes[0];
+  if (!cause) return [];
+  const series = new Set(incident.alerts.map((a) => base(a.seriesKey)));
+  const evidence = cause.evidence.map((e) => e.metric);
+  const given = causeParams(cause, view);
+  const out: Proposal[] = [];
+  for (const rb of runbooks) {
+    const bySeries = rb.remedies.find((r) => [...series].some((s) => s === r || s.startsWith(`${r}.`)));
+    const byEvidence = rb.remedies.find((r) => evidence.some((m) => m.startsWith(r)));
+    const hit = bySeries ?? byEvidence;
+    if (!hit) continue;
+    const params: Record<string, unknown> = {};
+    for (const k of Object.keys(rb.params)) if (given[k] !== undefined) params[k] = given[k];
+    const missing = Object.entries(rb.params)
+      .filter(([k, p]) => params[k] === undefined && p.default === undefined)
+      .map(([k]) => k);
+    out.push({ runbookId: rb.id, hostId: cause.hostId, params, missing, reason: `${rb.title}: remedies ${hit}; top cause ${cause.kind} ${cause.name} on ${cause.host}` });
+  }
+  // Complete proposals first, then those needing the fewest params.
+  return out.sort((a, b) => a.missing.length - b.missing.length || a.runbookId.localeCompare(b.runbookId));
+}
