@@ -112,4 +112,19 @@ test('the logs view tails, pauses, searches, lists templates and opens an alert 
     await waitFor('the lines behind the alert', async () => (await count()) === 2, 10_000, 100);
     assert.match(await page.locator('.logs-status').innerText(), /fixed window/);
   });
+
+  await t.test('a log alert in the host view shows its template and samples; one click opens the lines behind it', async () => {
+    // "checkout failed … card declined" is a never-seen error template (learning is 0 here): it raised a log.new alert.
+    await page.evaluate((h) => (window.location.hash = h), `#/host/${encodeURIComponent(HOST)}`);
+    const row = page.locator('[data-testid="alert-row"]', { hasText: 'log.new' }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.click();
+    const evidence = page.locator('[data-testid="alert-log"]');
+    await evidence.waitFor({ timeout: 10_000 });
+    assert.match(await evidence.innerText(), /card declined/);
+    await screenshot(page, 'logs-alert-evidence');
+    await page.locator('[data-testid="alert-log-lines"]').click();
+    await waitFor('the logs view filtered to the alert\'s template', async () => page.url().includes('#/logs?') && page.url().includes('template=') && (await count()) > 0, 10_000, 100);
+    for (const text of await page.locator('[data-testid="log-row"] .log-msg').allInnerTexts()) assert.match(text, /card declined/);
+  });
 });

@@ -6,7 +6,7 @@ import { useAlertWindowFeed } from '../../feeds/use-host-alerts-feed';
 import { fmtClock } from '../../lib/format';
 import { useApp } from '../../state/store';
 import { AlertWindowChart } from './AlertWindowChart';
-import { fmtDuration, fmtScore, fmtSeriesValue, pointRange } from './alert-format';
+import { alertLinesHash, fmtDuration, fmtScore, fmtSeriesValue, pointRange } from './alert-format';
 
 const SNOOZES: ReadonlyArray<{ label: string; minutes: number }> = [
   { label: '15 min', minutes: 15 },
@@ -22,6 +22,32 @@ export function AlertMarks({ alert, nowMs }: { alert: Alert; nowMs: number }) {
       {(alert.snoozedUntilMs ?? 0) > nowMs ? <span className="mark mark-snooze" data-testid="alert-snoozed">snoozed until {fmtClock(alert.snoozedUntilMs as number)}</span> : null}
       {alert.noise ? <span className="mark mark-noise" data-testid="alert-noise">noise</span> : null}
     </>
+  );
+}
+
+/** A log alert's template, its sample lines, and one click to every line behind it. */
+function LogEvidence({ alert, nowMs }: { alert: Alert; nowMs: number }) {
+  const log = alert.evidence.log;
+  const href = alertLinesHash(alert, nowMs);
+  if (!log) return null;
+  return (
+    <div className="alert-log" data-testid="alert-log">
+      <div>
+        {log.kind === 'new' ? 'New template' : 'Template rate left its baseline'} at <b>{log.level}</b>: <code>{log.text}</code>
+      </div>
+      <ul className="alert-log-samples">
+        {log.samples.map((l) => (
+          <li key={`${l.ts}:${l.msg}`}>
+            <span className="muted">{fmtClock(l.ts)}</span> {l.msg}
+          </li>
+        ))}
+      </ul>
+      {href ? (
+        <a href={href} data-testid="alert-log-lines">
+          Show the lines behind it
+        </a>
+      ) : null}
+    </div>
   );
 }
 
@@ -69,7 +95,7 @@ export function AlertDetail({ alert, nowMs }: { alert: Alert; nowMs: number }) {
           </dd>
         </div>
       </dl>
-      <AlertWindowChart alert={alert} series={window?.alertId === alert.id ? window.line : null} />
+      {alert.evidence.log ? <LogEvidence alert={alert} nowMs={nowMs} /> : <AlertWindowChart alert={alert} series={window?.alertId === alert.id ? window.line : null} />}
       <div className="alert-actions" role="group" aria-label="Alert actions">
         <button type="button" className="action" disabled={pending || alert.ackBy !== undefined} onClick={() => actions.ack(alert.id)} data-testid="alert-ack">
           {alert.ackBy ? 'Acknowledged' : 'Acknowledge'}

@@ -1,6 +1,23 @@
 /** How an alert's figures read: values in the series' unit (from its name), scores, durations. Pure. */
+import type { Alert } from '@cerebro/shared/api/contract';
 import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 import { fmtBytes, fmtPct, fmtRate } from '../../lib/format';
+import { logsHash } from '../../lib/route';
+
+/** Lines shown around a log alert's span, ms on each side. */
+export const LOG_CONTEXT_MS = 60_000;
+
+/**
+ * The lines behind a log alert (`log.new{template=…}`, `log.rate{template=…}`): the logs view filtered to its
+ * host, template and window (an open alert's up to now); null for a metric alert.
+ */
+export function alertLinesHash(a: Alert, nowMs: number): string | null {
+  const key = parseSeriesKey(a.seriesKey);
+  if (!key || !key.name.startsWith('log.')) return null;
+  const template = a.evidence.log?.templateId ?? key.labels['template'];
+  const to = (a.state === 'open' || a.endMs === undefined ? nowMs : a.endMs) + LOG_CONTEXT_MS;
+  return logsHash({ host: a.hostId, ...(template ? { template } : {}), from: a.startMs - LOG_CONTEXT_MS, to });
+}
 
 /** A value of series `key`, in the unit its name says (…_pct, …_bps, …_bytes), else a plain number. */
 export function fmtSeriesValue(key: string, v: number | null | undefined): string {
