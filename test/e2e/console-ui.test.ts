@@ -70,6 +70,61 @@ test('the console UI shows a live host, its charts and processes, and stays on l
     await screenshot(page, 'host-processes');
   });
 
+  await t.test('dragging across a chart zooms every chart to that window and queries it; Escape and double-click reset', async () => {
+    const cpu = page.locator('[data-testid="chart-cpu"]');
+    const mem = page.locator('[data-testid="chart-mem"]');
+    const chip = page.getByTestId('zoom-chip');
+    const live = { from: Number(await cpu.getAttribute('data-from-ms')), to: Number(await cpu.getAttribute('data-to-ms')) };
+    const box = await cpu.getByTestId('chart-brush').boundingBox();
+    assert.ok(box, 'the brush overlay is laid over the chart');
+    // The plot starts 64 px in and ends 10 px before the edge (charts/scale.ts); the collector started
+    // seconds ago, so its samples are at the right end: the drag ends past the plot, which the brush
+    // clamps to the newest sample.
+    const plotX = (f: number): number => box.x + 64 + f * (box.width - 74);
+    await waitFor('a few CPU samples', async () => Number(await cpu.getAttribute('data-points')) >= 4, 10_000, 200);
+    const drag = async (): Promise<void> => {
+      await page.mouse.move(plotX(0.94), box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(plotX(1) + 5, box.y + box.height / 2, { steps: 8 });
+      await page.mouse.up();
+    };
+    const sent = requests.length;
+    await drag();
+    await chip.waitFor({ timeout: 5_000 });
+    const zoom = { from: Number(await chip.getAttribute('data-from-ms')), to: Number(await chip.getAttribute('data-to-ms')) };
+    assert.ok(zoom.to - zoom.from < (live.to - live.from) / 10, `a narrow window: ${JSON.stringify(zoom)} of ${JSON.stringify(live)}`);
+    assert.ok(zoom.from >= live.from && zoom.to <= live.to + 5_000, 'inside the range that was shown');
+    assert.match(await chip.innerText(), /^zoomed: \d\d:\d\d:\d\d–\d\d:\d\d:\d\d · Reset$/);
+    assert.equal(await page.locator('[aria-label="Time range"] [aria-pressed="true"]').count(), 0, 'no live range is picked');
+    for (const chart of [cpu, mem]) {
+      assert.equal(Number(await chart.getAttribute('data-from-ms')), zoom.from);
+      assert.equal(Number(await chart.getAttribute('data-to-ms')), zoom.to);
+    }
+    // The window was queried on its own, with its bounds, not cut out of the overview.
+    await waitFor('a query for the zoomed window', async () =>
+      requests.slice(sent).some((u) => {
+        const q = new URL(u);
+        return q.pathname.endsWith('/query') && q.searchParams.get('key') === 'cpu.util_pct' && q.searchParams.get('from') === String(zoom.from) && q.searchParams.get('to') === String(zoom.to);
+      }), 5_000, 100);
+    await waitFor('the zoomed CPU line drawn', async () => Number(await cpu.getAttribute('data-points')) > 0, 5_000, 100);
+    await screenshot(page, 'host-zoomed');
+    // A fixed window: new samples do not slide it.
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(Number(await cpu.getAttribute('data-to-ms')), zoom.to);
+
+    await page.keyboard.press('Escape');
+    await chip.waitFor({ state: 'detached', timeout: 5_000 });
+    await waitFor('the live range again', async () => Number(await cpu.getAttribute('data-to-ms')) > zoom.to + 1_000 && Number(await cpu.getAttribute('data-points')) > 0, 10_000, 200);
+    assert.equal(await page.locator('[aria-label="Time range"] [data-range="15m"]').getAttribute('aria-pressed'), 'true');
+
+    const liveBox = await cpu.getByTestId('chart-brush').boundingBox();
+    assert.ok(liveBox);
+    await drag();
+    await chip.waitFor({ timeout: 5_000 });
+    await page.mouse.dblclick(liveBox.x + liveBox.width / 2, liveBox.y + liveBox.height / 2);
+    await chip.waitFor({ state: 'detached', timeout: 5_000 });
+  });
+
   await t.test('the page made no request beyond loopback', async () => {
     assert.ok(requests.length > 0, 'requests were recorded');
     const outside = requests.filter((u) => !isLoopbackUrl(u));

@@ -1,7 +1,7 @@
 /** Paints one time chart on a canvas: grid, axis labels, min/max envelopes and lines. */
 import type { ChartSeries } from '../state/types';
 import { fmtPct, fmtRate } from '../lib/format';
-import { linePixels, timeScale, valueScale, type ChartUnit, type Plot } from './scale';
+import { linePixels, plotArea, timeScale, valueScale, type ChartUnit, type Plot } from './scale';
 
 export interface ChartColors {
   readonly lines: readonly string[];
@@ -19,13 +19,11 @@ export interface DrawInput {
   readonly colors: ChartColors;
 }
 
-const PAD = { left: 64, right: 10, top: 8, bottom: 22 };
-
 /** Draws and returns how many points it drew (the e2e tests watch it grow). */
 export function drawChart(ctx: CanvasRenderingContext2D, input: DrawInput): number {
   const { width, height, unit, lines, colors } = input;
   ctx.clearRect(0, 0, width, height);
-  const plot: Plot = { left: PAD.left, top: PAD.top, width: Math.max(10, width - PAD.left - PAD.right), height: Math.max(10, height - PAD.top - PAD.bottom) };
+  const plot: Plot = plotArea(width, height);
   const x = timeScale(input.fromMs, input.toMs, plot);
   const y = valueScale(lines, unit, plot);
   ctx.font = '11px system-ui, sans-serif';
@@ -86,9 +84,11 @@ export function drawChart(ctx: CanvasRenderingContext2D, input: DrawInput): numb
   return drawn;
 }
 
-function timeLabel(ms: number, spanMs: number): string {
+/** An axis tick's label, local time: with seconds on a zoomed span of minutes, the date at midnight on a day. */
+export function timeLabel(ms: number, spanMs: number): string {
   const d = new Date(ms);
   const p = (n: number): string => String(n).padStart(2, '0');
   const hm = `${p(d.getHours())}:${p(d.getMinutes())}`;
+  if (spanMs <= 10 * 60_000) return `${hm}:${p(d.getSeconds())}`;
   return spanMs > 20 * 3_600_000 && d.getHours() === 0 && d.getMinutes() === 0 ? `${d.getMonth() + 1}/${d.getDate()}` : hm;
 }

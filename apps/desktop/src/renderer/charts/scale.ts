@@ -12,6 +12,14 @@ export interface Plot {
   readonly height: number;
 }
 
+/** Margins of a time chart around its plot, CSS pixels (axis labels live there). */
+export const CHART_PAD = { left: 64, right: 10, top: 8, bottom: 22 } as const;
+
+/** The plot inside a chart of `width` × `height` CSS pixels; shared by the painter and the brush overlay. */
+export function plotArea(width: number, height: number): Plot {
+  return { left: CHART_PAD.left, top: CHART_PAD.top, width: Math.max(10, width - CHART_PAD.left - CHART_PAD.right), height: Math.max(10, height - CHART_PAD.top - CHART_PAD.bottom) };
+}
+
 export function timeScale(fromMs: number, toMs: number, plot: Plot): ScaleLinear<number, number> {
   return scaleLinear().domain([fromMs, toMs]).range([plot.left, plot.left + plot.width]);
 }

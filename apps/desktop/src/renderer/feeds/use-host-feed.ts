@@ -1,13 +1,14 @@
 /**
  * While a host view is shown: its series list, each chart line's range query (downsampled by the store
  * to about one point per pixel), live samples appended as they arrive, and the process table re-read
- * when the host reports (at most every 3 s). Everything stops on unmount or when host or range change.
+ * when the host reports (at most every 3 s). A zoomed window is queried once, at the resolution it needs,
+ * and not followed live. Everything stops on unmount or when host, range or window change.
  */
 import { useEffect } from 'react';
 import type { SeriesData } from '@cerebro/shared/api/contract';
 import { chartsFailed, chartsLoaded, processesLoaded, samplesArrived, seriesListed } from '../state/actions';
 import { dispatch } from '../state/store';
-import { RANGES, type RangeKey } from '../state/types';
+import { RANGES, type RangeKey, type ZoomWindow } from '../state/types';
 import { useTransport } from '../transport/context';
 import { throttle } from '../lib/throttle';
 import { chartDefs } from '../views/host/chart-defs';
@@ -16,8 +17,12 @@ const PROCESSES_EVERY_MS = 3_000;
 /** Points asked of the range API per line: about the chart's width in pixels. 15 min at 1 Hz stays raw. */
 const POINTS = { '15m': 900, '1h': 720, '6h': 720, '24h': 720 } as const satisfies Record<RangeKey, number>;
 
-export function useHostFeed(hostId: string, range: RangeKey): void {
+export function useHostFeed(hostId: string, range: RangeKey, zoomed: ZoomWindow | null): void {
   const transport = useTransport();
+  // The effect depends on the window's values, not on the object, so an equal window queries once.
+  const zFrom = zoomed?.fromMs ?? null;
+  const zTo = zoomed?.toMs ?? null;
+  const zPoints = zoomed?.points ?? null;
   useEffect(() => {
     let alive = true;
     let offSamples: (() => void) | null = null;
@@ -36,13 +41,15 @@ export function useHostFeed(hostId: string, range: RangeKey): void {
         dispatch(samplesArrived, { hostId, ts: e.ts, keys: e.keys, values: e.values });
         refreshProcesses();
       });
-      const toMs = Date.now();
-      const fromMs = toMs - RANGES[range];
-      const results = await Promise.all(keys.map((key) => transport.request('query', { hostId, query: { key, from: fromMs, to: toMs, points: POINTS[range] } })));
+      const zoom = zFrom !== null && zTo !== null && zPoints !== null ? { fromMs: zFrom, toMs: zTo, points: zPoints } : null;
+      const toMs = zoom?.toMs ?? Date.now();
+      const fromMs = zoom?.fromMs ?? toMs - RANGES[range];
+      const points = zoom?.points ?? POINTS[range];
+      const results = await Promise.all(keys.map((key) => transport.request('query', { hostId, query: { key, from: fromMs, to: toMs, points } })));
       if (!alive) return;
       const data: Record<string, SeriesData> = {};
       keys.forEach((k, i) => (data[k] = results[i] as SeriesData));
-      dispatch(chartsLoaded, { hostId, range, toMs, data });
+      dispatch(chartsLoaded, { hostId, range, zoom, toMs, data });
     };
     load().catch((e: Error) => alive && dispatch(chartsFailed, { hostId, message: e.message }));
     refreshProcesses();
@@ -51,5 +58,5 @@ export function useHostFeed(hostId: string, range: RangeKey): void {
       offSamples?.();
       refreshProcesses.cancel();
     };
-  }, [transport, hostId, range]);
+  }, [transport, hostId, range, zFrom, zTo, zPoints]);
 }

@@ -5,8 +5,9 @@
 import type { FleetView, Host, HostTable, IngestStatsView, SeriesData, SeriesInfo, TopologyView } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { appendSample, chartSeriesFrom } from '../charts/chart-series';
+import { sameZoom } from '../charts/zoom';
 import type { ConnectionInfo } from '../transport/transport';
-import { RANGES, initialHostView, type Action, type FleetSortKey, type ProcessSortKey, type RangeKey, type Route, type StatusFilter } from './types';
+import { RANGES, initialHostView, type Action, type FleetSortKey, type ProcessSortKey, type RangeKey, type Route, type StatusFilter, type ZoomWindow } from './types';
 
 export const connectionChanged: Action<ConnectionInfo> = (_s, connection) => ({ connection });
 
@@ -51,14 +52,27 @@ export const routeChanged: Action<Route> = (s, route) => {
 
 export const themeToggled: Action<void> = (s) => ({ theme: s.theme === 'dark' ? 'light' : 'dark' });
 
-export const rangeChanged: Action<RangeKey> = (s, range) => ({ hostView: { ...s.hostView, range, charts: {}, chartsLoad: { status: 'loading' } } });
+/** Picking a live range also leaves any zoomed window. */
+export const rangeChanged: Action<RangeKey> = (s, range) => ({ hostView: { ...s.hostView, range, zoom: null, charts: {}, chartsLoad: { status: 'loading' } } });
+
+/**
+ * A window brushed on a chart: every chart shows it, fixed, until reset. The lines already loaded stay
+ * drawn (clipped to the window) until the finer query for it answers, so the charts do not blink.
+ */
+export const chartsZoomed: Action<ZoomWindow> = (s, zoom) => {
+  if (s.hostView.hostId === null || !(zoom.toMs > zoom.fromMs) || sameZoom(s.hostView.zoom, zoom)) return {};
+  return { hostView: { ...s.hostView, zoom, toMs: zoom.toMs } };
+};
+
+/** Back to the live range (double-click, Escape or Reset); its query runs again since samples went by. */
+export const zoomReset: Action<void> = (s) => (s.hostView.zoom === null ? {} : { hostView: { ...s.hostView, zoom: null, charts: {}, chartsLoad: { status: 'loading' } } });
 
 export const seriesListed: Action<{ hostId: string; series: readonly SeriesInfo[] }> = (s, p) =>
   p.hostId === s.hostView.hostId ? { hostView: { ...s.hostView, series: p.series } } : {};
 
-/** The range query of every chart line answered (stale answers for another host or range are dropped). */
-export const chartsLoaded: Action<{ hostId: string; range: RangeKey; toMs: number; data: Readonly<Record<string, SeriesData>> }> = (s, p) => {
-  if (p.hostId !== s.hostView.hostId || p.range !== s.hostView.range) return {};
+/** The range query of every chart line answered (stale answers for another host, range or window are dropped). */
+export const chartsLoaded: Action<{ hostId: string; range: RangeKey; zoom: ZoomWindow | null; toMs: number; data: Readonly<Record<string, SeriesData>> }> = (s, p) => {
+  if (p.hostId !== s.hostView.hostId || p.range !== s.hostView.range || !sameZoom(p.zoom, s.hostView.zoom)) return {};
   const charts: Record<string, ReturnType<typeof chartSeriesFrom>> = {};
   for (const [key, d] of Object.entries(p.data)) charts[key] = chartSeriesFrom(key, d);
   return { hostView: { ...s.hostView, charts, toMs: p.toMs, chartsLoad: { status: 'ready' } } };
@@ -67,10 +81,10 @@ export const chartsLoaded: Action<{ hostId: string; range: RangeKey; toMs: numbe
 export const chartsFailed: Action<{ hostId: string; message: string }> = (s, p) =>
   p.hostId === s.hostView.hostId ? { hostView: { ...s.hostView, chartsLoad: { status: 'error', message: p.message } } } : {};
 
-/** Live samples of the shown host: appended to the lines that show those keys; the range slides with them. */
+/** Live samples of the shown host: appended to the lines that show those keys; the range slides with them. A zoomed window stays fixed. */
 export const samplesArrived: Action<{ hostId: string; ts: number; keys: readonly string[]; values: readonly number[] }> = (s, p) => {
   const hv = s.hostView;
-  if (p.hostId !== hv.hostId || hv.chartsLoad.status !== 'ready') return {};
+  if (p.hostId !== hv.hostId || hv.chartsLoad.status !== 'ready' || hv.zoom !== null) return {};
   const toMs = Math.max(hv.toMs, p.ts);
   const fromMs = toMs - RANGES[hv.range];
   let charts: Record<string, ReturnType<typeof chartSeriesFrom>> | null = null;

@@ -54,9 +54,20 @@ export interface ChartSeries {
   readonly bucketMs: number | null;
 }
 
+/** A fixed window brushed on a host chart: shown instead of the live range until reset. */
+export interface ZoomWindow {
+  /** ms since the epoch, inclusive. */
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Points asked per line (about the plot's width in pixels; see charts/zoom.ts). */
+  readonly points: number;
+}
+
 export interface HostViewState {
   readonly hostId: string | null;
   readonly range: RangeKey;
+  /** When set, every chart of the host shows this window, not live; null: the live `range`. */
+  readonly zoom: ZoomWindow | null;
   /** End of the shown range, ms; follows the newest sample. */
   readonly toMs: number;
   readonly series: readonly SeriesInfo[];
@@ -140,6 +151,7 @@ export function initialHostView(hostId: string | null = null): HostViewState {
   return {
     hostId,
     range: '15m',
+    zoom: null,
     toMs: 0,
     series: [],
     charts: {},

@@ -13,8 +13,8 @@ import { ProcessTable } from './ProcessTable';
 import { RangePicker } from './RangePicker';
 
 export function HostView({ hostId }: { hostId: string }) {
-  const { host, hostsLoad, range, series } = useApp((s) => ({ host: s.hosts[hostId], hostsLoad: s.hostsLoad, range: s.hostView.range, series: s.hostView.series }));
-  useHostFeed(hostId, range);
+  const { host, hostsLoad, range, zoom, series } = useApp((s) => ({ host: s.hosts[hostId], hostsLoad: s.hostsLoad, range: s.hostView.range, zoom: s.hostView.zoom, series: s.hostView.series }));
+  useHostFeed(hostId, range, zoom);
   const nowMs = useNow(5_000);
   if (!host) {
     if (hostsLoad.status === 'loading') return <Loading what="the host" />;
@@ -35,7 +35,7 @@ export function HostView({ hostId }: { hostId: string }) {
             {host.connected ? '' : ' · collector disconnected'}
           </p>
         </div>
-        <RangePicker value={range} />
+        <RangePicker value={range} zoom={zoom} />
       </div>
       {host.sourceErrors.length > 0 ? (
         <div className="banner">

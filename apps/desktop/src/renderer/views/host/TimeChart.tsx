@@ -1,9 +1,13 @@
-/** One live chart (canvas: thousands of points stay cheap) with its legend of latest values. */
+/**
+ * One live chart (canvas: thousands of points stay cheap) with its legend of latest values, and a brush
+ * overlay to zoom. `data-from-ms` / `data-to-ms` expose the shown window (the e2e test reads them).
+ */
 import { useEffect, useRef, useState } from 'react';
 import { drawChart, type ChartColors } from '../../charts/draw';
 import { fmtPct, fmtRate } from '../../lib/format';
 import type { ChartSeries } from '../../state/types';
 import type { ChartDef } from './chart-defs';
+import { ChartBrush } from './ChartBrush';
 
 const HEIGHT_PX = 170;
 
@@ -39,7 +43,7 @@ export function TimeChart({ def, lines, fromMs, toMs, theme }: { def: ChartDef; 
   const lastTs = Math.max(0, ...lines.map((l) => l.t.at(-1) ?? 0));
   const fmt = def.unit === 'pct' ? fmtPct : fmtRate;
   return (
-    <figure className="chart" data-testid={`chart-${def.id}`} data-points={points} data-last-ts={lastTs}>
+    <figure className="chart" data-testid={`chart-${def.id}`} data-points={points} data-last-ts={lastTs} data-from-ms={Math.round(fromMs)} data-to-ms={Math.round(toMs)}>
       <figcaption>
         <span className="chart-title">{def.title}</span>
         <span className="legend">
@@ -53,6 +57,7 @@ export function TimeChart({ def, lines, fromMs, toMs, theme }: { def: ChartDef; 
       </figcaption>
       <div ref={wrap} className="chart-canvas">
         <canvas ref={canvas} style={{ width: '100%', height: HEIGHT_PX }} />
+        {def.lines.length > 0 ? <ChartBrush width={width} height={HEIGHT_PX} fromMs={fromMs} toMs={toMs} /> : null}
         {def.lines.length === 0 ? <p className="chart-empty muted">This host reports no {def.title.toLowerCase()} series.</p> : null}
       </div>
     </figure>
