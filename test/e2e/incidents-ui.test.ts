@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ForecastsView, Incident } from '@cerebro/shared/api/contract';
-import { ROOT, createTokenFile, startCollector, startConsole, tempDir, waitFor } from '../helpers/cerebro';
+import { ROOT, createTokenFile, startCollector, startConsole, tempDir, waitFor, waitForWarmSeries } from '../helpers/cerebro';
 import { browserSkipReason, launchBrowser, rendererBuilt, screenshot } from '../helpers/browser';
 import '../helpers/page-globals';
 
@@ -42,16 +42,7 @@ test('an incident appears live in the incidents view with its timeline and top c
   await page.getByTestId('incidents-none').waitFor({ timeout: 10_000 });
   assert.equal(await page.getByTestId('open-incidents').getAttribute('data-count'), '0');
 
-  await waitFor(
-    'cpu.util_pct to finish its warm-up',
-    async () => {
-      if (!collector.proc.running) throw new Error(`collector exited:\n${collector.proc.tail()}`);
-      if (!(await con.api('hosts')).some((h) => h.id === hostId)) return null;
-      return !(await con.api('hostAlerts', hostId)).learning.includes('cpu.util_pct');
-    },
-    45_000,
-    250,
-  );
+  await waitForWarmSeries(con, collector, hostId, 'cpu.util_pct', 45_000);
   // Process-table snapshots from before the burner (its baseline), older than the ranker's 10 s lead.
   await new Promise((r) => setTimeout(r, 12_000));
   const before = await con.api('query', hostId, { key: 'cpu.util_pct', from: Date.now() - 10_000, to: Date.now() + 1000 });

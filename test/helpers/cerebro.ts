@@ -229,3 +229,21 @@ export function localHostId(): string {
   }
   return os.hostname().replace(/[^A-Za-z0-9._:-]/g, '-');
 }
+
+/**
+ * Wait until `key` of `hostId` has finished the detector's warm-up (its alerts can open from now on).
+ * The store and the scorer take the same batch synchronously, so a stored series is a scored one.
+ */
+export async function waitForWarmSeries(con: RunningConsole, collector: RunningCollector, hostId: string, key = 'cpu.util_pct', timeoutMs = 45_000): Promise<void> {
+  await waitFor(
+    `${key} to finish its warm-up`,
+    async () => {
+      if (!collector.proc.running) throw new Error(`collector exited:\n${collector.proc.tail()}`);
+      if (!(await con.api('hosts')).some((h) => h.id === hostId)) return null;
+      if (!(await con.api('series', hostId)).some((x) => x.key === key)) return null;
+      return !(await con.api('hostAlerts', hostId)).learning.includes(key);
+    },
+    timeoutMs,
+    250,
+  );
+}

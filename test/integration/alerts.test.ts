@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { routePath, type Alert, type RouteResponses } from '@cerebro/shared/api/contract';
-import { createTokenFile, startCollector, startConsole, tempDir, waitFor, type RunningConsole } from '../helpers/cerebro';
+import { createTokenFile, startCollector, startConsole, tempDir, waitFor, type RunningConsole, waitForWarmSeries } from '../helpers/cerebro';
 
 const WARMUP = 40;
 
@@ -30,18 +30,7 @@ test('a CPU burner raises an open alert on the host once its series are warm; ac
   const collector = await startCollector(t, { ingestUrl: con.info.ingestUrl, tokenFile, stateDir: path.join(home, 'collector'), hostId, intervalMs: 250 });
 
   const warmStarted = Date.now();
-  await waitFor(
-    'cpu.util_pct to finish its warm-up',
-    async () => {
-      if (!collector.proc.running) throw new Error(`collector exited:\n${collector.proc.tail()}`);
-      if (!(await con.api('hosts')).some((h) => h.id === hostId)) return null;
-      // The store and the scorer take the same batch synchronously: a stored series is a scored one.
-      if (!(await con.api('series', hostId)).some((x) => x.key === 'cpu.util_pct')) return null;
-      return !(await con.api('hostAlerts', hostId)).learning.includes('cpu.util_pct');
-    },
-    40_000,
-    250,
-  );
+  await waitForWarmSeries(con, collector, hostId, 'cpu.util_pct', 40_000);
   t.diagnostic(`cpu.util_pct warm after ${Date.now() - warmStarted} ms (${WARMUP} samples at 250 ms)`);
   const quiet = (await con.api('hostAlerts', hostId)).alerts.filter((a) => a.state === 'open' && isCpu(a));
   t.diagnostic(`open CPU alerts before the burner: ${quiet.length}`);

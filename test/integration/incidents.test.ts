@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import WebSocket from 'ws';
 import { LIVE_PATH, LIVE_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, type Alert, type Incident, type LiveEvent } from '@cerebro/shared/api/contract';
-import { createTokenFile, ROOT, startCollector, startConsole, tempDir, waitFor } from '../helpers/cerebro';
+import { createTokenFile, ROOT, startCollector, startConsole, tempDir, waitFor, waitForWarmSeries } from '../helpers/cerebro';
 
 const WARMUP = 40;
 const CONSOLE_BIN = path.join(ROOT, 'apps/desktop/bin/cerebro-console.mjs');
@@ -35,17 +35,7 @@ test('a CPU burner opens an incident whose top cause is the burner process on th
   await new Promise((r) => ws.once('open', r));
   ws.send(JSON.stringify({ op: 'subscribe', id: 'i', topic: 'incidents' }));
   const collector = await startCollector(t, { ingestUrl: con.info.ingestUrl, tokenFile: createTokenFile(home, home), stateDir: path.join(home, 'collector'), hostId, intervalMs: 250 });
-  await waitFor(
-    'cpu.util_pct to finish its warm-up',
-    async () => {
-      if (!collector.proc.running) throw new Error(`collector exited:\n${collector.proc.tail()}`);
-      if (!(await con.api('hosts')).some((h) => h.id === hostId)) return null;
-      if (!(await con.api('series', hostId)).some((x) => x.key === 'cpu.util_pct')) return null;
-      return !(await con.api('hostAlerts', hostId)).learning.includes('cpu.util_pct');
-    },
-    40_000,
-    250,
-  );
+  await waitForWarmSeries(con, collector, hostId, 'cpu.util_pct', 40_000);
   await assert.rejects(con.api('incidents', undefined, { state: 'bogus' }), /400.*BAD_REQUEST.*must be .*open.* or .*all/);
   await assert.rejects(con.api('incident', 'no-such-incident'), /404.*no incident with id no-such-incident/);
   assert.deepEqual(cli<Incident[]>(home, ['incidents', '--json']).filter((i) => i.causes.some((c) => c.name === BURNER_NAME)), [], 'no burner before it starts');

@@ -7,32 +7,28 @@ import { useEffect } from 'react';
 import { alertsChanged, alertsFailed, alertsLoaded } from '../state/alert-actions';
 import { dispatch } from '../state/store';
 import { useTransport } from '../transport/context';
+import { subscribeAndLoad } from './live-feed';
 
 export function useAlertsFeed(): void {
   const transport = useTransport();
-  useEffect(() => {
-    let alive = true;
-    const load = (): void => {
-      // Open ones on their own: the newest-first `all` list is capped and could leave an old open alert out.
-      for (const query of [undefined, { all: 1 }]) {
-        transport.request('alerts', query ? { query } : {}).then(
-          (v) => alive && dispatch(alertsLoaded, v.alerts),
-          (e: Error) => alive && dispatch(alertsFailed, e.message),
-        );
-      }
-    };
-    const off = transport.subscribe({ topic: 'alerts' }, (e) => {
-      if (e.type === 'alerts') dispatch(alertsChanged, e.changes);
-    });
-    let wasOpen = false;
-    const offConn = transport.onConnection((info) => {
-      if (info.state === 'open' && !wasOpen) load();
-      wasOpen = info.state === 'open';
-    });
-    return () => {
-      alive = false;
-      off();
-      offConn();
-    };
-  }, [transport]);
+  useEffect(
+    () =>
+      subscribeAndLoad(
+        transport,
+        { topic: 'alerts' },
+        (e) => {
+          if (e.type === 'alerts') dispatch(alertsChanged, e.changes);
+        },
+        (alive) => {
+          // Open ones on their own: the newest-first `all` list is capped and could leave an old open alert out.
+          for (const query of [undefined, { all: 1 }]) {
+            transport.request('alerts', query ? { query } : {}).then(
+              (v) => alive() && dispatch(alertsLoaded, v.alerts),
+              (e: Error) => alive() && dispatch(alertsFailed, e.message),
+            );
+          }
+        },
+      ),
+    [transport],
+  );
 }

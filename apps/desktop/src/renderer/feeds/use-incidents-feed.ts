@@ -8,32 +8,28 @@ import { useEffect } from 'react';
 import { incidentsChanged, incidentsFailed, incidentsLoaded } from '../state/incident-actions';
 import { dispatch } from '../state/store';
 import { useTransport } from '../transport/context';
+import { subscribeAndLoad } from './live-feed';
 
 export function useIncidentsFeed(): void {
   const transport = useTransport();
-  useEffect(() => {
-    let alive = true;
-    const load = (): void => {
-      // Open ones on their own: the newest-first `all` list is capped (500) and could leave an old open one out.
-      for (const state of ['open', 'all']) {
-        transport.request('incidents', { query: { state } }).then(
-          (v) => alive && dispatch(incidentsLoaded, v.incidents),
-          (e: Error) => alive && dispatch(incidentsFailed, e.message),
-        );
-      }
-    };
-    const off = transport.subscribe({ topic: 'incidents' }, (e) => {
-      if (e.type === 'incidents') dispatch(incidentsChanged, e.changes);
-    });
-    let wasOpen = false;
-    const offConn = transport.onConnection((info) => {
-      if (info.state === 'open' && !wasOpen) load();
-      wasOpen = info.state === 'open';
-    });
-    return () => {
-      alive = false;
-      off();
-      offConn();
-    };
-  }, [transport]);
+  useEffect(
+    () =>
+      subscribeAndLoad(
+        transport,
+        { topic: 'incidents' },
+        (e) => {
+          if (e.type === 'incidents') dispatch(incidentsChanged, e.changes);
+        },
+        (alive) => {
+          // Open ones on their own: the newest-first `all` list is capped (500) and could leave an old open one out.
+          for (const state of ['open', 'all']) {
+            transport.request('incidents', { query: { state } }).then(
+              (v) => alive() && dispatch(incidentsLoaded, v.incidents),
+              (e: Error) => alive() && dispatch(incidentsFailed, e.message),
+            );
+          }
+        },
+      ),
+    [transport],
+  );
 }
