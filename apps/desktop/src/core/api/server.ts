@@ -129,7 +129,11 @@ export class ApiServer {
       for (const c of this.clients) for (const sub of c.hostSubs) this.push(c, { type: 'host', sub, host });
     });
     this.offAlerts = deps.alerts.onChange((change, alert) => this.queueAlert({ change, alert }));
-    this.offLogs = deps.logs?.onLines((hostId, lines) => this.pushLogs(hostId, lines)) ?? (() => undefined);
+    this.offLogs =
+      deps.logs?.onLines(
+        (hostId, lines) => this.pushLogs(hostId, lines),
+        () => this.followsLogs(),
+      ) ?? (() => undefined);
     this.offIncidents = deps.incidents?.onChange((change, incident) => this.queueIncident({ change, incident })) ?? (() => undefined);
     if (deps.agents) {
       this.offAgents.push(
@@ -459,6 +463,12 @@ export class ApiServer {
     if (!agents) return Promise.reject(new ApiError('NOT_FOUND', 'this console has no model host'));
     const asApi = (e: unknown): unknown => (e instanceof AgentRouteError ? new ApiError(e.code, e.message) : e);
     return (body === null ? agentGet(agents, parts) : agentPost(agents, parts, body)).catch((e: unknown) => Promise.reject(asApi(e)));
+  }
+
+  /** Whether any client follows the live `logs` topic (else the log store builds no lines for it). */
+  private followsLogs(): boolean {
+    for (const c of this.clients) if (c.logSubs.size > 0) return true;
+    return false;
   }
 
   private pushLogs(hostId: string, lines: readonly LogLine[]): void {

@@ -155,6 +155,27 @@ test('live listeners get each stored batch once it is committed', async (t) => {
   assert.deepEqual(got, ['h:one', 'h:two']);
 });
 
+test('live lines are built only while a listener wants them (nobody following costs no objects)', async (t) => {
+  const { logs } = openLogs(tempHome(t));
+  t.after(() => logs.close());
+  let following = false;
+  let asked = 0;
+  const got: string[] = [];
+  logs.onLines(
+    (_h, lines) => got.push(...lines.map((l) => l.msg)),
+    () => {
+      asked++;
+      return following;
+    },
+  );
+  await logs.ingest('h', batch(1, [rec(T0, 'unfollowed')]), 1);
+  assert.deepEqual(got, []);
+  assert.ok(asked > 0, 'the store asked whether anyone follows');
+  following = true;
+  await logs.ingest('h', batch(2, [rec(T0 + 1, 'followed')]), 2);
+  assert.deepEqual(got, ['followed']);
+});
+
 test('records of one second from several batches come out in (ts, WAL position, index) order, page by page', async (t) => {
   const { logs } = openLogs(tempHome(t));
   t.after(() => logs.close());
