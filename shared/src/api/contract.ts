@@ -9,11 +9,13 @@ import type { Inventory, LogLevel, ProcessRow, SocketRow, SpoolStats } from '../
 import type { TopologyGraph } from '../topology/topology';
 import type { ForecastsView, Incident, IncidentChangeEvent, IncidentsView } from './incidents';
 import type { ActionRun, ActionsView, ApproveRunRequest, AuditView, DryRunView, KillSwitchRequest, RemediationStatusView, RunbookRunRequest, RunbooksView } from './remediation';
+import type { NotificationRecord, NotificationsView, NotificationTestRequest } from './notifications';
 import type { DiagnoseRequest, DiagnosisEvent, DiagnosisRecord, LoadModelRequest, ModelsView, ModelStatus, ModelStatusEvent } from './agents';
 
 export * from './incidents';
 export * from './agents';
 export * from './remediation';
+export * from './notifications';
 
 export const API_PREFIX = '/api/v1';
 export const LIVE_PATH = `${API_PREFIX}/live`;
@@ -398,6 +400,10 @@ export const ROUTES = {
   remediationStatus: { method: 'GET', path: `${API_PREFIX}/remediation/status` },
   /** Turn the kill switch on (no autonomous action runs) or off. */
   killSwitch: { method: 'POST', path: `${API_PREFIX}/remediation/kill-switch` },
+  /** ?limit= (default 100): notification deliveries and their outcomes, newest first. */
+  notifications: { method: 'GET', path: `${API_PREFIX}/notifications` },
+  /** Send a test message through one channel (one attempt); answers with its record. */
+  notificationTest: { method: 'POST', path: `${API_PREFIX}/notifications/test` },
 } as const;
 
 /** Request bodies of the POST routes. */
@@ -412,6 +418,7 @@ export interface RouteRequests {
   runbookExecute: RunbookRunRequest;
   approveAction: ApproveRunRequest;
   killSwitch: KillSwitchRequest;
+  notificationTest: NotificationTestRequest;
 }
 
 export interface RouteResponses {
@@ -452,6 +459,8 @@ export interface RouteResponses {
   audit: AuditView;
   remediationStatus: RemediationStatusView;
   killSwitch: RemediationStatusView;
+  notifications: NotificationsView;
+  notificationTest: NotificationRecord;
 }
 
 export type RouteName = keyof typeof ROUTES;

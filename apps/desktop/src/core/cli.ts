@@ -13,6 +13,7 @@ import { logsCommand, LogsCliError } from './logs/cli-logs';
 import { alertsCommand, incidentsCommand, IncidentsCliError } from './incidents/cli-incidents';
 import { AgentsCliError, diagnoseCommand, modelsCommand } from './agents/cli-agents';
 import { auditCommand, AuditCliError } from './audit/cli-audit';
+import { notificationsCommand, NotificationsCliError } from './notify/cli-notifications';
 import { cerebroHome, readConsoleInfo, type ConsoleInfo } from './paths';
 
 const HELP = `cerebro-console ${CONSOLE_VERSION} — the CEREBRO console
@@ -40,6 +41,10 @@ Usage:
   cerebro-console incidents [--json] [--all]
                                       list open incidents (--all: resolved ones too) with their alerts
                                       in onset order and ranked causes
+  cerebro-console notifications [--json] [--limit N] | notifications test CHANNEL
+                                      incident notification deliveries and their outcomes (sent,
+                                      failed, suppressed, gave up), newest first; or send a test
+                                      message through one channel of $CEREBRO_HOME/notifications.json
   cerebro-console models [--json] | models load FILE | models unload
                                       the models folder's GGUF files and the loaded model; load or unload one
   cerebro-console diagnose INCIDENT [--json] [--rules]
@@ -344,6 +349,11 @@ async function main(argv: string[]): Promise<number> {
       await logsCommand(runningConsole(home), { ...opts, limit, follow: values.follow ?? false, json: values.json ?? false }, (line) => process.stdout.write(line + '\n'));
       return 0;
     }
+    case 'notifications': {
+      const limit = Number(values.limit ?? '50');
+      if (!(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) throw new CliError(`--limit must be an integer from 1 to 1000, got "${values.limit}"`);
+      return notificationsCommand(runningConsole(home), rest, { json: values.json ?? false, limit }, (text) => process.stdout.write(text + '\n'));
+    }
     case 'audit':
       return auditCommand(home, rest, { json: values.json ?? false, ...(values.out !== undefined ? { out: values.out } : {}) }, (line) => process.stdout.write(line + '\n'));
     default:
@@ -356,7 +366,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (e: unknown) => {
-    const known = e instanceof CliError || e instanceof LogsCliError || e instanceof IncidentsCliError || e instanceof AgentsCliError || e instanceof AuditCliError || e instanceof TrustCliError || e instanceof TrustError || e instanceof ConsoleStartError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
+    const known = e instanceof CliError || e instanceof LogsCliError || e instanceof IncidentsCliError || e instanceof AgentsCliError || e instanceof AuditCliError || e instanceof NotificationsCliError || e instanceof TrustCliError || e instanceof TrustError || e instanceof ConsoleStartError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`cerebro-console: ${known ? (e as Error).message : ((e as Error).stack ?? String(e))}\n`);
     process.exitCode = known ? 2 : 1;
   },

@@ -21,6 +21,9 @@ import { HostRegistry } from './hosts/registry';
 import { IncidentService, type IncidentOptions } from './incidents/service';
 import { IngestServer, type IngestOptions } from './ingest/server';
 import { LogService } from './logs/log-service';
+import { loadNotifyConfig } from './notify/config';
+import { NotificationHistory } from './notify/history';
+import { Notifier } from './notify/notifier';
 import type { LogStoreOptions } from './logs/options';
 import { TokenStore } from './ingest/tokens';
 import { ingestTrust } from './trust/ingest-trust';
@@ -55,6 +58,8 @@ export interface ConsoleOptions {
    * (default: one per core) and a file of that folder to load at start.
    */
   readonly models?: { readonly dir?: string | null; readonly threads?: number; readonly load?: string };
+  /** Incident notifications; default: `$CEREBRO_HOME/notifications.json` (absent: none). A bad file stops the start. */
+  readonly notifications?: ReturnType<typeof loadNotifyConfig>;
   readonly log: Log;
 }
 
@@ -69,6 +74,8 @@ export class ConsoleCore {
   private stopped = false;
   /** Runbooks, policy, action runs and the audit log; null when its policy file could not be loaded (logged). */
   remediation: RemediationService | null = null;
+  /** Incident notifications (an idle notifier when none are configured). */
+  notifier: Notifier | null = null;
 
   private constructor(
     readonly info: ConsoleInfo,
@@ -101,6 +108,14 @@ export class ConsoleCore {
     } catch (e) {
       releaseLock(home);
       throw new ConsoleStartError(`cannot open the console database in ${path.join(home, 'db')}: ${(e as Error).message}`);
+    }
+    let notifyConfig: ReturnType<typeof loadNotifyConfig>;
+    try {
+      notifyConfig = options.notifications !== undefined ? options.notifications : loadNotifyConfig(home);
+    } catch (e) {
+      await env.close();
+      releaseLock(home);
+      throw new ConsoleStartError((e as Error).message);
     }
     const store = await TelemetryStore.open(env, options.store);
     const db = await openStateDatabase({ env });
@@ -157,13 +172,16 @@ export class ConsoleCore {
       const r = remediation;
       incidents.onChange((_change, incident) => r.observeIncident(incident));
     }
+    const notifier = new Notifier({ config: notifyConfig, history: new NotificationHistory(path.join(home, 'notifications.jsonl'), 1000, log), hostName: (id) => registry.get(id)?.hostname ?? id, log });
+    incidents.onChange((change, incident) => notifier.observe(change, incident));
+    if (notifyConfig) log('info', `notifications: ${notifyConfig.channels.length} channels, ${notifyConfig.routes.length} routes`);
     // The default folder exists from the first start, so the operator sees where to copy a model.
     if (options.models?.dir === undefined) fs.mkdirSync(path.join(home, 'models'), { recursive: true, mode: 0o700 });
     const models = new ModelHost({ dir: options.models?.dir === undefined ? path.join(home, 'models') : options.models.dir, ...(options.models?.threads !== undefined ? { threads: options.models.threads } : {}), log });
     const diagnoses = new DiagnosisService({ incidents, alerts, generator: models, log });
     const apiToken = randomBytes(24).toString('base64url');
     const api = new ApiServer(
-      { registry, store, alerts, scorer, logs, incidents, agents: { models, diagnoses }, ...(remediation ? { remediation } : {}), stats: () => (core as ConsoleCore).stats(), ingestUrl: () => core?.info.ingestUrl ?? '', version: CONSOLE_VERSION, startedMs, log },
+      { registry, store, alerts, scorer, logs, incidents, agents: { models, diagnoses }, ...(remediation ? { remediation } : {}), notifications: notifier, stats: () => (core as ConsoleCore).stats(), ingestUrl: () => core?.info.ingestUrl ?? '', version: CONSOLE_VERSION, startedMs, log },
       { host: options.api?.host ?? '127.0.0.1', port: options.api?.port ?? 7071, token: apiToken },
     );
     let ingestPort: number;
@@ -174,6 +192,7 @@ export class ConsoleCore {
     } catch (e) {
       await ingest.close().catch(() => undefined);
       await remediation?.close().catch(() => undefined);
+      await notifier.close();
       await incidents.close().catch(() => undefined);
       await logs.close().catch(() => undefined);
       await closeStateDatabase(db);
@@ -196,6 +215,7 @@ export class ConsoleCore {
     };
     core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, scorer, detectors, alerts, logs, incidents, log, models, diagnoses);
     core.remediation = remediation;
+    core.notifier = notifier;
     writeConsoleInfo(home, info);
     core.startMaintenance(options.maintenanceMs ?? 10_000);
     const loadAtStart = options.models?.load;
@@ -232,6 +252,7 @@ export class ConsoleCore {
     await this.ingest.close();
     await this.api.close();
     await this.remediation?.close();
+    await this.notifier?.close();
     await this.models.close();
     await this.maintaining;
     // No batch arrives any more: the states saved now are the ones the next start resumes from.

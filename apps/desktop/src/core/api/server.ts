@@ -33,6 +33,8 @@ import { AgentRouteError, agentGet, agentPost, isAgentRoute, type AgentDeps } fr
 import { RemediationRouteError, remediationGet, remediationPost } from '../remediation/routes';
 import type { RemediationService } from '../remediation/service';
 import type { IncidentService } from '../incidents/service';
+import { notificationsRoute } from '../notify/routes';
+import { NotifyError, type Notifier } from '../notify/notifier';
 import { FleetFigures } from './fleet';
 import { filterLines, logsRoute, logSubscription, type LogSubscription } from './logs-routes';
 import { StaticFiles } from './static';
@@ -52,6 +54,8 @@ export interface ApiDeps {
   readonly agents?: AgentDeps;
   /** Runbooks, policy, action runs and the audit log (/remediation/…); absent: those answer NOT_FOUND. */
   readonly remediation?: RemediationService;
+  /** Incident notifications (GET /notifications, POST /notifications/test); absent: those answer NOT_FOUND. */
+  readonly notifications?: Notifier;
   /** Where collectors connect (known once ingest listens). */
   readonly ingestUrl: () => string;
   readonly version: string;
@@ -327,6 +331,7 @@ export class ApiServer {
     const parts = this.parts(url);
     if (isAgentRoute(parts)) return this.agentRoute(parts, await readJsonBody(req));
     if (parts[0] === 'remediation') return this.remediationRoute(parts, url.searchParams, await readJsonBody(req));
+    if (parts[0] === 'notifications') return this.notificationRoute(parts, url.searchParams, await readJsonBody(req));
     if (parts.length !== 3 || parts[0] !== 'alerts') throw new ApiError('NOT_FOUND', `no POST route ${url.pathname}; POST takes /alerts/:id/ack, /snooze or /noise`);
     const id = parts[1] as string;
     const action = parts[2] as string;
@@ -393,6 +398,7 @@ export class ApiServer {
     if (parts[0] === 'logs') return this.logs(parts, url.searchParams);
     if (isAgentRoute(parts)) return this.agentRoute(parts, null);
     if (parts[0] === 'remediation') return this.remediationRoute(parts, url.searchParams, null);
+    if (parts[0] === 'notifications') return this.notificationRoute(parts, url.searchParams, null);
     if (parts[0] === 'incidents' || parts[0] === 'forecasts') return this.incidentRoutes(parts, url.searchParams);
     if (parts[0] !== 'hosts') throw new ApiError('NOT_FOUND', `no route ${path}`);
     if (parts.length === 1) return registry.list() satisfies RouteResponses['hosts'];
@@ -454,6 +460,20 @@ export class ApiServer {
       return body === null ? remediationGet(r, parts, params) : remediationPost(r, parts, body);
     } catch (e) {
       throw e instanceof RemediationRouteError ? new ApiError(e.code, e.message) : e;
+    }
+  }
+
+  /** GET (body null) or POST of the notification routes. */
+  private notificationRoute(parts: readonly string[], params: URLSearchParams, body: Record<string, unknown> | null): unknown {
+    const n = this.deps.notifications;
+    if (!n) throw new ApiError('NOT_FOUND', 'this console has no notifier');
+    const asApi = (e: unknown): unknown => (e instanceof NotifyError ? new ApiError(e.code, e.message) : e);
+    try {
+      const answer = notificationsRoute(n, parts, params, body);
+      if (answer === null) throw new ApiError('NOT_FOUND', `no ${body === null ? 'GET' : 'POST'} route /${parts.join('/')}; notification routes are GET /notifications and POST /notifications/test`);
+      return answer instanceof Promise ? answer.catch((e: unknown) => Promise.reject(asApi(e))) : answer;
+    } catch (e) {
+      throw asApi(e);
     }
   }
 
