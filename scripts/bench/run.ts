@@ -10,10 +10,11 @@ import { ingestBench } from './ingest';
 import { nabBench } from './nab';
 import { loghubBench } from './loghub';
 import { rcaBench } from './rca';
+import { scenariosBenchEntry } from '../scenarios/scenarios-bench';
 import { emit } from './report';
 import { uiBench } from './ui';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, agentsBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, scenariosBenchEntry, agentsBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

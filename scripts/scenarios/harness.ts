@@ -1,0 +1,399 @@
+/**
+ * The fault-injection harness: one real console and one real collector for the whole run; the detectors'
+ * warm-up waited through; then each scenario in turn (inject, watch alerts and incidents until the fault
+ * is detected and diagnosed or its time is up, stop it, settle); then a quiet period with no fault.
+ * Every process, mount and file it makes is undone by one Cleanup, also on failure and Ctrl-C.
+ * The rules that judge alerts and causes are in judge.ts.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { routePath, type Alert, type Incident, type RouteName, type RouteResponses } from '@cerebro/shared/api/contract';
+import { Cleanup } from '../bench/cleanup';
+import { COLLECTOR_BIN, createToken, ensureBundles, REPO_ROOT, startConsole, type ConsoleInfo } from '../bench/console-process';
+import { sleep, startProcess, tempDir, waitFor } from '../bench/spawned';
+import { SCENARIOS, type Injected, type Scenario, type ScenarioEnv } from './faults';
+import { describeCause, EARLY_MS, explainedBy, falsePositives, isExplained, relatedIncidents, type Attribution, type FalsePositiveCount } from './judge';
+import { startProgram } from './programs';
+
+export interface HarnessOptions {
+  /** Scenario names to run (all when null). */
+  readonly only: readonly string[] | null;
+  /** The quiet period after the scenarios, minutes (0: none). */
+  readonly quietMinutes: number;
+  /** `serve --detector-warmup`: samples before a series may alert. */
+  readonly warmupSamples: number;
+  /** The collector's interval, ms. */
+  readonly intervalMs: number;
+  /** `serve --log-learning-minutes`. */
+  readonly logLearningMinutes: number;
+  /** After a fault stops, before the next starts, s; alerts with onsets in it still count for that fault. */
+  readonly settleSec: number;
+  /**
+   * After the settle (and after the warm-up), also wait up to this long for the host's open incidents to
+   * resolve, s: an alert within 5 min of an open incident's activity joins it, and a fault that joins an
+   * older incident is ranked from that incident's onset, so each fault should open an incident of its own.
+   */
+  readonly settleMaxSec: number;
+  /** A fault stays at least this long even once diagnosed (its later alerts must be counted too), s. */
+  readonly minFaultSec: number;
+  /** How often alerts and incidents are read, ms. */
+  readonly pollMs: number;
+  /** Caps each scenario's own observation time (Scenario.observeMs), s; null: no cap. For the short test form. */
+  readonly observeMaxSec?: number | null;
+  readonly log: (message: string) => void;
+}
+
+export const DEFAULT_HARNESS_OPTIONS: Omit<HarnessOptions, 'log'> = {
+  only: null,
+  quietMinutes: 10,
+  warmupSamples: 120,
+  intervalMs: 1000,
+  logLearningMinutes: 1,
+  settleSec: 60,
+  settleMaxSec: 240,
+  minFaultSec: 20,
+  pollMs: 500,
+};
+
+export interface AlertRow {
+  readonly id: string;
+  readonly seriesKey: string;
+  readonly startMs: number;
+  readonly severity: string;
+  /** Log alerts: the template and the file of its first sample line. */
+  readonly detail?: string;
+  /** The scenario that explains it, or null (a false positive). */
+  readonly explainedBy: string | null;
+  /** The phase running when its onset came: a scenario name, "settle after NAME", or "quiet". */
+  readonly phase: string;
+}
+
+export interface ScenarioResult {
+  readonly name: string;
+  readonly summary: string;
+  /** Why it did not run, or null. */
+  readonly skipped: string | null;
+  readonly expected: string;
+  /** Fault start → the harness first saw an alert the fault explains, ms; null when none came in time. */
+  readonly detectMs: number | null;
+  /** Fault start → the harness first saw a related incident whose top cause was right, ms; null when none. */
+  readonly diagnoseMs: number | null;
+  readonly topCauseRight: boolean;
+  /** Top causes of the related incidents, as seen last before the fault stopped (or at diagnosis). */
+  readonly topCauses: readonly string[];
+  /** How long the fault ran, ms. */
+  readonly faultMs: number;
+  /** cpu.util_pct over the 30 s before the fault: median and max, % (null when unread): how busy the machine already was. */
+  readonly cpuBeforePct: { readonly median: number; readonly max: number } | null;
+  /** Alerts the fault explains. */
+  readonly alerts: readonly AlertRow[];
+}
+
+export interface HarnessResult {
+  readonly hostId: string;
+  readonly warmupMs: number;
+  readonly scenarios: readonly ScenarioResult[];
+  readonly quietMinutes: number;
+  /** Every alert with an onset after the warm-up. */
+  readonly alerts: readonly AlertRow[];
+  readonly falsePositives: FalsePositiveCount;
+}
+
+/** GET a route of the console's API with query parameters. */
+async function api<N extends RouteName>(info: ConsoleInfo, name: N, query: Record<string, string> = {}, id?: string): Promise<RouteResponses[N]> {
+  const url = new URL(routePath(name, id), info.apiUrl);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${info.apiToken}` }, signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`console API ${url.pathname}: HTTP ${res.status}`);
+  return (await res.json()) as RouteResponses[N];
+}
+
+/**
+ * Every alert and incident the console has shown, with when the harness first saw each alert. It polls
+ * at one steady rate from before the warm-up to the end, so its own API traffic (loopback packets, the
+ * console's CPU) is part of every baseline rather than a change that starts with the first fault.
+ */
+class Watch {
+  readonly alerts = new Map<string, Alert>();
+  readonly firstSeen = new Map<string, number>();
+  incidents: readonly Incident[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  lastError: string | null = null;
+
+  constructor(readonly info: ConsoleInfo) {}
+
+  /** Poll every `everyMs` until stop() (a poll still running is not doubled). */
+  start(cleanup: Cleanup, everyMs: number): void {
+    this.timer = setInterval(() => void this.poll().catch((e: unknown) => (this.lastError = (e as Error).message)), everyMs);
+    cleanup.add('stop polling the console', () => this.stop());
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One poll now, or the one already running. */
+  poll(): Promise<void> {
+    this.inFlight ??= this.fetch().finally(() => (this.inFlight = null));
+    return this.inFlight;
+  }
+
+  private async fetch(): Promise<void> {
+    const [a, i] = await Promise.all([api(this.info, 'alerts', { all: '1' }), api(this.info, 'incidents', { state: 'all' })]);
+    const now = Date.now();
+    for (const alert of a.alerts) {
+      this.alerts.set(alert.id, alert);
+      if (!this.firstSeen.has(alert.id)) this.firstSeen.set(alert.id, now);
+    }
+    this.incidents = i.incidents;
+  }
+}
+
+interface Phase {
+  readonly name: string;
+  readonly fromMs: number;
+}
+
+export async function runScenarios(options: HarnessOptions): Promise<HarnessResult> {
+  const o = options;
+  const selected = o.only === null ? SCENARIOS : SCENARIOS.filter((s) => o.only!.includes(s.name));
+  const unknown = (o.only ?? []).filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; the scenarios are ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  const cleanup = new Cleanup();
+  try {
+    return await runWith(cleanup, selected, o);
+  } finally {
+    o.log('cleanup: stopping every process, unmounting, removing files');
+    await cleanup.run();
+  }
+}
+
+async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: HarnessOptions): Promise<HarnessResult> {
+  const log = o.log;
+  ensureBundles(log);
+  const root = tempDir(cleanup, 'scenarios');
+  const logDir = path.join(root, 'logs');
+  fs.mkdirSync(logDir);
+  const home = path.join(root, 'console');
+  fs.mkdirSync(home);
+  const token = createToken(home);
+  const con = await startConsole(cleanup, home, [], undefined, ['--detector-warmup', String(o.warmupSamples), '--log-learning-minutes', String(o.logLearningMinutes)]);
+  const hostId = `scenarios-${process.pid}`;
+  const tokenFile = path.join(root, 'token');
+  fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
+  // The heartbeat's lines are this host's first log records: the log learning period starts with them.
+  startProgram(cleanup, root, 'heartbeat', 'cerebro-beat', { log: path.join(logDir, 'harness.log'), 'max-sec': 7200 });
+  const collectorArgs = [COLLECTOR_BIN, 'run', '--console', con.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(root, 'collector'), '--interval', String(o.intervalMs), '--host-id', hostId, '--journal', 'off', '--log-file', path.join(logDir, '*.log')];
+  if (con.info.ingestUrl.startsWith('ws://')) collectorArgs.push('--plaintext');
+  const collector = startProcess(cleanup, 'collector', process.execPath, collectorArgs, { cwd: REPO_ROOT });
+  log(`console pid ${con.proc.pid}, collector pid ${collector.pid} (host id ${hostId}, ${o.intervalMs} ms), logs followed in ${logDir}`);
+
+  const skips = new Map<string, string>();
+  for (const s of selected) {
+    const env = scenarioEnv(cleanup, root, logDir, s, log);
+    const why = await s.prepare(env).catch((e: unknown) => `prepare failed: ${(e as Error).message}`);
+    if (why !== null) {
+      skips.set(s.name, why);
+      log(`${s.name}: SKIPPED: ${why}`);
+    }
+  }
+
+  const watch = new Watch(con.info);
+  watch.start(cleanup, o.pollMs);
+  const warmStart = Date.now();
+  const warmupMs = await waitForWarmup(con.info, hostId, o, () => collector.tail(), log);
+  const measureFrom = Date.now();
+  log(`warm-up done in ${(warmupMs / 1000).toFixed(0)} s (since the console started: ${((measureFrom - warmStart) / 1000).toFixed(0)} s); alerts from now on are counted`);
+
+  const phases: Phase[] = [{ name: 'after the warm-up', fromMs: measureFrom }];
+  await settle(watch, hostId, o.settleSec, o.settleMaxSec, (m) => log(`after the warm-up: ${m}`));
+  const attributions: Attribution[] = [];
+  const attributionNames: string[] = [];
+  const results: ScenarioResult[] = [];
+  for (const s of selected) {
+    const skipped = skips.get(s.name);
+    if (skipped !== undefined) {
+      results.push({ name: s.name, summary: s.summary, skipped, expected: '', detectMs: null, diagnoseMs: null, topCauseRight: false, topCauses: [], faultMs: 0, cpuBeforePct: null, alerts: [] });
+      continue;
+    }
+    const env = scenarioEnv(cleanup, root, logDir, s, log);
+    // No fault and no quiet period follow the last one: nothing to wait for.
+    const last = s === selected.at(-1) && o.quietMinutes === 0;
+    const r = await runOne(s, env, watch, hostId, phases, last ? { ...o, settleMaxSec: 0 } : o);
+    attributions.push(r.attribution);
+    attributionNames.push(s.name);
+    results.push(r.result);
+  }
+
+  if (o.quietMinutes > 0) {
+    phases.push({ name: 'quiet', fromMs: Date.now() });
+    log(`quiet period: ${o.quietMinutes} min with no fault`);
+    const end = Date.now() + o.quietMinutes * 60_000;
+    let nextNote = Date.now() + 60_000;
+    while (Date.now() < end) {
+      if (Date.now() >= nextNote) {
+        nextNote += 60_000;
+        log(`quiet: ${Math.ceil((end - Date.now()) / 60_000)} min left, ${[...watch.alerts.values()].filter((a) => a.startMs >= phases.at(-1)!.fromMs).length} alerts so far`);
+      }
+      await sleep(2000);
+    }
+  }
+  await watch.poll();
+  watch.stop();
+
+  const all = [...watch.alerts.values()].filter((a) => a.startMs >= measureFrom).sort((a, b) => a.startMs - b.startMs);
+  const rows = all.map((a) => alertRow(a, attributions, attributionNames, phases));
+  const withRows = results.map((r) => (r.skipped !== null ? r : { ...r, alerts: rows.filter((x) => x.explainedBy === r.name) }));
+  return { hostId, warmupMs, scenarios: withRows, quietMinutes: o.quietMinutes, alerts: rows, falsePositives: falsePositives(all, attributions, measureFrom) };
+}
+
+function scenarioEnv(cleanup: Cleanup, root: string, logDir: string, s: Scenario, log: (m: string) => void): ScenarioEnv {
+  const dir = path.join(root, s.name);
+  fs.mkdirSync(dir, { recursive: true });
+  return { cleanup, dir, logDir, log };
+}
+
+function alertRow(a: Alert, attributions: readonly Attribution[], names: readonly string[], phases: readonly Phase[]): AlertRow {
+  const i = explainedBy(a, attributions);
+  const phase = [...phases].reverse().find((p) => p.fromMs <= a.startMs)?.name ?? 'before the first fault';
+  const sample = a.evidence.log?.samples[0];
+  const detail = a.evidence.log ? `"${a.evidence.log.text}" in ${sample?.src ?? '?'}` : undefined;
+  return { id: a.id, seriesKey: a.seriesKey, startMs: a.startMs, severity: a.severity, ...(detail !== undefined ? { detail } : {}), explainedBy: i >= 0 ? names[i]! : null, phase };
+}
+
+/**
+ * Wait until no series of the host is still learning (every one had its warm-up samples) and the log
+ * learning period is over, or until twice the nominal warm-up has passed (then say which still learn).
+ */
+async function waitForWarmup(info: ConsoleInfo, hostId: string, o: HarnessOptions, collectorTail: () => string, log: (m: string) => void): Promise<number> {
+  const start = Date.now();
+  const nominal = o.warmupSamples * o.intervalMs;
+  // Series sampled less often than every tick (the socket table: every 10 s) need far longer than the
+  // nominal warm-up; past this limit the harness goes on and names them.
+  const limit = Math.max(1.5 * nominal, o.logLearningMinutes * 60_000) + 15_000;
+  log(`warm-up: ${o.warmupSamples} samples at ${o.intervalMs} ms (~${Math.round(nominal / 1000)} s), log learning ${o.logLearningMinutes} min`);
+  await waitFor('the collector to report this host', 60_000, async () => ((await api(info, 'hosts').catch(() => [])).some((h) => h.id === hostId) ? true : null), 500).catch((e: unknown) => {
+    throw new Error(`${(e as Error).message}; collector output:\n${collectorTail()}`);
+  });
+  let learning: readonly string[] = [];
+  let nextNote = Date.now() + 30_000;
+  for (;;) {
+    const view = await api(info, 'hostAlerts', {}, hostId).catch(() => null);
+    learning = view?.learning ?? ['?'];
+    const elapsed = Date.now() - start;
+    if (learning.length === 0 && view !== null && view.series > 0 && elapsed >= o.logLearningMinutes * 60_000) break;
+    if (elapsed > limit) {
+      log(`warm-up: still learning after ${Math.round(elapsed / 1000)} s: ${learning.slice(0, 10).join(', ')}${learning.length > 10 ? ` and ${learning.length - 10} more` : ''}; going on (they cannot alert yet)`);
+      break;
+    }
+    if (Date.now() >= nextNote) {
+      nextNote += 30_000;
+      log(`warm-up: ${Math.round(elapsed / 1000)} s, ${view?.series ?? 0} series, ${learning.length} still learning`);
+    }
+    await sleep(1000);
+  }
+  return Date.now() - start;
+}
+
+async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: string, phases: Phase[], o: HarnessOptions): Promise<{ result: ScenarioResult; attribution: Attribution }> {
+  const log = (m: string): void => o.log(`${s.name}: ${m}`);
+  const observeMs = Math.min(s.observeMs, (o.observeMaxSec ?? Number.POSITIVE_INFINITY) * 1000);
+  const cpuBeforePct = await cpuBefore(watch.info, hostId);
+  await watch.poll();
+  const before = new Set(watch.alerts.keys());
+  const injectedMs = Date.now();
+  phases.push({ name: s.name, fromMs: injectedMs });
+  let inj: Injected;
+  try {
+    inj = await s.inject(env);
+  } catch (e) {
+    const why = `inject failed: ${(e as Error).message}`;
+    log(why);
+    return { result: { name: s.name, summary: s.summary, skipped: why, expected: '', detectMs: null, diagnoseMs: null, topCauseRight: false, topCauses: [], faultMs: 0, cpuBeforePct: null, alerts: [] }, attribution: { hostId, series: [], logFiles: [], fromMs: 0, toMs: -1 } };
+  }
+  log(`injected (${s.summary}); right top cause: ${inj.expected}`);
+  const attribution: Attribution = { hostId, series: inj.series, logFiles: inj.logFiles, fromMs: injectedMs - EARLY_MS, toMs: Number.POSITIVE_INFINITY, before };
+  let detectMs: number | null = null;
+  let diagnoseMs: number | null = null;
+  const tops = new Map<string, string>();
+  let stoppedMs = injectedMs;
+  try {
+    for (;;) {
+      await sleep(o.pollMs);
+      const now = Date.now();
+      const explained = [...watch.alerts.values()].filter((a) => isExplained(a, attribution));
+      if (detectMs === null && explained.length > 0) {
+        const first = explained.reduce((x, y) => (watch.firstSeen.get(x.id)! <= watch.firstSeen.get(y.id)! ? x : y));
+        detectMs = watch.firstSeen.get(first.id)! - injectedMs;
+        log(`detected after ${detectMs} ms: ${first.seriesKey} (onset ${first.startMs - injectedMs} ms after the fault)`);
+      }
+      for (const inc of relatedIncidents(watch.incidents, new Set(explained.map((a) => a.id)))) {
+        const top = inc.causes[0];
+        const text = describeCause(top);
+        if (tops.get(inc.id) !== text) log(`incident ${inc.id} (${inc.title}): top cause ${text}`);
+        tops.set(inc.id, text);
+        if (diagnoseMs === null && top !== undefined && inj.rightCause(top)) {
+          diagnoseMs = now - injectedMs;
+          log(`diagnosed after ${diagnoseMs} ms: ${top.explanation}`);
+        }
+      }
+      const ran = now - injectedMs;
+      if ((detectMs !== null && diagnoseMs !== null && ran >= o.minFaultSec * 1000) || ran >= observeMs) break;
+    }
+  } finally {
+    stoppedMs = Date.now();
+    await inj.stop();
+  }
+  if (detectMs === null) log(`NOT detected within ${observeMs / 1000} s`);
+  if (diagnoseMs === null) log(`NOT diagnosed within ${observeMs / 1000} s; top causes seen: ${[...tops.values()].join('; ') || 'no related incident'}`);
+  log(`stopped after ${((stoppedMs - injectedMs) / 1000).toFixed(0)} s; settling ${o.settleSec} s`);
+  phases.push({ name: `settle after ${s.name}`, fromMs: stoppedMs });
+  await settle(watch, hostId, o.settleSec, 0, log);
+  const done = { ...attribution, toMs: stoppedMs + o.settleSec * 1000 };
+  if (o.settleMaxSec > 0) {
+    phases.push({ name: `wait after ${s.name}`, fromMs: Date.now() });
+    await settle(watch, hostId, 0, o.settleMaxSec, log);
+  }
+  return {
+    result: { name: s.name, summary: s.summary, skipped: null, expected: inj.expected, detectMs, diagnoseMs, topCauseRight: diagnoseMs !== null, topCauses: [...tops.values()], faultMs: stoppedMs - injectedMs, cpuBeforePct, alerts: [] },
+    attribution: done,
+  };
+}
+
+/**
+ * Poll for `minSec`, then until the host has no open incident or `maxSec` more have passed (then say
+ * which incidents are still open: the next fault's alerts will join them).
+ */
+async function settle(watch: Watch, hostId: string, minSec: number, maxSec: number, log: (m: string) => void): Promise<void> {
+  const start = Date.now();
+  const minEnd = start + minSec * 1000;
+  const maxEnd = minEnd + maxSec * 1000;
+  let nextNote = start + 30_000;
+  for (;;) {
+    await sleep(1000);
+    const now = Date.now();
+    const open = watch.incidents.filter((i) => i.state === 'open' && i.hostIds.includes(hostId));
+    if (now >= nextNote) {
+      nextNote += 30_000;
+      log(`settling: ${((now - start) / 1000).toFixed(0)} s, ${open.length} open incident(s) on the host`);
+    }
+    if (now >= minEnd && (maxSec === 0 || open.length === 0)) {
+      if (maxSec > 0) log(`no open incident after ${((now - start) / 1000).toFixed(0)} s`);
+      return;
+    }
+    if (now >= maxEnd) {
+      log(`still open after ${((now - start) / 1000).toFixed(0)} s: ${open.map((i) => `${i.title} (${i.alerts.filter((a) => a.state === 'open').map((a) => a.seriesKey).join(', ')} open)`).join('; ')}; going on`);
+      return;
+    }
+  }
+}
+
+async function cpuBefore(info: ConsoleInfo, hostId: string): Promise<{ median: number; max: number } | null> {
+  const now = Date.now();
+  const d = await api(info, 'query', { key: 'cpu.util_pct', from: String(now - 30_000), to: String(now) }, hostId).catch(() => null);
+  if (d === null || d.kind !== 'raw' || d.v.length === 0) return null;
+  const v = [...d.v].sort((a, b) => a - b);
+  return { median: Number(v[v.length >> 1]!.toFixed(1)), max: Number(v[v.length - 1]!.toFixed(1)) };
+}
