@@ -120,7 +120,7 @@ async function hosts(home: string, json: boolean): Promise<void> {
     return;
   }
   if (list.length === 0) {
-    process.stderr.write('no hosts yet: start a collector with `cerebro-collector run --console <ingest url> --token-file <file>`\n');
+    process.stderr.write('no hosts yet: on the new host run `cerebro-collector enroll <ingest url> <token>` with a token from `cerebro-console enroll-token create`, then `cerebro-collector run` (README, "Add a host")\n');
     return;
   }
   process.stdout.write(
