@@ -14,6 +14,8 @@ import { throttle } from '../lib/throttle';
 import { chartDefs } from '../views/host/chart-defs';
 
 const PROCESSES_EVERY_MS = 3_000;
+/** The series list is read again this often while the host view is shown (see the effect). */
+const RELIST_EVERY_MS = 2_000;
 /** Points asked of the range API per line: about the chart's width in pixels. 15 min at 1 Hz stays raw. */
 const POINTS = { '15m': 900, '1h': 720, '6h': 720, '24h': 720 } as const satisfies Record<RangeKey, number>;
 
@@ -30,12 +32,15 @@ export function useHostFeed(hostId: string, range: RangeKey, zoomed: ZoomWindow 
       transport.request('processes', { hostId }).then((table) => alive && dispatch(processesLoaded, { hostId, table }), () => undefined);
     }, PROCESSES_EVERY_MS);
 
+    let chartKeys = '';
     const load = async (): Promise<void> => {
       const series = await transport.request('series', { hostId });
       if (!alive) return;
       dispatch(seriesListed, { hostId, series });
       const keys = chartDefs(series).flatMap((d) => d.lines.map((l) => l.key));
+      chartKeys = keys.join('\n');
       // Subscribe before querying so that no sample falls between the query and the first live event.
+      offSamples?.();
       offSamples = transport.subscribe({ topic: 'samples', hostId, keys: [...keys, 'proc.count'] }, (e) => {
         if (e.type !== 'samples') return;
         dispatch(samplesArrived, { hostId, ts: e.ts, keys: e.keys, values: e.values });
@@ -53,8 +58,22 @@ export function useHostFeed(hostId: string, range: RangeKey, zoomed: ZoomWindow 
     };
     load().catch((e: Error) => alive && dispatch(chartsFailed, { hostId, message: e.message }));
     refreshProcesses();
+    // A host that has just connected lists few series (rates need two samples; disks and interfaces come
+    // with later batches): re-list, and when the charts' series changed, subscribe and query again, or
+    // those lines would stay empty until the view is reopened.
+    const relist = setInterval(() => {
+      transport.request('series', { hostId }).then(
+        (series) => {
+          if (!alive) return;
+          const keys = chartDefs(series).flatMap((d) => d.lines.map((l) => l.key)).join('\n');
+          if (keys !== chartKeys) load().catch((e: Error) => alive && dispatch(chartsFailed, { hostId, message: e.message }));
+        },
+        () => undefined,
+      );
+    }, RELIST_EVERY_MS);
     return () => {
       alive = false;
+      clearInterval(relist);
       offSamples?.();
       refreshProcesses.cancel();
     };
