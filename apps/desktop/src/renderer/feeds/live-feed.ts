@@ -20,3 +20,21 @@ export function subscribeAndLoad(transport: Transport, topic: LiveTopic, onEvent
     offConn();
   };
 }
+
+/**
+ * For views whose data has no topic of its own: `refresh` (throttled by the caller) runs after each
+ * reconnect, and when a host reports (`hostId`, or any host when undefined) while `wanted()` says a
+ * re-read is due. Returns the cleanup; the caller cancels its throttle.
+ */
+export function refreshOnHostReports(transport: Transport, hostId: string | undefined, refresh: () => void, wanted: () => boolean): () => void {
+  const offHosts = transport.subscribe({ topic: 'hosts' }, (e) => {
+    if (e.type === 'host' && (hostId === undefined || e.host.id === hostId) && wanted()) refresh();
+  });
+  const offConn = transport.onConnection((info) => {
+    if (info.state === 'open') refresh();
+  });
+  return () => {
+    offHosts();
+    offConn();
+  };
+}

@@ -9,6 +9,7 @@ import { forecastsFailed, forecastsLoaded } from '../state/incident-actions';
 import { currentState, dispatch } from '../state/store';
 import { useTransport } from '../transport/context';
 import { throttle } from '../lib/throttle';
+import { refreshOnHostReports } from './live-feed';
 
 const AT_MOST_EVERY_MS = 10_000;
 /** Waited past the due evaluation, so that it has run when we ask. */
@@ -29,16 +30,10 @@ export function useForecastsFeed(hostId?: string): void {
       // Not loaded yet (everyMs 0): ask; else once the console's next evaluation should have run.
       return f.everyMs === 0 || Date.now() >= f.evaluatedMs + f.everyMs + SLACK_MS;
     };
-    const offHosts = transport.subscribe({ topic: 'hosts' }, (e) => {
-      if (e.type === 'host' && (hostId === undefined || e.host.id === hostId) && due()) refresh();
-    });
-    const offConn = transport.onConnection((info) => {
-      if (info.state === 'open') refresh();
-    });
+    const off = refreshOnHostReports(transport, hostId, refresh, due);
     return () => {
       alive = false;
-      offHosts();
-      offConn();
+      off();
       refresh.cancel();
     };
   }, [transport, hostId]);

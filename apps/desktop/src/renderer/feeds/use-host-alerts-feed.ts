@@ -10,6 +10,7 @@ import { alertWindowLoaded, hostAlertsLoaded } from '../state/alert-actions';
 import { currentState, dispatch } from '../state/store';
 import { useTransport } from '../transport/context';
 import { throttle } from '../lib/throttle';
+import { refreshOnHostReports } from './live-feed';
 
 const LEARNING_EVERY_MS = 5_000;
 /** Re-read the window of an open alert at most this often, ms (its document changes every second). */
@@ -24,17 +25,14 @@ export function useHostAlertsFeed(hostId: string): void {
     const refresh = throttle(() => {
       transport.request('hostAlerts', { hostId }).then((view) => alive && dispatch(hostAlertsLoaded, { hostId, view }), () => undefined);
     }, LEARNING_EVERY_MS);
-    const offHosts = transport.subscribe({ topic: 'hosts' }, (e) => {
+    const stillLearning = (): boolean => {
       const learning = currentState().alerts.learning[hostId];
-      if (e.type === 'host' && e.host.id === hostId && (!learning || Object.keys(learning.left).length > 0)) refresh();
-    });
-    const offConn = transport.onConnection((info) => {
-      if (info.state === 'open') refresh();
-    });
+      return !learning || Object.keys(learning.left).length > 0;
+    };
+    const off = refreshOnHostReports(transport, hostId, refresh, stillLearning);
     return () => {
       alive = false;
-      offHosts();
-      offConn();
+      off();
       refresh.cancel();
     };
   }, [transport, hostId]);
