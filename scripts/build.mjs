@@ -55,7 +55,8 @@ await Promise.all([
   // The collector ships as one file: every dependency is bundled; ws's optional native accelerators stay
   // external and fall back to their pure-JS paths when absent (bufferutil, utf-8-validate).
   nodeBundle('apps/collector/src/cli.ts', 'apps/collector/dist/cerebro-collector.mjs', {
-    external: ['bufferutil', 'utf-8-validate', 'osx-temperature-sensor'],
+    // @lydell/node-pty is native: the pty host child (terminals) loads it from node_modules beside the bundle.
+    external: ['bufferutil', 'utf-8-validate', 'osx-temperature-sensor', '@lydell/node-pty'],
     plugins: [noNativeMsgpackExtract],
     // Minified: the daemon keeps its source text in memory for lazy compilation (~1 MB unminified).
     minify: true,

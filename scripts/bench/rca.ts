@@ -23,13 +23,16 @@ const options = {
   repeat: { type: 'string', help: 'times every case is ranked for the timing', default: '5' },
 } as const;
 
-/** The split check's grid: the parameters that matter most, around the defaults. */
+/** The split check's grid: the parameters that matter most, around the defaults, and the values the
+ * recent baseline and the callers' consensus were chosen from (0 turns each off). */
 function grid(): Array<Partial<RcaOptions>> {
   const out: Array<Partial<RcaOptions>> = [];
   for (const relativeFloor of [0.1, 0.5, 1, 2])
     for (const persistence of [2, 3])
       for (const damping of [0.5, 0.85])
-        for (const selfWeight of [0.25, 0.5, 1]) out.push({ relativeFloor, persistence, damping, selfWeight });
+        for (const selfWeight of [0.25, 0.5, 1])
+          for (const recentBaselineMs of [0, 3, 4, 5].map((m) => m * 60_000))
+            for (const peerConsensus of [0, 0.5, 1]) out.push({ relativeFloor, persistence, damping, selfWeight, recentBaselineMs, peerConsensus });
   return out;
 }
 

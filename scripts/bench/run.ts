@@ -13,8 +13,9 @@ import { rcaBench } from './rca';
 import { scenariosBenchEntry } from '../scenarios/scenarios-bench';
 import { emit } from './report';
 import { uiBench } from './ui';
+import { terminalBench } from './terminal';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, scenariosBenchEntry, agentsBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, scenariosBenchEntry, agentsBench, terminalBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

@@ -207,7 +207,7 @@ const crashLoop: Scenario = {
     env.log(`crash-loop: killed payments (pid ${pid}); its config is now broken`);
     return Promise.resolve({
       // Node starting twice a second: forks, short-lived processes, their CPU and memory.
-      series: ['proc.*', 'cpu.*', 'load.*', 'mem.*'],
+      series: ['proc.*', 'cpu.*', 'load.*', 'mem.*', 'event.*{name=cerebro-pay}'],
       logFiles: [path.join(env.logDir, 'payments.log'), path.join(env.logDir, 'supervisord.log')],
       expected: 'process or service cerebro-pay (any pid: it restarts)',
       rightCause: (c: IncidentCause) => namesProcess(c, ['cerebro-pay']),
@@ -246,7 +246,7 @@ const twoTierKill: Scenario = {
     const killed = t.server.pid;
     t.server.child.kill('SIGKILL');
     return Promise.resolve({
-      series: ['net.*{if=lo}', 'net.tcp*', 'sock.*'],
+      series: ['net.*{if=lo}', 'net.tcp*', 'sock.*', 'event.*{name=cerebro-srv}'],
       logFiles: [path.join(env.logDir, 'orders.log')],
       expected: `process or service cerebro-srv (pid ${killed})`,
       rightCause: (c: IncidentCause) => namesProcess(c, ['cerebro-srv'], killed),

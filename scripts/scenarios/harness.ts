@@ -40,6 +40,8 @@ export interface HarnessOptions {
   readonly pollMs: number;
   /** Caps each scenario's own observation time (Scenario.observeMs), s; null: no cap. For the short test form. */
   readonly observeMaxSec?: number | null;
+  /** `serve --service-min-age`: how long a listening process must have run before its exit is an event, s (default: the console's, 60). */
+  readonly serviceMinAgeSec?: number;
   readonly log: (message: string) => void;
 }
 
@@ -179,7 +181,7 @@ async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: Harne
   const home = path.join(root, 'console');
   fs.mkdirSync(home);
   const token = createToken(home);
-  const con = await startConsole(cleanup, home, [], undefined, ['--detector-warmup', String(o.warmupSamples), '--log-learning-minutes', String(o.logLearningMinutes)]);
+  const con = await startConsole(cleanup, home, [], undefined, ['--detector-warmup', String(o.warmupSamples), '--log-learning-minutes', String(o.logLearningMinutes), ...(o.serviceMinAgeSec !== undefined ? ['--service-min-age', String(o.serviceMinAgeSec)] : [])]);
   const hostId = `scenarios-${process.pid}`;
   const tokenFile = path.join(root, 'token');
   fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });

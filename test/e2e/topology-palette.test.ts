@@ -120,3 +120,44 @@ test('the command palette jumps to this host by part of its hostname', { skip, t
   await waitFor('the palette to close', async () => (await palette.count()) === 0, 5_000);
   assert.ok(page.url().endsWith(`#/host/${encodeURIComponent(hostId)}`));
 });
+
+test('the services view remembers a connection after its server died (the knowledge graph)', { skip, timeout: 120_000 }, async (t) => {
+  ensureRenderer();
+  const con = await consoleWithFastSockets(t);
+  const hostId = localHostId();
+  const port = await freePort();
+  // Named like services (a symlink to node: the process table names it by the link), so client and server are two services.
+  const bin = tempDir(t);
+  for (const name of ['cerebro-kgsrv', 'cerebro-kgcli']) fs.symlinkSync(process.execPath, path.join(bin, name));
+  const named = async (name: string, script: string): Promise<ChildProcess> => {
+    const child = spawn(path.join(bin, name), ['-e', script, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => child.kill('SIGKILL'));
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    await waitFor(`${name} to be ready`, () => out.includes('ready'), 10_000, 50);
+    return child;
+  };
+  const server = await named('cerebro-kgsrv', "const s=require('net').createServer(c=>c.on('error',()=>{}));s.listen(Number(process.argv[1]),'127.0.0.1',()=>console.log('ready'))");
+  await named('cerebro-kgcli', "const c=require('net').connect(Number(process.argv[1]),'127.0.0.1',()=>console.log('ready'));c.on('error',()=>{});setInterval(()=>{},1000)");
+  const edgeId = `svc:${hostId}:cerebro-kgcli>svc:${hostId}:cerebro-kgsrv:${port}`;
+  const edge = async () => (await con.api('graph')).edges.find((e) => e.id === edgeId);
+  await waitFor(`the edge ${edgeId} in GET /graph`, async () => (await edge()) !== undefined, 30_000, 250);
+  const srv = (await con.api('graph')).services.find((s) => s.id === `svc:${hostId}:cerebro-kgsrv`);
+  assert.deepEqual(srv?.ports, [port], 'the server service lists its port');
+
+  // The server dies: the live topology forgets the connection, the graph keeps it (its lastSeenMs stops).
+  server.kill('SIGKILL');
+  await waitFor('the server gone from GET /topology', async () => !(await con.api('topology')).nodes.some((n) => n.pid === server.pid), 20_000, 250);
+  const remembered = await edge();
+  assert.ok(remembered !== undefined, 'the edge is still in the graph');
+  await new Promise((r) => setTimeout(r, 6_000));
+  assert.equal((await edge())?.lastSeenMs, remembered.lastSeenMs, 'not seen again');
+
+  const { page } = await launchBrowser(t);
+  await page.goto(con.info.uiUrl);
+  await page.getByRole('link', { name: 'Topology' }).click();
+  await page.getByTestId('topology-canvas').waitFor({ timeout: 15_000 });
+  await page.getByTestId('topology-mode-services').click();
+  await waitFor('the remembered edge on the drawn graph', async () => page.evaluate((id) => window.__cerebroTopology?.edges.some((e) => e.kind === 'connects' && `${e.from}>${e.to}:${e.port}` === id) ?? false, edgeId), 20_000, 250);
+  await screenshot(page, 'topology-services');
+});

@@ -3,7 +3,8 @@
  * fake one (with its error), POST /models/load loads it in the bundled model worker with progress on the
  * live `models` topic; a simulated collector's never-seen error line raises a log alert and so an
  * incident, and POST /incidents/:id/diagnose answers from the model with references to that incident,
- * its tokens streamed on the live `diagnosis` topic; with the model unloaded, the rules answer.
+ * its tokens streamed on the live `diagnosis` topic, with a plan handed to the engine's dry run and an Ask
+ * answered in bounded tool steps; with the model unloaded, the rules answer; the record survives a restart.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -84,8 +85,33 @@ test('a real console loads a generated model and diagnoses a real incident with 
   for (const r of d.evidence) assert.ok(allowed.has(r) || r.startsWith('template:'), `${r} points into the incident`);
   assert.deepEqual(await con.api('diagnosis', incident.id), record);
   await waitFor('the streamed tokens and the record', () => events.some((e) => e.type === 'diagnosis' && e.event.kind === 'record' && e.event.record.state === 'done'), 5000);
-  const streamed = events.flatMap((e) => (e.type === 'diagnosis' && e.event.kind === 'token' ? [e.event.text] : [])).join('');
+  const streamed = events.flatMap((e) => (e.type === 'diagnosis' && e.event.kind === 'token' && e.event.phase === 'diagnosis' ? [e.event.text] : [])).join('');
   assert.deepEqual((JSON.parse(streamed) as { evidence: string[] }).evidence.filter((r) => allowed.has(r) || r.startsWith('template:')), d.evidence);
+
+  // The plan came with it: a runbook whose preconditions hold (or none, with why), persisted with the record.
+  const plan = record.plan!;
+  assert.ok(plan, 'the record carries the plan');
+  if (plan.plan.runbookId !== null) assert.ok(plan.candidates.includes(plan.plan.runbookId), JSON.stringify(plan));
+  else assert.ok(plan.plan.reason.length > 0);
+  // The executor hands the plan to the engine's dry run (nothing runs), or says why it cannot.
+  const dry = await post(con, 'planDryRun', incident.id, { operator: 'it' });
+  if (plan.plan.runbookId !== null && plan.plan.missing.length === 0) {
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    assert.equal((dry.body as RouteResponses['planDryRun']).dryRun.runbookId, plan.plan.runbookId);
+  } else {
+    assert.equal(dry.status, 400, JSON.stringify(dry.body));
+    assert.match((dry.body as ApiErrorBody).error.message, /proposes no runbook|lacks params/);
+  }
+  assert.equal((await post(con, 'planDryRun', 'no-such-incident', {})).status, 404);
+
+  // Ask: a free question answered in a bounded number of read-only tool steps.
+  const asked = await post(con, 'ask', undefined, { question: 'What is wrong with checkout?', incidentId: incident.id, wait: true });
+  assert.equal(asked.status, 200, JSON.stringify(asked.body));
+  const ask = asked.body as RouteResponses['ask'];
+  assert.equal(ask.state, 'done', ask.error);
+  assert.ok(ask.steps.length <= 4);
+  assert.deepEqual(await con.api('askRecord', ask.id), ask);
+  assert.equal((await post(con, 'ask', undefined, { question: '' })).status, 400);
 
   // The CLI: the folder with the loaded model and the unusable file, and a diagnosis in words.
   const listed = cli(home, ['models']);
@@ -106,4 +132,11 @@ test('a real console loads a generated model and diagnoses a real incident with 
   assert.equal(rr.source, 'rules');
   assert.match(rr.notes.join(' '), /no model is loaded/);
   assert.ok(rr.diagnosis!.evidence.includes(`alert:${alert.id}`), JSON.stringify(rr.diagnosis));
+  assert.ok(rr.plan, 'the rules plan too');
+
+  // Persisted: after a restart the console serves the same record, plan included.
+  collector.close();
+  assert.equal(await con.proc.stop('SIGINT'), 0, con.proc.tail());
+  const again = await startConsole(t, home, {}, ['--log-learning-minutes', '0', '--models-dir', models, '--model-threads', '1']);
+  assert.deepEqual(await again.api('diagnosis', incident.id), rr);
 });

@@ -9,11 +9,11 @@
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INVOKE_CHANNELS, PUSH_CHANNELS, SEND_CHANNELS, type LiveConnection } from '@cerebro/shared/api/ipc';
+import { INVOKE_CHANNELS, PUSH_CHANNELS, SEND_CHANNELS, type LiveConnection, type TerminalIpcEvent } from '@cerebro/shared/api/ipc';
 import type { LiveEvent } from '@cerebro/shared/api/contract';
 import { createApi, type PreloadIpc } from '../../apps/desktop/src/preload/api';
 import { registerIpc, type Handlers, type SenderEvent } from '../../apps/desktop/src/main/routing';
-import { LiveBridge, proxyRequest } from '../../apps/desktop/src/main/bridge';
+import { LiveBridge, TerminalBridge, proxyRequest } from '../../apps/desktop/src/main/bridge';
 import { createTokenFile, localHostId, startCollector, startConsole, tempDir, waitFor } from '../helpers/cerebro';
 
 type Listener = (event: unknown, ...args: unknown[]) => void;
@@ -76,6 +76,13 @@ function recordingHandlers() {
     liveSend(senderId, req) {
       calls.push(`liveSend ${senderId} ${req.op}`);
     },
+    async terminalOpen(senderId, sid) {
+      calls.push(`terminalOpen ${senderId} ${sid}`);
+      return { ok: true, value: null };
+    },
+    terminalSend(senderId, input) {
+      calls.push(`terminalSend ${senderId} ${input.sid} ${'data' in input ? `${input.data.byteLength} bytes` : input.control.op}`);
+    },
   };
   return { calls, handlers };
 }
@@ -91,6 +98,9 @@ test('every channel the preload uses is allow-listed, and every allow-listed cha
   const states: LiveConnection[] = [];
   const offEvent = api.live.onEvent((e) => events.push(e));
   const offState = api.live.onState((s) => states.push(s));
+  await api.terminal.open('session-0001');
+  api.terminal.send({ sid: 'session-0001', data: new Uint8Array([10]) });
+  const offTerminal = api.terminal.onEvent(() => undefined);
 
   assert.deepEqual([...used.invoke].sort(), [...INVOKE_CHANNELS].sort(), 'invoke channels');
   assert.deepEqual([...used.send].sort(), [...SEND_CHANNELS].sort(), 'send channels');
@@ -103,6 +113,7 @@ test('every channel the preload uses is allow-listed, and every allow-listed cha
   assert.equal(states.length, 1);
   offEvent();
   offState();
+  offTerminal();
   push('cerebro:live:event', { type: 'error', message: 'y' });
   assert.equal(events.length, 1, 'unsubscribing removes the listener');
 });
@@ -119,7 +130,7 @@ test('the exposed API is functions only: no ipcRenderer, no raw send/invoke', ()
     }
   };
   walk(api, 'cerebro.');
-  assert.deepEqual(Object.keys(api).sort(), ['live', 'request']);
+  assert.deepEqual(Object.keys(api).sort(), ['live', 'request', 'terminal']);
 });
 
 test('main handles exactly the allow-listed channels, each behind the sender check', async () => {
@@ -204,4 +215,34 @@ test("main's bridge proxies the API and the live channel of a real console, hold
   await con.proc.stop('SIGTERM');
   await waitFor('the bridge to report the core gone', () => bridge.state.state === 'offline' && bridge.state.reason !== null && bridge.state.retryAtMs !== null, 15_000);
   assert.deepEqual(states.slice(0, 2), ['connecting', 'open']);
+});
+
+test('main validates terminal messages from the page; its terminal bridge reaches the core with the token it holds', { timeout: 60_000 }, async (t) => {
+  const { handle, on, ipcMain } = fakeIpcMain();
+  const { calls, handlers } = recordingHandlers();
+  registerIpc(ipcMain, handlers, () => undefined);
+  const open = handle.get('cerebro:terminal:open');
+  const send = on.get('cerebro:terminal:send');
+  assert.ok(open && send);
+  for (const arg of [undefined, 'short', '../../etc/passwd', { sid: 'session-0001' }]) {
+    assert.equal(((await open(fromFrame(APP), arg)) as { error?: { code: string } }).error?.code, 'BAD_MESSAGE', `refused: ${JSON.stringify(arg)}`);
+  }
+  for (const arg of [null, { sid: 'session-0001' }, { sid: 'x', data: new Uint8Array(1) }, { sid: 'session-0001', data: 'text' }, { sid: 'session-0001', data: new Uint8Array(40_000) }, { sid: 'session-0001', control: { op: 'resize', cols: 0, rows: 1 } }, { sid: 'session-0001', control: { op: 'rm' } }]) send(fromFrame(APP), arg);
+  assert.deepEqual(calls, [], 'no handler saw a malformed terminal message');
+  assert.equal(((await open(fromFrame('https://example.com/'), 'session-0001')) as { error?: { code: string } }).error?.code, 'FORBIDDEN_SENDER');
+  await open(fromFrame(APP), 'session-0001');
+  send(fromFrame(APP), { sid: 'session-0001', control: { op: 'resize', cols: 100, rows: 30 } });
+  send(fromFrame(APP), { sid: 'session-0001', data: new Uint8Array([104, 105]) });
+  assert.deepEqual(calls, ['terminalOpen 7 session-0001', 'terminalSend 7 session-0001 resize', 'terminalSend 7 session-0001 2 bytes']);
+
+  const home = tempDir(t);
+  const con = await startConsole(t, home);
+  const events: TerminalIpcEvent[] = [];
+  const bridge = new TerminalBridge(async () => ({ apiUrl: con.info.apiUrl, apiToken: con.info.apiToken }), (e) => events.push(e));
+  t.after(() => bridge.close());
+  assert.deepEqual(await bridge.open('nosuchsession'), { ok: true, value: null });
+  await waitFor('the core to answer and close', () => events.some((e) => 'closed' in e), 10_000);
+  assert.deepEqual(events[0], { sid: 'nosuchsession', event: { type: 'error', message: 'no terminal session "nosuchsession"' } });
+  const refused = await new TerminalBridge(async () => ({ apiUrl: con.info.apiUrl, apiToken: 'wrong' }), () => undefined).open('nosuchsession');
+  assert.equal(refused.ok ? null : refused.error.code, 'NETWORK');
 });

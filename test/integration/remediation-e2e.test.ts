@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { auditHeadSigningInput, type ActionRun, type AuditRecord, type SignedAuditHead } from '@cerebro/shared/api/contract';
+import { auditHeadSigningInput, type ActionRun, type AuditRecord, type DryRunView, type SignedAuditHead } from '@cerebro/shared/api/contract';
 import { routePath } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { Proc, ROOT, startConsole, tempDir, waitFor, type RunningConsole } from '../helpers/cerebro';
@@ -34,8 +34,10 @@ async function post<T>(con: RunningConsole, route: string, body: unknown): Promi
   return json;
 }
 
-/** Execute a runbook through the API and wait for the run to end. */
+/** Dry-run (the policy's mandatory first step) and execute a runbook through the API; wait for the run to end. */
 async function execute(con: RunningConsole, runbook: string, hostId: string, params: Record<string, unknown>): Promise<ActionRun> {
+  const dry = await post<DryRunView>(con, routePath('runbookDryRun', runbook), { hostId, params, operator: 'it-operator' });
+  assert.equal(dry.verdict.allowed, true, `${runbook} dry run: ${dry.verdict.reason}`);
   const started = await post<ActionRun>(con, routePath('runbookExecute', runbook), { hostId, params, operator: 'it-operator' });
   assert.equal(started.state, 'running', `${runbook} started: ${started.summary}`);
   return waitFor(`run ${started.id} of ${runbook} to end`, async () => {
@@ -80,6 +82,10 @@ test('runbooks executed on a real console reach a real enrolled collector as sig
     const params = { pid: row.pid, startMs: row.startMs };
 
     await t.test('cpu-hog-renice: the real process is reniced; verified from telemetry', async () => {
+      assert.equal(niceOf(hogPid), 0);
+      // No live run before a dry run: refused by the policy, naming the rule, and nothing reaches the host.
+      const early = await post<ActionRun>(con, routePath('runbookExecute', 'cpu-hog-renice'), { hostId, params: { ...params, nice: 19 }, operator: 'it-operator' });
+      assert.deepEqual([early.state, early.verdict?.rule], ['refused', 'DRY_RUN_REQUIRED'], early.summary);
       assert.equal(niceOf(hogPid), 0);
       const run = await execute(con, 'cpu-hog-renice', hostId, { ...params, nice: 19 });
       assert.equal(run.state, 'succeeded', `${run.summary}\n${JSON.stringify(run.steps)}`);

@@ -65,6 +65,8 @@ test('cpu-hog-stop: the hog named by the console (pid + start time) is stopped a
   const row = await waitFor('the console to see the hog', () => core.registry.processes(hostId)?.procs?.find((p: ProcessRow) => p.pid === hog.pid), 20_000);
   const exited = new Promise((r) => hog.once('exit', r));
   // maxCpuPct 100: the machine is shared with other tests, so only the process check is asserted strictly.
+  // The policy's mandatory dry run comes first (an operator saw what it would do).
+  engine.dryRun({ runbookId: 'cpu-hog-stop', hostId, params: { pid: row.pid, startMs: row.startMs, maxCpuPct: 100 }, actor: { type: 'operator', name: 'it' } });
   const end = await engine.execute({ runbookId: 'cpu-hog-stop', hostId, params: { pid: row.pid, startMs: row.startMs, maxCpuPct: 100 }, actor: { type: 'policy', name: 'autonomous' } }).done;
   assert.equal(end.state, 'succeeded', `${end.summary}\n${JSON.stringify(end.steps)}`);
   await exited;
@@ -103,6 +105,7 @@ test('two-tier-restart-server: a dead server under supervisord is restarted and 
   const first = await waitFor('the console to see the server', () => core.registry.processes(hostId)?.procs?.find((p: ProcessRow) => p.name === name), 20_000);
   process.kill(first.pid, 'SIGKILL');
   await waitFor('the console to see the server gone', () => !core.registry.processes(hostId)?.procs?.some((p: ProcessRow) => p.name === name), 20_000);
+  engine.dryRun({ runbookId: 'two-tier-restart-server', hostId, params: { service: 'server', process: name }, actor: { type: 'operator', name: 'it' } });
   const end = await engine.execute({ runbookId: 'two-tier-restart-server', hostId, params: { service: 'server', process: name }, actor: { type: 'policy', name: 'autonomous' } }).done;
   assert.equal(end.state, 'succeeded', `${end.summary}\n${JSON.stringify(end.steps)}`);
   assert.deepEqual(sender.sent, ['restart-service']);

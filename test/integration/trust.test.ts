@@ -208,8 +208,11 @@ test('signed commands reach an enrolled collector; its local policy refuses what
   const pong = await core.ingest.sendCommand(hostId, 'ping', { hello: 'there' }, { timeoutMs: 5000 });
   assert.equal(pong.ok, true, JSON.stringify(pong));
   assert.equal((pong.output as { pong: boolean }).pong, true);
-  const unsupported = await core.ingest.sendCommand(hostId, 'terminal.open', {}, { timeoutMs: 5000 });
+  const unsupported = await core.ingest.sendCommand(hostId, 'no.such.kind', {}, { timeoutMs: 5000 });
   assert.equal(unsupported.error?.code, 'UNSUPPORTED_COMMAND');
+  const badTerminal = await core.ingest.sendCommand(hostId, 'terminal.open', {}, { timeoutMs: 5000 });
+  assert.equal(badTerminal.error?.code, 'INVALID_PAYLOAD');
+  assert.match(badTerminal.error?.message ?? '', /payload\.sid must be/);
   const unsignable = await core.ingest.sendCommand(hostId, 'ping', { data: new Uint8Array(2) });
   assert.match(unsignable.error?.message ?? '', /binary data cannot be signed/);
   await open.stop();

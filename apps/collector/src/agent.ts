@@ -11,7 +11,7 @@ import type { Inventory, ProcessRow, SocketRow, SourceStatus, TelemetryBatch } f
 import { seriesKey, type Labels } from '@cerebro/shared/protocol/series';
 import type { CollectorConfig } from './config';
 import { Link } from './link/connection';
-import { resolveLinkTrust } from './trust/link-trust';
+import { resolveLinkTrust, type LinkTrust } from './trust/link-trust';
 import { Spool } from './link/spool';
 import { validateCollectorMessage } from '@cerebro/shared/protocol/validate';
 import { collectTick, createSources } from './sources/index';
@@ -89,6 +89,7 @@ export class CollectorAgent {
   /** Log files and journal; null when nothing is followed (then logs cost nothing). */
   private readonly logs: LogCollector | null = null;
   private readonly startNotices: string[] = [];
+  private readonly terminals: LinkTrust['terminals'];
   private timer: NodeJS.Timeout | null = null;
   private tickNo = 0;
   private inventory: Inventory | null = null;
@@ -114,12 +115,16 @@ export class CollectorAgent {
       auth: trust.auth,
       pin: trust.pin,
       onCommand: trust.onCommand,
+      onTerminal: (msg) => trust.terminals.onFrame(msg),
+      onDisconnect: () => trust.terminals.closeAll('the link to the console dropped'),
       hostId: this.config.hostId,
       hostname: this.config.hostname,
       agentVersion: AGENT_VERSION,
       spool: this.spool,
       log: this.log,
     });
+    trust.setTerminalSink((msg) => this.link.sendTerminal(msg));
+    this.terminals = trust.terminals;
     this.sources = createSources(this.config.sources, {
       procRoot: this.config.procRoot,
       sysRoot: this.config.sysRoot,
@@ -151,6 +156,7 @@ export class CollectorAgent {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.terminals.closeAll('the collector stops');
     await this.link.stop();
     for (const s of this.sources) s.close?.();
     this.logs?.stop();

@@ -9,6 +9,7 @@ import { ConfigError, applyConfig, applyEnv, defaultConfig, loadConfigFile, SOUR
 import { enrol, EnrolError } from './trust/enrol';
 import { createLogger } from './log';
 import { collectInventory } from './sources/inventory';
+import { runPtyHost } from './actions/pty-host';
 
 const HELP = `cerebro-collector ${AGENT_VERSION} — streams this host's telemetry to a CEREBRO console
 
@@ -32,6 +33,7 @@ Options (flags override the config file, which overrides the defaults):
   --plaintext           allow a ws:// console URL (loopback development only; never the default)
   --policy-file FILE    command policy (default /etc/cerebro/collector-policy.json, else STATE_DIR/policy.json
                         when present): {"commands": {"deny": [..], "allow": [..]}, "terminals": false,
+                        "terminalUser": "ops",
                         "remediation": {"allow": ["restart-service"], "allowedDirs": ["/var/log/app"],
                         "scriptsDir": DIR, "supervisorConfig": FILE}}; it wins over the console
   --host-id ID          stable host id (default: /etc/machine-id)
@@ -196,6 +198,11 @@ function status(config: CollectorConfig): number {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'pty-host') {
+    // Forked by the collector for one terminal session (actions/pty-host.ts); not a user command.
+    await runPtyHost();
+    return -1;
+  }
   let parsed: { command: string; config: CollectorConfig; args: string[] };
   try {
     parsed = parse(argv);

@@ -5,6 +5,8 @@
  * root-cause ranking alone (`source: 'rules'`): both have the same shape.
  */
 
+import type { DryRunView } from './remediation';
+
 /** One GGUF file in the models folder, with what its header says. */
 export interface ModelFile {
   /** File name inside the models folder (what POST /models/load takes). */
@@ -94,13 +96,17 @@ export interface DiagnosisRecord {
   readonly diagnosis: Diagnosis | null;
   /** What the validation had to do: references dropped, a retry, a fallback (one line each). */
   readonly notes: readonly string[];
-  /** Past incidents cited as similar (BM25 over their text), best first. */
-  readonly similar: ReadonlyArray<{ readonly incidentId: string; readonly title: string; readonly score: number }>;
+  /** Past incidents cited as similar (BM25 over their text, reranked by the loaded model's embeddings when there is one), best first. */
+  readonly similar: ReadonlyArray<{ readonly incidentId: string; readonly title: string; readonly score: number; readonly by?: 'bm25' | 'bm25+embedding' }>;
   /** Prompt tokens and generated tokens (model only). */
   readonly promptTokens: number | null;
   readonly generatedTokens: number | null;
   /** Why it failed (state `failed`). */
   readonly error?: string;
+  /** What runs now while `state` is running: the diagnosis, then the plan. */
+  readonly phase?: 'diagnosis' | 'plan';
+  /** The planner's proposal, once the diagnosis is done (null while it runs or when it failed). */
+  readonly plan?: PlanRecord | null;
 }
 
 /** Body of POST /incidents/:id/diagnose. */
@@ -118,5 +124,97 @@ export interface ModelStatusEvent {
 
 /** Live `diagnosis`: tokens as the model writes them, then the finished record. */
 export type DiagnosisEvent =
-  | { readonly kind: 'token'; readonly incidentId: string; readonly text: string }
+  /** `phase`: which answer the text belongs to (absent: the diagnosis); an Ask's tokens carry its id in `incidentId`. */
+  | { readonly kind: 'token'; readonly incidentId: string; readonly text: string; readonly phase?: 'diagnosis' | 'plan' | 'ask' }
   | { readonly kind: 'record'; readonly record: DiagnosisRecord };
+
+/** Limits the planner's schema puts on a plan. */
+export const PLAN_LIMITS = { reasonChars: 120, stringParamChars: 64 } as const;
+
+/**
+ * What the planner proposes for an incident: one runbook of the library whose preconditions hold, on one
+ * host, with its params (validated against the runbook's params); or none (`runbookId` null) with why.
+ * It is only a proposal: running it goes through the remediation engine (dry run first, then the policy).
+ */
+export interface Plan {
+  readonly runbookId: string | null;
+  readonly hostId: string | null;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  /** Required params nothing gave (the operator completes them in the remediation drawer). */
+  readonly missing: readonly string[];
+  /** Why this runbook (or why none), one sentence. */
+  readonly reason: string;
+}
+
+/** The plan part of a DiagnosisRecord. */
+export interface PlanRecord {
+  readonly source: 'model' | 'rules';
+  readonly plan: Plan;
+  /** Runbook ids the planner could choose from: those that exist and whose preconditions hold now. */
+  readonly candidates: readonly string[];
+  /** Runbooks that fit the incident but were left out, with why (a precondition that does not hold). */
+  readonly excluded: ReadonlyArray<{ readonly runbookId: string; readonly why: string }>;
+  /** What the validation had to do (a retry, params dropped, remediation off), one line each. */
+  readonly notes: readonly string[];
+  readonly promptTokens: number | null;
+  readonly generatedTokens: number | null;
+}
+
+/** Read-only tools the orchestrator may call while answering (at most ASK_LIMITS.toolSteps calls). */
+export const AGENT_TOOLS = ['series', 'logTemplate', 'neighbours', 'similarIncidents'] as const;
+export type AgentToolName = (typeof AGENT_TOOLS)[number];
+
+export const ASK_LIMITS = { questionChars: 500, answerChars: 600, toolSteps: 4 } as const;
+
+/** One tool call of an Ask, with its result as the model read it (clipped text). */
+export interface AgentToolCall {
+  readonly tool: AgentToolName;
+  readonly args: Readonly<Record<string, string>>;
+  readonly ok: boolean;
+  readonly result: string;
+  /** How the model asked: a node-llama-cpp function call, or an action of the step's grammar. */
+  readonly via?: 'function-call' | 'grammar';
+}
+
+/** What the orchestrator finally chose: answer in words, or run the diagnosis (and plan) of the incident. */
+export type AskAction = 'answer' | 'diagnose' | 'plan';
+
+/** A free question to the agents (POST /agents/ask), as stored and served (GET /agents/ask/:id). */
+export interface AskRecord {
+  readonly id: string;
+  readonly question: string;
+  /** The incident the question is about, if any. */
+  readonly incidentId: string | null;
+  readonly state: DiagnosisState;
+  readonly source: 'model' | 'rules';
+  readonly model: string | null;
+  readonly startedMs: number;
+  readonly finishedMs: number | null;
+  readonly action: AskAction | null;
+  readonly answer: string | null;
+  /** The tool calls made, in order (never more than ASK_LIMITS.toolSteps). */
+  readonly steps: readonly AgentToolCall[];
+  readonly notes: readonly string[];
+  readonly error?: string;
+}
+
+/** Body of POST /agents/ask. */
+export interface AskRequest {
+  readonly question: string;
+  readonly incidentId?: string;
+  /** Answer only once done (default false: the running record at once; tokens on the live `diagnosis` topic under the ask's id). */
+  readonly wait?: boolean;
+}
+
+/** Body of POST /incidents/:id/plan/dry-run and /plan/execute. */
+export interface PlanRunRequest {
+  /** Who asks (default "operator"). */
+  readonly operator?: string;
+}
+
+/** POST /incidents/:id/plan/dry-run: the plan handed to the remediation engine's dry run, and its answer. */
+export interface PlanDryRunView {
+  readonly incidentId: string;
+  readonly plan: Plan;
+  readonly dryRun: DryRunView;
+}

@@ -8,19 +8,25 @@
 import type { Inventory, LogLevel, ProcessRow, SocketRow, SpoolStats } from '../protocol/messages';
 import type { TopologyGraph } from '../topology/topology';
 import type { ForecastsView, Incident, IncidentChangeEvent, IncidentsView } from './incidents';
-import type { ActionRun, ActionsView, ApproveRunRequest, AuditView, DryRunView, KillSwitchRequest, RemediationStatusView, RunbookRunRequest, RunbooksView } from './remediation';
+import type { KnowledgeGraphView } from './graph';
+import type { ActionRun, ActionsView, ApproveRunRequest, AuditView, DryRunView, KillSwitchRequest, ProposalsView, RemediationPolicyView, RemediationStatusView, RunbookRunRequest, RunbooksView, SetLevelRequest } from './remediation';
 import type { NotificationRecord, NotificationsView, NotificationTestRequest } from './notifications';
-import type { DiagnoseRequest, DiagnosisEvent, DiagnosisRecord, LoadModelRequest, ModelsView, ModelStatus, ModelStatusEvent } from './agents';
+import type { TerminalOpenRequest, TerminalRecordingView, TerminalSessionView, TerminalsView } from './terminals';
+import type { AskRecord, AskRequest, DiagnoseRequest, DiagnosisEvent, DiagnosisRecord, LoadModelRequest, ModelsView, ModelStatus, ModelStatusEvent, PlanDryRunView, PlanRunRequest } from './agents';
 
 export * from './incidents';
+export * from './graph';
 export * from './agents';
 export * from './remediation';
 export * from './notifications';
+export * from './terminals';
 
 export const API_PREFIX = '/api/v1';
 export const LIVE_PATH = `${API_PREFIX}/live`;
 export const LIVE_SUBPROTOCOL = 'cerebro.v1';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'cerebro.token.';
+/** The terminal byte stream of one session: `${TERMINAL_PATH}?sid=…` (terminals.ts). */
+export const TERMINAL_PATH = `${API_PREFIX}/terminal`;
 
 export type HostStatus = 'live' | 'stale' | 'lost';
 
@@ -328,8 +334,11 @@ export interface LogAlertEvidence {
   readonly text: string;
   /** Most severe level seen on its records. */
   readonly level: LogLevel;
-  /** Up to 5 lines, oldest first. */
-  readonly samples: ReadonlyArray<{ readonly ts: number; readonly src: string; readonly msg: string }>;
+  /**
+   * Up to 5 lines, oldest first; `unit` and `pid` name the process that wrote the line where the collector
+   * knows it (the journal's or syslog's program, or the process writing the file).
+   */
+  readonly samples: ReadonlyArray<{ readonly ts: number; readonly src: string; readonly msg: string; readonly unit?: string; readonly pid?: number }>;
 }
 
 /** The console's log store, for /stats. */
@@ -361,6 +370,8 @@ export const ROUTES = {
   stats: { method: 'GET', path: `${API_PREFIX}/stats` },
   fleet: { method: 'GET', path: `${API_PREFIX}/fleet` },
   topology: { method: 'GET', path: `${API_PREFIX}/topology` },
+  /** The knowledge graph: services and their call edges with first/last seen (?view=services on /topology draws it). */
+  graph: { method: 'GET', path: `${API_PREFIX}/graph` },
   alerts: { method: 'GET', path: `${API_PREFIX}/alerts` },
   hostAlerts: { method: 'GET', path: `${API_PREFIX}/hosts/:host/alerts` },
   ackAlert: { method: 'POST', path: `${API_PREFIX}/alerts/:id/ack` },
@@ -384,11 +395,19 @@ export const ROUTES = {
   diagnose: { method: 'POST', path: `${API_PREFIX}/incidents/:id/diagnose` },
   /** The latest diagnosis of an incident. */
   diagnosis: { method: 'GET', path: `${API_PREFIX}/incidents/:id/diagnosis` },
+  /** Hand the incident's plan to the remediation engine's dry run (nothing runs); answers with the dry run. */
+  planDryRun: { method: 'POST', path: `${API_PREFIX}/incidents/:id/plan/dry-run` },
+  /** Hand the incident's plan to the remediation engine as an operator's run (under the policy). */
+  planExecute: { method: 'POST', path: `${API_PREFIX}/incidents/:id/plan/execute` },
+  /** A free question to the agents (read-only tools, a bounded number of steps); tokens on the live `diagnosis` topic. */
+  ask: { method: 'POST', path: `${API_PREFIX}/agents/ask` },
+  /** An Ask by id (:id). */
+  askRecord: { method: 'GET', path: `${API_PREFIX}/agents/ask/:id` },
   /** The runbook library, and the files that failed validation. */
   runbooks: { method: 'GET', path: `${API_PREFIX}/remediation/runbooks` },
-  /** What a run of runbook :id would do on body.hostId, with the policy's verdict; changes nothing. */
+  /** What a run of runbook :id would do on body.hostId, with the policy's verdict; sends nothing, and records the dry run (a live run needs one first: DRY_RUN_REQUIRED). */
   runbookDryRun: { method: 'POST', path: `${API_PREFIX}/remediation/runbooks/:id/dry-run` },
-  /** Run runbook :id (one-click): answers at once with the run (running, awaiting-approval or refused). */
+  /** Run runbook :id (one-click): answers at once with the run (running, awaiting-approval or refused, e.g. DRY_RUN_REQUIRED before any dry run). */
   runbookExecute: { method: 'POST', path: `${API_PREFIX}/remediation/runbooks/:id/execute` },
   /** ?limit= (default 100): runs, newest first. */
   actions: { method: 'GET', path: `${API_PREFIX}/remediation/actions` },
@@ -400,10 +419,23 @@ export const ROUTES = {
   remediationStatus: { method: 'GET', path: `${API_PREFIX}/remediation/status` },
   /** Turn the kill switch on (no autonomous action runs) or off. */
   killSwitch: { method: 'POST', path: `${API_PREFIX}/remediation/kill-switch` },
+  /** ?incident=ID: the runbooks that fit each ranked cause of the incident, with the params the cause gives. */
+  remediationProposals: { method: 'GET', path: `${API_PREFIX}/remediation/proposals` },
+  /** The policy in force: levels per runbook and host group, dry-run rule, kill switch, the file to edit. */
+  remediationPolicy: { method: 'GET', path: `${API_PREFIX}/remediation/policy` },
+  /** Set a runbook's autonomy level for a host group or every host; written to the policy file and audited. */
+  remediationSetLevel: { method: 'POST', path: `${API_PREFIX}/remediation/policy/level` },
   /** ?limit= (default 100): notification deliveries and their outcomes, newest first. */
   notifications: { method: 'GET', path: `${API_PREFIX}/notifications` },
   /** Send a test message through one channel (one attempt); answers with its record. */
   notificationTest: { method: 'POST', path: `${API_PREFIX}/notifications/test` },
+  /** Terminal sessions, open and ended, newest first (who opened them and when). */
+  terminals: { method: 'GET', path: `${API_PREFIX}/terminals` },
+  /** Open a terminal on a host: the console signs a short-lived terminal.open grant; the host's policy may refuse it. */
+  openTerminal: { method: 'POST', path: `${API_PREFIX}/terminals` },
+  /** A session and its asciicast v2 recording, for replay. */
+  terminalRecording: { method: 'GET', path: `${API_PREFIX}/terminals/:id/recording` },
+  closeTerminal: { method: 'POST', path: `${API_PREFIX}/terminals/:id/close` },
 } as const;
 
 /** Request bodies of the POST routes. */
@@ -414,11 +446,17 @@ export interface RouteRequests {
   loadModel: LoadModelRequest;
   unloadModel: Record<string, never>;
   diagnose: DiagnoseRequest;
+  planDryRun: PlanRunRequest;
+  planExecute: PlanRunRequest;
+  ask: AskRequest;
   runbookDryRun: RunbookRunRequest;
   runbookExecute: RunbookRunRequest;
   approveAction: ApproveRunRequest;
   killSwitch: KillSwitchRequest;
+  remediationSetLevel: SetLevelRequest;
   notificationTest: NotificationTestRequest;
+  openTerminal: TerminalOpenRequest;
+  closeTerminal: Record<string, never>;
 }
 
 export interface RouteResponses {
@@ -433,6 +471,7 @@ export interface RouteResponses {
   stats: IngestStatsView;
   fleet: FleetView;
   topology: TopologyView;
+  graph: KnowledgeGraphView;
   alerts: AlertsView;
   hostAlerts: HostAlertsView;
   ackAlert: Alert;
@@ -450,6 +489,10 @@ export interface RouteResponses {
   /** The running record, or the finished one with `wait`. */
   diagnose: DiagnosisRecord;
   diagnosis: DiagnosisRecord;
+  planDryRun: PlanDryRunView;
+  planExecute: ActionRun;
+  ask: AskRecord;
+  askRecord: AskRecord;
   runbooks: RunbooksView;
   runbookDryRun: DryRunView;
   runbookExecute: ActionRun;
@@ -459,8 +502,15 @@ export interface RouteResponses {
   audit: AuditView;
   remediationStatus: RemediationStatusView;
   killSwitch: RemediationStatusView;
+  remediationProposals: ProposalsView;
+  remediationPolicy: RemediationPolicyView;
+  remediationSetLevel: RemediationPolicyView;
   notifications: NotificationsView;
   notificationTest: NotificationRecord;
+  terminals: TerminalsView;
+  openTerminal: TerminalSessionView;
+  terminalRecording: TerminalRecordingView;
+  closeTerminal: TerminalSessionView;
 }
 
 export type RouteName = keyof typeof ROUTES;
@@ -478,6 +528,7 @@ export const API_ERRORS = {
   NOT_FOUND: { status: 404, meaning: 'No such route, host, series or alert.' },
   BAD_REQUEST: { status: 400, meaning: 'A parameter is missing or malformed.' },
   INTERNAL: { status: 500, meaning: 'The console failed; see its log.' },
+  REFUSED: { status: 403, meaning: 'A host refused the operation (a terminal grant it does not accept, or its local policy); the message says why.' },
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -8,18 +8,28 @@ import type { AlertSeverity } from './contract';
 
 export type IncidentState = 'open' | 'resolved';
 
-/** Which kind of alert: from the series name (`log.*`, `forecast.*`, `host.lost`, anything else a metric). */
-export type AlertKind = 'metric' | 'log' | 'forecast' | 'host';
+/**
+ * Which kind of alert: from the series name (`log.*`, `forecast.*`, `host.lost`, `event.*` — a process
+ * lifecycle event such as `event.proc_exit{name=…,pid=…}` or `event.restart_loop{name=…}` — and anything
+ * else a metric).
+ */
+export type AlertKind = 'metric' | 'log' | 'forecast' | 'host' | 'event';
 
 /** Series key of the alert raised when a host stops reporting (registry status `lost`). */
 export const HOST_LOST_KEY = 'host.lost';
 /** Prefix of predictive alerts' series keys: `forecast.fs{mount=/data}`, `forecast.memory`, `forecast.swap`. */
 export const FORECAST_KEY_PREFIX = 'forecast.';
 
+/** Prefix of process lifecycle events' series keys (raised by the console from process tables and kernel logs). */
+export const EVENT_KEY_PREFIX = 'event.';
+/** Series name of a process the kernel killed for lack of memory: `event.oom_kill{name=…,pid=…}` (from the kernel's log line). */
+export const OOM_KILL_EVENT = 'event.oom_kill';
+
 export function alertKind(seriesKey: string): AlertKind {
   if (seriesKey === HOST_LOST_KEY) return 'host';
   if (seriesKey.startsWith(FORECAST_KEY_PREFIX)) return 'forecast';
   if (seriesKey.startsWith('log.')) return 'log';
+  if (seriesKey.startsWith(EVENT_KEY_PREFIX)) return 'event';
   return 'metric';
 }
 

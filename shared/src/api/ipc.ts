@@ -7,7 +7,7 @@
  * typed value or a typed error (the preload runs in the page's renderer process, so main must treat it
  * as untrusted).
  */
-import { API_ERRORS, ROUTES, type LiveEvent, type LiveRequest, type RouteName, type RouteResponses } from './contract';
+import { API_ERRORS, ROUTES, type LiveEvent, type LiveRequest, type RouteName, type RouteResponses, type TerminalClientMessage, type TerminalServerEvent } from './contract';
 
 /** Channel names; the preload may use these and no others. */
 export const IPC_CHANNELS = {
@@ -21,15 +21,26 @@ export const IPC_CHANNELS = {
   liveEvent: 'cerebro:live:event',
   /** main → renderer: the live channel's LiveConnection after each change. */
   liveState: 'cerebro:live:state',
+  /** invoke: a terminal session id → IpcResult<null> once main holds the session's byte socket. */
+  terminalOpen: 'cerebro:terminal:open',
+  /** send: one TerminalIpcInput (keystrokes or a control message) for an opened session. */
+  terminalSend: 'cerebro:terminal:send',
+  /** main → renderer: one TerminalIpcEvent (output, an event, or the socket closed). */
+  terminalEvent: 'cerebro:terminal:event',
 } as const;
 
 export type IpcChannel = (typeof IPC_CHANNELS)[keyof typeof IPC_CHANNELS];
 
 /** Channels the renderer invokes (answered) or sends (fire and forget): main handles exactly these. */
-export const INVOKE_CHANNELS = [IPC_CHANNELS.request, IPC_CHANNELS.liveOpen] as const;
-export const SEND_CHANNELS = [IPC_CHANNELS.liveSend] as const;
+export const INVOKE_CHANNELS = [IPC_CHANNELS.request, IPC_CHANNELS.liveOpen, IPC_CHANNELS.terminalOpen] as const;
+export const SEND_CHANNELS = [IPC_CHANNELS.liveSend, IPC_CHANNELS.terminalSend] as const;
 /** Channels main pushes to the renderer: the preload listens on exactly these. */
-export const PUSH_CHANNELS = [IPC_CHANNELS.liveEvent, IPC_CHANNELS.liveState] as const;
+export const PUSH_CHANNELS = [IPC_CHANNELS.liveEvent, IPC_CHANNELS.liveState, IPC_CHANNELS.terminalEvent] as const;
+
+/** Renderer → main: keystrokes (at most 32 KiB) or a control message for terminal session `sid`. */
+export type TerminalIpcInput = { readonly sid: string; readonly data: Uint8Array } | { readonly sid: string; readonly control: TerminalClientMessage };
+/** Main → renderer: output of `sid`, one of its events, or its socket closed (`closed`: why). */
+export type TerminalIpcEvent = { readonly sid: string; readonly data: Uint8Array } | { readonly sid: string; readonly event: TerminalServerEvent } | { readonly sid: string; readonly closed: string };
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 export type SendChannel = (typeof SEND_CHANNELS)[number];
@@ -78,6 +89,7 @@ export type IpcResponse<N extends RouteName> = IpcResult<RouteResponses[N]>;
 export interface PushPayloads {
   readonly [IPC_CHANNELS.liveEvent]: LiveEvent;
   readonly [IPC_CHANNELS.liveState]: LiveConnection;
+  readonly [IPC_CHANNELS.terminalEvent]: TerminalIpcEvent;
 }
 
 type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: IpcError };
@@ -144,6 +156,28 @@ function logsSubscription(op: 'subscribe', id: string, raw: Record<string, unkno
 }
 
 type LiveLogLevels = Extract<LiveRequest, { topic: 'logs' }>['levels'];
+
+/** Validate a terminal session id from the renderer. */
+export function parseTerminalSid(raw: unknown): Parsed<string> {
+  return typeof raw === 'string' && /^[A-Za-z0-9_-]{8,64}$/.test(raw) ? { ok: true, value: raw } : bad('terminal: the session id must be 8–64 characters of [A-Za-z0-9_-]');
+}
+
+/** Validate terminal input from the renderer before main forwards it to the core. */
+export function parseTerminalInput(raw: unknown): Parsed<TerminalIpcInput> {
+  if (!isRecord(raw)) return bad('terminal: expected {sid, data} or {sid, control}');
+  const sid = parseTerminalSid(raw['sid']);
+  if (!sid.ok) return sid;
+  const { data, control } = raw;
+  if (data !== undefined) {
+    if (!(data instanceof Uint8Array) || data.byteLength > 32 * 1024) return bad('terminal: data must be binary of at most 32 KiB');
+    return { ok: true, value: { sid: sid.value, data } };
+  }
+  if (!isRecord(control)) return bad('terminal: control must be {"op":"resize","cols":N,"rows":N} or {"op":"close"}');
+  if (control['op'] === 'close') return { ok: true, value: { sid: sid.value, control: { op: 'close' } } };
+  const { cols, rows } = control;
+  if (control['op'] !== 'resize' || !Number.isInteger(cols) || !Number.isInteger(rows) || (cols as number) < 1 || (rows as number) < 1 || (cols as number) > 1000 || (rows as number) > 500) return bad('terminal: resize needs integer cols (1–1000) and rows (1–500)');
+  return { ok: true, value: { sid: sid.value, control: { op: 'resize', cols: cols as number, rows: rows as number } } };
+}
 
 /** Validate a LiveRequest from the renderer before main forwards it to the core. */
 export function parseLiveRequest(raw: unknown): Parsed<LiveRequest> {

@@ -120,6 +120,7 @@ export const POLICY_RULES = {
   UNKNOWN_RUNBOOK: 'No runbook has that id.',
   INVALID_PARAMS: "The parameters do not match the runbook's parameter schema.",
   UNKNOWN_HOST: 'The console knows no host with that id.',
+  DRY_RUN_REQUIRED: 'The runbook (or its current version) has had no dry run yet (on this host, with requireDryRun "per-host"): a dry run must show what it would do before its first live run.',
 } as const;
 export type PolicyRule = keyof typeof POLICY_RULES;
 
@@ -142,6 +143,20 @@ export interface DryRunView {
   readonly steps: readonly { readonly id: string; readonly action: ActionName; readonly params: Readonly<Record<string, unknown>>; readonly timeoutMs: number; readonly delayMs: number }[];
   readonly verification: RunbookVerification;
   readonly rollback: readonly { readonly id: string; readonly action: ActionName; readonly params: Readonly<Record<string, unknown>> }[];
+  /** This dry run as the console recorded it (it lifts DRY_RUN_REQUIRED for the runbook). */
+  readonly recorded?: DryRunRecord;
+}
+
+/** A dry run the console recorded: live runs of the runbook need one first (policy `requireDryRun`). */
+export interface DryRunRecord {
+  readonly runbookId: string;
+  readonly hostId: string;
+  /** ms since the epoch. */
+  readonly atMs: number;
+  /** The operator who saw it. */
+  readonly by: string;
+  /** SHA-256 of the runbook as it was dry-run: an edited runbook needs a new dry run. */
+  readonly fingerprint: string;
 }
 
 export interface ConditionCheck {
@@ -188,7 +203,7 @@ export interface ActionRun {
   readonly summary: string;
 }
 
-export type AuditKind = 'proposal' | 'approval' | 'refusal' | 'command' | 'output' | 'verification' | 'rollback' | 'policy';
+export type AuditKind = 'proposal' | 'approval' | 'refusal' | 'command' | 'output' | 'verification' | 'rollback' | 'policy' | 'dry-run';
 
 export interface AuditRecord {
   readonly seq: number;
@@ -266,4 +281,57 @@ export interface SignedAuditHead {
 /** The text a head's signature covers (domain-separated, so that no other signature can pass for it). */
 export function auditHeadSigningInput(h: { readonly seq: number; readonly hash: string; readonly time: number }): string {
   return `cerebro-audit-head/v1\n${h.seq}\n${h.hash}\n${h.time}`;
+}
+
+/** A runbook that fits one ranked cause of an incident, with the params the cause gives. */
+export interface RunbookProposal {
+  /** 1 for the top cause. */
+  readonly causeRank: number;
+  readonly runbookId: string;
+  readonly hostId: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Required params (no default) that nothing in the incident gives: the operator fills them in. */
+  readonly missing: readonly string[];
+  /** Why it fits, in a sentence. */
+  readonly reason: string;
+}
+
+export interface ProposalsView {
+  readonly incidentId: string;
+  /** By cause rank, then complete proposals first. */
+  readonly proposals: readonly RunbookProposal[];
+}
+
+/** Body of POST /remediation/policy/level: set a runbook's autonomy level (for a host group, or every host). */
+export interface SetLevelRequest {
+  readonly runbookId: string;
+  /** A group of the policy's "groups", or "*" (default): hosts in no more specific entry. */
+  readonly group?: string;
+  readonly level: AutonomyLevel;
+  /** Who changes it (recorded in the audit log); default "operator". */
+  readonly operator?: string;
+}
+
+/** The remediation policy as the console applies it now (levels can be set through the API; the rest is edited in the file). */
+export interface RemediationPolicyView {
+  /** The policy file ($CEREBRO_HOME/remediation-policy.json); it may not exist yet (defaults apply). */
+  readonly file: string;
+  readonly killSwitch: boolean;
+  readonly defaultLevel: AutonomyLevel;
+  /** false: no dry run needed; true: one per runbook; "per-host": one per runbook and host. */
+  readonly requireDryRun: boolean | 'per-host';
+  /** Host group names, in the file's order. */
+  readonly groups: readonly string[];
+  readonly runbooks: readonly {
+    readonly runbookId: string;
+    readonly title: string;
+    /** The level for hosts in no group. */
+    readonly level: AutonomyLevel;
+    /** The level for hosts of each group, by group name. */
+    readonly byGroup: Readonly<Record<string, AutonomyLevel>>;
+    /** The latest recorded dry run of the runbook, on any host. */
+    readonly lastDryRun: DryRunRecord | null;
+  }[];
+  readonly blastRadius: { readonly maxConcurrentHosts: number; readonly maxRunsPerHourPerRunbook: number; readonly maxRunsPerHourPerHost: number };
+  readonly maintenanceMode: 'off' | 'only-inside' | 'never-inside';
 }

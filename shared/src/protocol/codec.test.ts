@@ -188,9 +188,9 @@ test('a map without a string type is INVALID_MESSAGE naming message.type', () =>
 test('an unknown type is INVALID_MESSAGE listing the known ones', () => {
   const e = errorOf(decodeCollectorFrame(pack({ type: 'subscribe' })));
   assert.equal(e.code, 'INVALID_MESSAGE');
-  assert.match(e.message, /"subscribe" is not a collector message \(hello, enroll, batch, result, error\)/);
+  assert.match(e.message, /"subscribe" is not a collector message \(hello, enroll, batch, result, error, term\.out, term\.exit\)/);
   const c = errorOf(decodeConsoleFrame(pack({ type: 'subscribe' })));
-  assert.match(c.message, /"subscribe" is not a console message \(welcome, enrolled, ack, command, error\)/);
+  assert.match(c.message, /"subscribe" is not a console message \(welcome, enrolled, ack, command, error, term\.in, term\.ack, term\.resize, term\.close\)/);
 });
 
 test('a console message sent to the collector decoder is refused, and the reverse', () => {

@@ -4,10 +4,10 @@
  * `commandSigningInput` in canonical.ts.
  */
 
-/** Command kinds. `ping` proves the signed path end to end; `remediation.run` runs runbook steps; terminals come next. */
+/** Command kinds. `ping` proves the signed path end to end; `remediation.run` runs runbook steps; `terminal.open` grants a terminal session. */
 export const COMMAND_KINDS = {
   ping: 'Answer {pong: true, receivedAtMs}: checks that signed commands reach the host and come back.',
-  'terminal.open': 'Open a terminal session (terminal work; refused until then, and when the policy disables terminals).',
+  'terminal.open': 'Open a terminal session: payload {sid, cols, rows, by, user?} (protocol/terminal.ts); answers {sid, pid, user, shell}, then the session streams as term.* frames. Refused when the host policy disables terminals or restricts the user.',
   'remediation.run': 'Run the remediation action named in payload {action, params, timeoutMs?, auditHead?}; answers the action\'s structured result (status, message, output, details). The host policy may allow-list actions.',
 } as const;
 export type CommandKind = keyof typeof COMMAND_KINDS;

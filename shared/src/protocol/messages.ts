@@ -277,7 +277,58 @@ export interface CommandResult {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-export type CollectorMessage = Hello | EnrolRequest | TelemetryBatch | CommandResult | ErrorMessage;
-export type ConsoleMessage = Welcome | Enrolled | Ack | CommandEnvelope | ErrorMessage;
+/**
+ * Terminal streams (terminal.ts has the flow-control rules): a session is opened by a signed
+ * `terminal.open` command whose payload names its `sid`; these frames then carry its bytes both ways
+ * on the same connection, at most MAX_TERMINAL_CHUNK_BYTES of data each.
+ */
+/** Collector → console: bytes the pty printed (`o`), or input the host wrote to it while echo was on (`i`, for the recording only). */
+export interface TerminalOutput {
+  readonly type: 'term.out';
+  readonly sid: string;
+  readonly stream: 'o' | 'i';
+  readonly data: Uint8Array;
+}
+
+/** Collector → console: the session ended (shell exited, closed, idle, refused input); nothing more comes for `sid`. */
+export interface TerminalExit {
+  readonly type: 'term.exit';
+  readonly sid: string;
+  /** The shell's exit code; null when it did not exit by itself (killed, closed, never started). */
+  readonly code: number | null;
+  readonly reason: string;
+}
+
+/** Console → collector: keystrokes (or pasted text) for session `sid`. */
+export interface TerminalInput {
+  readonly type: 'term.in';
+  readonly sid: string;
+  readonly data: Uint8Array;
+}
+
+/** Console → collector: the console consumed `bytes` more output bytes of `sid` (flow-control credit). */
+export interface TerminalAck {
+  readonly type: 'term.ack';
+  readonly sid: string;
+  readonly bytes: number;
+}
+
+/** Console → collector: the viewer's terminal size changed, in character cells. */
+export interface TerminalResize {
+  readonly type: 'term.resize';
+  readonly sid: string;
+  readonly cols: number;
+  readonly rows: number;
+}
+
+/** Console → collector: end session `sid` (the operator closed it, or it was idle). */
+export interface TerminalClose {
+  readonly type: 'term.close';
+  readonly sid: string;
+  readonly reason: string;
+}
+
+export type CollectorMessage = Hello | EnrolRequest | TelemetryBatch | CommandResult | ErrorMessage | TerminalOutput | TerminalExit;
+export type ConsoleMessage = Welcome | Enrolled | Ack | CommandEnvelope | ErrorMessage | TerminalInput | TerminalAck | TerminalResize | TerminalClose;
 export type Message = CollectorMessage | ConsoleMessage;
 export type MessageType = Message['type'];

@@ -34,6 +34,7 @@ import {
   type Welcome,
 } from './messages';
 import { MAX_SERIES_KEY_LENGTH } from './series';
+import { InvalidTerminalFrame, terminalAck, terminalClose, terminalExit, terminalInput, terminalOutput, terminalResize } from './terminal';
 
 class Invalid extends Error {}
 
@@ -372,7 +373,7 @@ function guard<T>(fn: () => T): Result<T, ProtocolError> {
     return ok(fn());
   } catch (e) {
     if (e instanceof VersionError) return err(protocolError('UNSUPPORTED_VERSION', e.message));
-    if (e instanceof Invalid) return err(protocolError('INVALID_MESSAGE', e.message));
+    if (e instanceof Invalid || e instanceof InvalidTerminalFrame) return err(protocolError('INVALID_MESSAGE', e.message));
     return err(protocolError('INVALID_MESSAGE', `message could not be read: ${e instanceof Error ? e.message : String(e)}`));
   }
 }
@@ -399,8 +400,12 @@ export function validateCollectorMessage(value: unknown, limits: DecodeLimits): 
         return result(o);
       case 'error':
         return errorMessage(o);
+      case 'term.out':
+        return terminalOutput(o);
+      case 'term.exit':
+        return terminalExit(o);
       default:
-        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a collector message (hello, enroll, batch, result, error)`);
+        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a collector message (hello, enroll, batch, result, error, term.out, term.exit)`);
     }
   });
 }
@@ -420,8 +425,16 @@ export function validateConsoleMessage(value: unknown): Result<ConsoleMessage, P
         return command(o);
       case 'error':
         return errorMessage(o);
+      case 'term.in':
+        return terminalInput(o);
+      case 'term.ack':
+        return terminalAck(o);
+      case 'term.resize':
+        return terminalResize(o);
+      case 'term.close':
+        return terminalClose(o);
       default:
-        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a console message (welcome, enrolled, ack, command, error)`);
+        throw new Invalid(`message.type: "${type.slice(0, 32)}" is not a console message (welcome, enrolled, ack, command, error, term.in, term.ack, term.resize, term.close)`);
     }
   });
 }

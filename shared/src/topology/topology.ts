@@ -52,6 +52,13 @@ export interface TopologyEdge {
   readonly port: number | null;
   /** Established connections it stands for (1 for `runs`). */
   readonly count: number;
+  /**
+   * Services view only (the knowledge graph): when the edge was last seen, ms since the epoch; an edge not
+   * seen lately (a dead server's clients) is drawn as stale.
+   */
+  readonly lastSeenMs?: number;
+  /** Services view only: not seen within the graph's staleAfterMs (drawn dashed). */
+  readonly stale?: boolean;
 }
 
 export interface TopologyGraph {

@@ -9,7 +9,7 @@ import { sign, type KeyObject } from 'node:crypto';
 import WebSocket from 'ws';
 import { helloSigningInput } from '@cerebro/shared/protocol/canonical';
 import { decodeConsoleFrame, encodeMessage } from '@cerebro/shared/protocol/codec';
-import { PROTOCOL_VERSION, type CommandEnvelope, type CommandResult, type ConsoleMessage, type Hello } from '@cerebro/shared/protocol/messages';
+import { PROTOCOL_VERSION, type CommandEnvelope, type CommandResult, type ConsoleMessage, type Hello, type TerminalAck, type TerminalClose, type TerminalExit, type TerminalInput, type TerminalOutput, type TerminalResize } from '@cerebro/shared/protocol/messages';
 import { openConsoleSocket, upgradeRefusal } from './console-socket';
 import type { Spool } from './spool';
 
@@ -26,6 +26,10 @@ export interface LinkOptions {
   readonly pin?: string | null;
   /** Runs a command from the console (signature, freshness, replay and policy checks included); never rejects. */
   readonly onCommand?: (cmd: CommandEnvelope) => Promise<CommandResult>;
+  /** Terminal frames from the console (actions/terminals.ts); absent: they are ignored. */
+  readonly onTerminal?: (msg: TerminalInput | TerminalAck | TerminalResize | TerminalClose) => void;
+  /** The connection closed (terminal sessions end with it). */
+  readonly onDisconnect?: () => void;
   readonly hostId: string;
   readonly hostname: string;
   readonly agentVersion: string;
@@ -65,6 +69,17 @@ export class Link {
   readonly stats: LinkStats = { state: 'stopped', connects: 0, sentFrames: 0, acks: 0, lastAckMs: null, lastError: null, inFlight: 0, sessionId: null };
 
   constructor(private readonly options: LinkOptions) {}
+
+  /**
+   * Send a terminal frame now, beside the batches (terminal output is not spooled: a session does not
+   * outlive its connection). False when there is no welcomed connection.
+   */
+  sendTerminal(msg: TerminalOutput | TerminalExit): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN || !this.welcomed) return false;
+    ws.send(encodeMessage(msg));
+    return true;
+  }
 
   /** The console URL this link connects to. */
   get url(): string {
@@ -174,6 +189,7 @@ export class Link {
     ws.on('close', (code, reason) => {
       this.stopHeartbeat();
       if (this.ws === ws) this.ws = null;
+      this.options.onDisconnect?.();
       const why = reason.toString();
       if (code !== 1000 && code !== 1005 && why) this.failed(`console closed the connection (${code} ${why})`);
       if (this.stats.state !== 'stopped') this.scheduleReconnect();
@@ -221,6 +237,12 @@ export class Link {
         return;
       case 'command':
         this.runCommand(ws, msg);
+        return;
+      case 'term.in':
+      case 'term.ack':
+      case 'term.resize':
+      case 'term.close':
+        this.options.onTerminal?.(msg);
         return;
       default: {
         const never: never = msg;

@@ -41,6 +41,9 @@ export interface FileSetOptions {
   readonly log: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
+/** Most a file timestamp lags the wall clock (one kernel tick at HZ=100, with room), ms. */
+const COARSE_CLOCK_MS = 20;
+
 export class FileSet {
   private readonly globs: GlobPattern[];
   private readonly excluded: (file: string) => boolean;
@@ -133,7 +136,10 @@ export class FileSet {
     // created while the collector was down is read from its beginning (its lines are new).
     const savedAt = this.options.savedAtMs;
     const bornMs = st.birthtimeMs > 0 ? st.birthtimeMs : st.ctimeMs;
-    const fromStart = savedAt === null ? this.options.startAt === 'beginning' : bornMs > savedAt;
+    // File times come from the kernel's coarse clock, which lags the wall clock by up to a tick (4 ms at
+    // HZ=250): a file made just after the save can look older than it. Within that margin it is read from
+    // the start (a line read twice beats a line lost).
+    const fromStart = savedAt === null ? this.options.startAt === 'beginning' : bornMs > savedAt - COARSE_CLOCK_MS;
     if (fromStart || st.size === 0) return { offset: 0, lastByte: -1 };
     this.options.log('debug', `logs: ${p} starts at its end (${st.size} bytes)`);
     return { offset: st.size, lastByte: lastByteOf(p, st.size) };

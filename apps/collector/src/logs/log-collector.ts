@@ -18,6 +18,7 @@ import { cutAt, type JoinedRecord } from './multiline';
 import { OffsetStore, type Positions } from './offsets';
 import { TokenBucket } from './rate-limit';
 import { Redactor } from './redact';
+import { LogWriters } from './writers';
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 
@@ -73,6 +74,7 @@ export class LogCollector {
   private readonly offsets: OffsetStore;
   private readonly redactor: Redactor;
   private readonly bucket: TokenBucket;
+  private readonly writers = new LogWriters();
   private queue: Queued[] = [];
   private head = 0;
   private queueBytes = 0;
@@ -236,7 +238,9 @@ export class LogCollector {
 
   private fileRecord(r: JoinedRecord, file: FollowedFile): void {
     const header = SYSLOG_HEADER.exec(r.text);
-    this.intake(r.ts, file.src, r.text, r.truncated, file, file.generation, r.end, null, undefined, header?.[1], header?.[2] ? Number(header[2]) : undefined);
+    // A syslog line names its program; an application's own log file is named by the process writing it.
+    const writer = header?.[1] === undefined ? this.writers.of(file.path, Date.now()) : null;
+    this.intake(r.ts, file.src, r.text, r.truncated, file, file.generation, r.end, null, undefined, header?.[1] ?? writer?.unit, header?.[2] ? Number(header[2]) : writer?.pid);
   }
 
   private journalEntry(e: JournalEntry): void {

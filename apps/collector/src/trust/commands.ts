@@ -19,6 +19,8 @@ export interface CommandRunnerOptions {
   readonly remediation: (payload: unknown) => Promise<ActionResult>;
   /** Remediation actions run at once; default 1. */
   readonly maxRemediations?: number;
+  /** Opens a granted terminal session (actions/terminals.ts); absent: `terminal.open` is unsupported. */
+  readonly terminals?: (payload: unknown) => Promise<{ readonly ok: true; readonly output: unknown } | { readonly ok: false; readonly code: CommandRefusal; readonly message: string }>;
 }
 
 function refused(cmd: CommandEnvelope, code: CommandRefusal, message: string): CommandResult {
@@ -66,6 +68,11 @@ export class CommandRunner {
         return { type: 'result', id: cmd.id, ok: true, output: { pong: true, receivedAtMs: Date.now() } };
       case 'remediation.run':
         return this.remediate(cmd);
+      case 'terminal.open': {
+        if (!this.o.terminals) return refused(cmd, 'UNSUPPORTED_COMMAND', `this collector does not run '${cmd.kind}' commands`);
+        const opened = await this.o.terminals(cmd.payload);
+        return opened.ok ? { type: 'result', id: cmd.id, ok: true, output: opened.output } : refused(cmd, opened.code, opened.message);
+      }
       default:
         return refused(cmd, 'UNSUPPORTED_COMMAND', `this collector does not run '${cmd.kind}' commands`);
     }

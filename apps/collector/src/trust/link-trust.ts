@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { CommandEnvelope, CommandResult } from '@cerebro/shared/protocol/messages';
 import { AuditHeadKeeper } from '../actions/audit-head';
 import { remediationHandler } from '../actions/handler';
+import { TerminalManager } from '../actions/terminals';
+import type { TerminalExit, TerminalOutput } from '@cerebro/shared/protocol/messages';
 import { ConfigError, DEFAULT_CONSOLE_URL, finalCheck, type CollectorConfig } from '../config';
 import { CommandGate } from './command-gate';
 import { CommandRunner, type CommandLog } from './commands';
@@ -27,6 +29,10 @@ export interface LinkTrust {
   /** Checks and runs a command; never rejects (trust/commands.ts). */
   readonly onCommand: (cmd: CommandEnvelope) => Promise<CommandResult>;
   readonly policy: CollectorPolicy;
+  /** Terminal sessions opened by granted `terminal.open` commands. */
+  readonly terminals: TerminalManager;
+  /** Where the terminal sessions send their frames (the link, once it exists). */
+  readonly setTerminalSink: (send: (msg: TerminalOutput | TerminalExit) => boolean) => void;
   /** One line for the start-up log: how this collector authenticates. */
   readonly describe: string;
 }
@@ -62,7 +68,9 @@ export function resolveLinkTrust(config: CollectorConfig, log: CommandLog): Link
   const gate = new CommandGate({ commandKey, hostId: config.hostId, policy, nonces: new NonceStore(path.join(config.stateDir, 'command-nonces.json')) });
   // Heads are verified with the console key learnt at enrolment, the same key that signs the commands.
   const heads = new AuditHeadKeeper(path.join(config.stateDir, 'audit-head.json'), commandKey);
-  const runner = new CommandRunner({ gate, log, remediation: remediationHandler(policy.actions, { heads, onOlderHead: (m) => log('warn', m) }) });
+  let sink: (msg: TerminalOutput | TerminalExit) => boolean = () => false;
+  const terminals = new TerminalManager({ send: (m) => sink(m), log, terminalUser: policy.terminalUser });
+  const runner = new CommandRunner({ gate, log, remediation: remediationHandler(policy.actions, { heads, onOlderHead: (m) => log('warn', m) }), terminals: (payload) => terminals.open(payload) });
   const pin = credential?.fingerprint ?? (config.fingerprint ? normaliseFingerprint(config.fingerprint) : null);
   return {
     url,
@@ -71,6 +79,10 @@ export function resolveLinkTrust(config: CollectorConfig, log: CommandLog): Link
     auth: credential ? { credentialId: credential.credentialId, key: credential.key } : undefined,
     onCommand: (cmd) => runner.run(cmd),
     policy,
-    describe: `${credential ? `enrolled credential ${credential.credentialId}` : 'static ingest token'}; ${url.startsWith('wss://') ? `TLS, console pinned to SHA-256 ${pin?.slice(0, 16)}…` : 'PLAINTEXT (development only)'}; command policy ${file ?? 'none (every known command allowed when signed)'}; remediation actions ${policy.remediationAllow ? policy.remediationAllow.join(', ') || 'none' : 'all'}, file actions in ${policy.actions.allowedDirs.join(', ') || 'no directory'}, scripts from ${policy.actions.scriptsDir ?? 'nowhere'}`,
+    terminals,
+    setTerminalSink: (send) => {
+      sink = send;
+    },
+    describe: `${credential ? `enrolled credential ${credential.credentialId}` : 'static ingest token'}; ${url.startsWith('wss://') ? `TLS, console pinned to SHA-256 ${pin?.slice(0, 16)}…` : 'PLAINTEXT (development only)'}; command policy ${file ?? 'none (every known command allowed when signed)'}; remediation actions ${policy.remediationAllow ? policy.remediationAllow.join(', ') || 'none' : 'all'}, file actions in ${policy.actions.allowedDirs.join(', ') || 'no directory'}, scripts from ${policy.actions.scriptsDir ?? 'nowhere'}; terminals ${policy.terminals ? `on (as ${policy.terminalUser ?? 'the collector\'s user'})` : 'off'}`,
   };
 }

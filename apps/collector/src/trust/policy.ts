@@ -4,6 +4,8 @@
  *
  *   { "commands": { "deny": ["remediation.run"] },      kinds never run (wins over everything)
  *     "terminals": false,                              no terminal.* command at all
+ *     "terminalUser": "ops",                           terminals run as this account only (the collector
+ *                                                      must run as root to switch to it)
  *     "remediation": {
  *       "allow": ["restart-service"],                   only these remediation actions (payload.action)
  *       "allowedDirs": ["/var/log/app"],                where file actions may delete, truncate, rotate
@@ -25,6 +27,8 @@ export interface CollectorPolicy {
   /** Only these kinds are allowed, when set. */
   readonly allow: readonly string[] | null;
   readonly terminals: boolean;
+  /** The only account terminals may run as; null: the collector's own account. */
+  readonly terminalUser: string | null;
   /** Remediation actions allowed (payload.action of remediation.run); null: any. */
   readonly remediationAllow: readonly string[] | null;
   /** The host's limits on what actions touch: allowed directories, vetted scripts, supervisord config. */
@@ -32,7 +36,7 @@ export interface CollectorPolicy {
 }
 
 /** No file: no directory is open to file actions and no script is vetted; other actions run when signed. */
-export const OPEN_POLICY: CollectorPolicy = { deny: [], allow: null, terminals: true, remediationAllow: null, actions: { allowedDirs: [], scriptsDir: null } };
+export const OPEN_POLICY: CollectorPolicy = { deny: [], allow: null, terminals: true, terminalUser: null, remediationAllow: null, actions: { allowedDirs: [], scriptsDir: null } };
 
 const REMEDIATION_FIELDS = ['allow', 'allowedDirs', 'scriptsDir', 'supervisorConfig'] as const;
 
@@ -56,12 +60,14 @@ function onlyKeys(o: Record<string, unknown>, keys: readonly string[], where: st
 
 export function parsePolicy(value: unknown, where: string): CollectorPolicy {
   const o = object(value, where);
-  onlyKeys(o, ['commands', 'terminals', 'remediation'], where);
+  onlyKeys(o, ['commands', 'terminals', 'terminalUser', 'remediation'], where);
   const commands = o['commands'] === undefined ? {} : object(o['commands'], `${where}: "commands"`);
   onlyKeys(commands, ['allow', 'deny'], `${where}: "commands"`);
   const remediation = o['remediation'] === undefined ? {} : object(o['remediation'], `${where}: "remediation"`);
   onlyKeys(remediation, REMEDIATION_FIELDS, `${where}: "remediation"`);
   if (o['terminals'] !== undefined && typeof o['terminals'] !== 'boolean') throw new PolicyError(`${where}: "terminals" must be true or false, got ${JSON.stringify(o['terminals'])}`);
+  const terminalUser = o['terminalUser'];
+  if (terminalUser !== undefined && (typeof terminalUser !== 'string' || !/^[a-z_][a-z0-9_.-]{0,31}$/i.test(terminalUser))) throw new PolicyError(`${where}: "terminalUser" must be a user name, got ${JSON.stringify(terminalUser)}`);
   const remediationAllow = remediation['allow'] === undefined ? null : stringList(remediation['allow'], `${where}: "remediation.allow"`);
   // A misspelt action would silently allow nothing: name it at start instead.
   remediationAllow?.forEach((a, i) => {
@@ -78,6 +84,7 @@ export function parsePolicy(value: unknown, where: string): CollectorPolicy {
     deny: commands['deny'] === undefined ? [] : stringList(commands['deny'], `${where}: "commands.deny"`),
     allow: commands['allow'] === undefined ? null : stringList(commands['allow'], `${where}: "commands.allow"`),
     terminals: (o['terminals'] as boolean | undefined) ?? true,
+    terminalUser: (terminalUser as string | undefined) ?? null,
     remediationAllow,
     actions,
   };
@@ -106,6 +113,10 @@ export function policyRefusal(policy: CollectorPolicy, kind: string, payload: un
   if (policy.deny.includes(kind)) return `the host's policy denies '${kind}' commands`;
   if (policy.allow && !policy.allow.includes(kind)) return `the host's policy allows only ${policy.allow.map((k) => `'${k}'`).join(', ') || 'no'} commands`;
   if (kind.startsWith('terminal.') && !policy.terminals) return 'the host’s policy disables terminals';
+  if (kind === 'terminal.open' && policy.terminalUser) {
+    const user = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['user'] : undefined;
+    if (user !== undefined && user !== policy.terminalUser) return `the host's policy runs terminals only as ${JSON.stringify(policy.terminalUser)} (asked for ${JSON.stringify(user)})`;
+  }
   if (kind === 'remediation.run' && policy.remediationAllow) {
     const action = typeof payload === 'object' && payload !== null ? (payload as Record<string, unknown>)['action'] : undefined;
     if (typeof action !== 'string' || !policy.remediationAllow.includes(action)) return `the host's policy allows only these remediation actions: ${policy.remediationAllow.join(', ') || 'none'} (got ${JSON.stringify(action)})`;

@@ -21,7 +21,7 @@ const HELP = `cerebro-console ${CONSOLE_VERSION} — the CEREBRO console
 Usage:
   cerebro-console serve [--ingest-host H] [--ingest-port N] [--api-port N] [--max-series-per-host N]
                         [--detector-warmup N] [--log-retention-days D] [--log-max-bytes N]
-                        [--log-learning-minutes N] [--insecure-plaintext]
+                        [--log-learning-minutes N] [--service-min-age S] [--insecure-plaintext]
                         [--models-dir DIR] [--model FILE] [--model-threads N]
                                       run the console core headless (ingest over TLS; plain ws://
                                       only with --insecure-plaintext, for loopback development) until SIGINT/SIGTERM
@@ -31,7 +31,9 @@ Usage:
                                       evicted first; new-template alerts start N minutes (default 60)
                                       after a host's first log record; GGUF models are listed from
                                       DIR (default $CEREBRO_HOME/models), FILE of it loaded at start,
-                                      inference on N threads (default: cores - 1, at least 1))
+                                      inference on N threads (default: cores - 1, at least 1); a
+                                      listening process that ran S seconds (default 60) and exits, or
+                                      then keeps restarting, raises an event alert)
   cerebro-console logs [--host H] [--level L] [--grep Q] [--limit N] [--follow] [--json]
                                       print the newest log records (L: error, warn+, "warn,error";
                                       Q: case-insensitive terms), then new ones with --follow
@@ -184,7 +186,7 @@ function token(home: string, args: string[], host: string | undefined, label: st
   }
 }
 
-type ServeFlags = { 'models-dir'?: string; model?: string; 'model-threads'?: string; 'insecure-plaintext'?: boolean; 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'detector-warmup'?: string; 'log-level'?: string } & LogFlags;
+type ServeFlags = { 'models-dir'?: string; model?: string; 'model-threads'?: string; 'insecure-plaintext'?: boolean; 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'detector-warmup'?: string; 'service-min-age'?: string; 'log-level'?: string } & LogFlags;
 type LogFlags = { 'log-retention-days'?: string; 'log-max-bytes'?: string; 'log-learning-minutes'?: string };
 
 /** The log store's settings from serve's flags. */
@@ -220,6 +222,10 @@ async function serve(home: string, values: ServeFlags): Promise<void> {
   if (warmup !== undefined && !(Number.isInteger(Number(warmup)) && Number(warmup) >= 2)) {
     throw new CliError(`--detector-warmup must be an integer of at least 2 samples, got "${warmup}"`);
   }
+  const minAge = values['service-min-age'];
+  if (minAge !== undefined && !(Number.isFinite(Number(minAge)) && Number(minAge) >= 1)) {
+    throw new CliError(`--service-min-age must be a number of seconds, at least 1, got "${minAge}"`);
+  }
   const threads = values['model-threads'];
   if (threads !== undefined && !(Number.isInteger(Number(threads)) && Number(threads) >= 1 && Number(threads) <= 256)) {
     throw new CliError(`--model-threads must be an integer from 1 to 256, got "${threads}" (more threads than cores makes inference far slower)`);
@@ -233,6 +239,7 @@ async function serve(home: string, values: ServeFlags): Promise<void> {
       ...(values.model !== undefined ? { load: values.model } : {}),
     },
     ...(warmup !== undefined ? { detectorWarmup: Number(warmup) } : {}),
+    ...(minAge !== undefined ? { incidents: { processEvents: { minAgeMs: Number(minAge) * 1000 } } } : {}),
     logs: logStoreFlags(values),
     ...(maxSeries !== undefined ? { store: { maxSeriesPerHost: Number(maxSeries) } } : {}),
     ingest: { ...(values['ingest-host'] ? { host: values['ingest-host'] } : {}), ...(ingestPort !== undefined ? { port: ingestPort } : {}), ...(values['insecure-plaintext'] ? { plaintext: true } : {}) },
@@ -278,6 +285,7 @@ async function main(argv: string[]): Promise<number> {
       'api-port': { type: 'string' },
       'max-series-per-host': { type: 'string' },
       'detector-warmup': { type: 'string' },
+      'service-min-age': { type: 'string' },
       'log-level': { type: 'string' },
       'log-retention-days': { type: 'string' },
       'log-max-bytes': { type: 'string' },

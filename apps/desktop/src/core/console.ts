@@ -14,7 +14,8 @@ import { consoleDetector } from './alerts/detector-kind';
 import { DetectorStore } from './alerts/detector-store';
 import { AlertScorer } from './alerts/scorer';
 import { ApiServer } from './api/server';
-import { DiagnosisService } from './agents/diagnosis-service';
+import { consoleAgents } from './agents/wiring';
+import type { DiagnosisService } from './agents/diagnosis-service';
 import { ModelHost } from './models/model-host';
 import { ingestSender, RemediationService } from './remediation/service';
 import { HostRegistry } from './hosts/registry';
@@ -31,6 +32,7 @@ import { WriteAheadLog } from './ingest/wal';
 import { removeConsoleInfo, writeConsoleInfo, type ConsoleInfo } from './paths';
 import { closeStateDatabase, openStateDatabase, type StateDatabase } from './state/database';
 import { TelemetryStore } from './tsdb/store';
+import { TerminalBroker } from './terminals/broker';
 import type { StoreOptions } from './tsdb/types';
 
 export const CONSOLE_VERSION = '0.1.0';
@@ -60,6 +62,8 @@ export interface ConsoleOptions {
   readonly models?: { readonly dir?: string | null; readonly threads?: number; readonly load?: string };
   /** Incident notifications; default: `$CEREBRO_HOME/notifications.json` (absent: none). A bad file stops the start. */
   readonly notifications?: ReturnType<typeof loadNotifyConfig>;
+  /** Terminal sessions: closed after `idleMs` without input or output (default 15 min, or $CEREBRO_TERMINAL_IDLE_MS). */
+  readonly terminals?: { readonly idleMs?: number };
   readonly log: Log;
 }
 
@@ -76,6 +80,8 @@ export class ConsoleCore {
   remediation: RemediationService | null = null;
   /** Incident notifications (an idle notifier when none are configured). */
   notifier: Notifier | null = null;
+  /** Terminal sessions on hosts (signed grants, relay, recordings under $CEREBRO_HOME/recordings). */
+  terminals: TerminalBroker | null = null;
 
   private constructor(
     readonly info: ConsoleInfo,
@@ -164,10 +170,21 @@ export class ConsoleCore {
     const ingest = new IngestServer({ wal, store, registry, tokens, trust, log, scorer, logs, onBatch }, options.ingest);
     let remediation: RemediationService | null = null;
     try {
-      remediation = RemediationService.open({ home, env, log, sender: ingestSender(ingest), view: { host: (id) => registry.get(id), latest: (id, key) => store.latest(id, key), processes: (id) => registry.processes(id) } });
+      remediation = RemediationService.open({ home, env, log, sender: ingestSender(ingest), incidents: { get: (id) => incidents.get(id) }, view: { host: (id) => registry.get(id), latest: (id, key) => store.latest(id, key), processes: (id) => registry.processes(id) } });
     } catch (e) {
       log('error', `remediation is off: ${(e as Error).message}`);
     }
+    const idleEnv = Number(process.env['CEREBRO_TERMINAL_IDLE_MS']);
+    const terminals = new TerminalBroker({
+      dir: path.join(home, 'recordings'),
+      ingest,
+      // The remediation audit log, the one hash-chained record of what the console did on hosts.
+      audit: remediation?.audit ?? null,
+      hostName: (id) => registry.get(id)?.hostname,
+      log,
+      ...(options.terminals?.idleMs !== undefined ? { idleMs: options.terminals.idleMs } : Number.isFinite(idleEnv) && idleEnv > 0 ? { idleMs: idleEnv } : {}),
+    });
+    ingest.terminalSink = terminals;
     if (remediation) {
       const r = remediation;
       incidents.onChange((_change, incident) => r.observeIncident(incident));
@@ -178,10 +195,11 @@ export class ConsoleCore {
     // The default folder exists from the first start, so the operator sees where to copy a model.
     if (options.models?.dir === undefined) fs.mkdirSync(path.join(home, 'models'), { recursive: true, mode: 0o700 });
     const models = new ModelHost({ dir: options.models?.dir === undefined ? path.join(home, 'models') : options.models.dir, ...(options.models?.threads !== undefined ? { threads: options.models.threads } : {}), log });
-    const diagnoses = new DiagnosisService({ incidents, alerts, generator: models, log });
+    const agents = consoleAgents({ env, registry, store, logs, incidents, alerts, models, remediation, log });
+    const diagnoses = agents.diagnoses;
     const apiToken = randomBytes(24).toString('base64url');
     const api = new ApiServer(
-      { registry, store, alerts, scorer, logs, incidents, agents: { models, diagnoses }, ...(remediation ? { remediation } : {}), notifications: notifier, stats: () => (core as ConsoleCore).stats(), ingestUrl: () => core?.info.ingestUrl ?? '', version: CONSOLE_VERSION, startedMs, log },
+      { registry, store, alerts, scorer, logs, incidents, agents, ...(remediation ? { remediation } : {}), notifications: notifier, terminals, stats: () => (core as ConsoleCore).stats(), ingestUrl: () => core?.info.ingestUrl ?? '', version: CONSOLE_VERSION, startedMs, log },
       { host: options.api?.host ?? '127.0.0.1', port: options.api?.port ?? 7071, token: apiToken },
     );
     let ingestPort: number;
@@ -190,6 +208,7 @@ export class ConsoleCore {
       ingestPort = await ingest.listen();
       apiPort = await api.listen();
     } catch (e) {
+      terminals.stop();
       await ingest.close().catch(() => undefined);
       await remediation?.close().catch(() => undefined);
       await notifier.close();
@@ -216,6 +235,7 @@ export class ConsoleCore {
     core = new ConsoleCore(info, home, env, db, store, registry, wal, ingest, api, scorer, detectors, alerts, logs, incidents, log, models, diagnoses);
     core.remediation = remediation;
     core.notifier = notifier;
+    core.terminals = terminals;
     writeConsoleInfo(home, info);
     core.startMaintenance(options.maintenanceMs ?? 10_000);
     const loadAtStart = options.models?.load;
@@ -249,6 +269,7 @@ export class ConsoleCore {
     if (this.stopped) return;
     this.stopped = true;
     if (this.maintenance) clearInterval(this.maintenance);
+    this.terminals?.stop();
     await this.ingest.close();
     await this.api.close();
     await this.remediation?.close();

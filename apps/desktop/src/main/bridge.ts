@@ -4,8 +4,8 @@
  * Plain Node (fetch + ws), no Electron, so tests can drive it against a real console.
  */
 import WebSocket from 'ws';
-import { LIVE_PATH, LIVE_SUBPROTOCOL, ROUTES, TOKEN_SUBPROTOCOL_PREFIX, routePath, type ApiErrorBody, type LiveEvent, type LiveRequest } from '@cerebro/shared/api/contract';
-import type { IpcRequest, IpcResult, LiveConnection } from '@cerebro/shared/api/ipc';
+import { LIVE_PATH, LIVE_SUBPROTOCOL, ROUTES, TERMINAL_PATH, TERMINAL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX, routePath, type ApiErrorBody, type LiveEvent, type LiveRequest, type TerminalServerEvent } from '@cerebro/shared/api/contract';
+import type { IpcRequest, IpcResult, LiveConnection, TerminalIpcEvent, TerminalIpcInput } from '@cerebro/shared/api/ipc';
 
 /** Where the core's API listens and its token (from the core process's ready message). */
 export interface CoreEndpoint {
@@ -114,5 +114,62 @@ export class LiveBridge {
   private setState(state: LiveConnection): void {
     this.connection = state;
     this.onState(state);
+  }
+}
+
+/**
+ * One window's terminal byte sockets to the core (TERMINAL_PATH, one per session), holding the token
+ * here like the live channel. Output and events go to the window as TerminalIpcEvents.
+ */
+export class TerminalBridge {
+  private readonly sockets = new Map<string, WebSocket>();
+
+  constructor(
+    private readonly endpoint: () => Promise<CoreEndpoint>,
+    private readonly onEvent: (event: TerminalIpcEvent) => void,
+  ) {}
+
+  async open(sid: string): Promise<IpcResult<null>> {
+    this.sockets.get(sid)?.close(1000, 'reopened');
+    let core: CoreEndpoint;
+    try {
+      core = await this.endpoint();
+    } catch (e) {
+      return { ok: false, error: { code: 'NETWORK', message: `the console core is not running (${(e as Error).message})` } };
+    }
+    const ws = new WebSocket(`${core.apiUrl.replace(/^http/, 'ws')}${TERMINAL_PATH}?sid=${encodeURIComponent(sid)}`, [TERMINAL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + core.apiToken], { perMessageDeflate: false });
+    this.sockets.set(sid, ws);
+    ws.on('message', (data, isBinary) => {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (isBinary) {
+        this.onEvent({ sid, data: new Uint8Array(bytes) });
+        return;
+      }
+      try {
+        this.onEvent({ sid, event: JSON.parse(bytes.toString()) as TerminalServerEvent });
+      } catch {
+        // The core sends JSON only; anything else is dropped rather than handed to the page.
+      }
+    });
+    ws.on('close', (code, reason) => {
+      if (this.sockets.get(sid) === ws) this.sockets.delete(sid);
+      this.onEvent({ sid, closed: `${code}${reason.length > 0 ? `: ${reason.toString()}` : ''}` });
+    });
+    return new Promise((resolve) => {
+      ws.once('open', () => resolve({ ok: true, value: null }));
+      ws.once('error', (e) => resolve({ ok: false, error: { code: 'NETWORK', message: `cannot reach the terminal of session ${sid}: ${e.message}` } }));
+    });
+  }
+
+  send(input: TerminalIpcInput): void {
+    const ws = this.sockets.get(input.sid);
+    if (ws?.readyState !== WebSocket.OPEN) return;
+    if ('data' in input) ws.send(input.data);
+    else ws.send(JSON.stringify(input.control));
+  }
+
+  close(): void {
+    for (const ws of this.sockets.values()) ws.close(1000, 'window closed');
+    this.sockets.clear();
   }
 }

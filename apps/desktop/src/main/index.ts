@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { BrowserWindow, Menu, app, ipcMain, protocol, session, type MenuItemConstructorOptions, type WebContents } from 'electron';
 import { IPC_CHANNELS } from '@cerebro/shared/api/ipc';
 import { serveAppFile } from './app-protocol';
-import { LiveBridge, proxyRequest } from './bridge';
+import { LiveBridge, TerminalBridge, proxyRequest } from './bridge';
 import { CoreProcess } from './core-process';
 import { registerIpc, type Handlers } from './routing';
 import { APP_ENTRY_URL, APP_SCHEME, addCspHeader, createAppWindow, denyPermission, denyWindowOpen, navigationAllowed } from './window-options';
@@ -46,6 +46,7 @@ async function start(): Promise<void> {
   });
 
   const bridges = new Map<number, LiveBridge>();
+  const terminals = new Map<number, TerminalBridge>();
   const windows = new Map<number, WebContents>();
   const handlers: Handlers = {
     async request(req) {
@@ -71,6 +72,21 @@ async function start(): Promise<void> {
     liveSend(senderId, req) {
       bridges.get(senderId)?.send(req);
     },
+    terminalOpen(senderId, sid) {
+      let bridge = terminals.get(senderId);
+      if (!bridge) {
+        const contents = windows.get(senderId);
+        bridge = new TerminalBridge(
+          () => core.ready,
+          (event) => contents?.send(IPC_CHANNELS.terminalEvent, event),
+        );
+        terminals.set(senderId, bridge);
+      }
+      return bridge.open(sid);
+    },
+    terminalSend(senderId, input) {
+      terminals.get(senderId)?.send(input);
+    },
   };
   registerIpc(ipcMain, handlers, log);
 
@@ -92,6 +108,7 @@ async function start(): Promise<void> {
     quitting = true;
     event.preventDefault();
     for (const b of bridges.values()) b.close();
+    for (const t of terminals.values()) t.close();
     // The core flushes its store before it exits; only then does the app go.
     void core.stop().finally(() => app.exit(0));
   });
@@ -114,6 +131,8 @@ async function start(): Promise<void> {
   win.webContents.once('destroyed', () => {
     bridges.get(id)?.close();
     bridges.delete(id);
+    terminals.get(id)?.close();
+    terminals.delete(id);
     windows.delete(id);
   });
   win.once('ready-to-show', () => win.show());

@@ -3,7 +3,7 @@
  * message is checked against the allow-list and its sender frame before a handler sees it, and every
  * argument is validated (parse functions of shared/api/ipc.ts) at this trust boundary.
  */
-import { INVOKE_CHANNELS, IPC_CHANNELS, SEND_CHANNELS, parseIpcRequest, parseLiveRequest, type InvokeChannel, type IpcRequest, type IpcResult, type LiveConnection, type SendChannel } from '@cerebro/shared/api/ipc';
+import { INVOKE_CHANNELS, IPC_CHANNELS, SEND_CHANNELS, parseIpcRequest, parseLiveRequest, parseTerminalInput, parseTerminalSid, type InvokeChannel, type IpcRequest, type IpcResult, type LiveConnection, type SendChannel, type TerminalIpcInput } from '@cerebro/shared/api/ipc';
 import type { LiveRequest } from '@cerebro/shared/api/contract';
 import { APP_HOST, APP_SCHEME } from './window-options';
 
@@ -20,6 +20,9 @@ export interface Handlers {
   request(req: IpcRequest): Promise<IpcResult<unknown>>;
   liveOpen(senderId: number): LiveConnection;
   liveSend(senderId: number, req: LiveRequest): void;
+  /** Connect the byte socket of terminal session `sid` for this window. */
+  terminalOpen(senderId: number, sid: string): Promise<IpcResult<null>>;
+  terminalSend(senderId: number, input: TerminalIpcInput): void;
 }
 
 /** Only the app's own top-level page may talk to main: not an iframe, not a page navigated elsewhere. */
@@ -48,6 +51,10 @@ export async function routeInvoke(channel: string, event: SenderEvent, args: rea
     }
     case IPC_CHANNELS.liveOpen:
       return handlers.liveOpen(event.sender.id);
+    case IPC_CHANNELS.terminalOpen: {
+      const sid = parseTerminalSid(args[0]);
+      return sid.ok ? handlers.terminalOpen(event.sender.id, sid.value) : sid;
+    }
   }
 }
 
@@ -60,6 +67,12 @@ export function routeSend(channel: string, event: SenderEvent, args: readonly un
       const parsed = parseLiveRequest(args[0]);
       if (!parsed.ok) return parsed.error.message;
       handlers.liveSend(event.sender.id, parsed.value);
+      return null;
+    }
+    case IPC_CHANNELS.terminalSend: {
+      const parsed = parseTerminalInput(args[0]);
+      if (!parsed.ok) return parsed.error.message;
+      handlers.terminalSend(event.sender.id, parsed.value);
       return null;
     }
   }

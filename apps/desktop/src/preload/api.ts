@@ -4,7 +4,7 @@
  * slice of ipcRenderer it needs, so this module imports nothing from Electron: the renderer can import its
  * type, and the contract test can build it over a fake.
  */
-import { IPC_CHANNELS, type IpcRequest, type IpcResponse, type LiveConnection, type PushChannel, type PushPayloads } from '@cerebro/shared/api/ipc';
+import { IPC_CHANNELS, type IpcRequest, type IpcResponse, type IpcResult, type LiveConnection, type PushChannel, type PushPayloads, type TerminalIpcEvent, type TerminalIpcInput } from '@cerebro/shared/api/ipc';
 import type { LiveEvent, LiveRequest, RouteName } from '@cerebro/shared/api/contract';
 
 /** What the preload uses of ipcRenderer (structurally satisfied by Electron's). */
@@ -43,6 +43,18 @@ export function createApi(ipc: PreloadIpc) {
       },
       onState(callback: (state: LiveConnection) => void): () => void {
         return listen(IPC_CHANNELS.liveState, callback);
+      },
+    },
+    terminal: {
+      /** Connect a terminal session (opened with the openTerminal route) to this window. */
+      open(sid: string): Promise<IpcResult<null>> {
+        return ipc.invoke(IPC_CHANNELS.terminalOpen, sid) as Promise<IpcResult<null>>;
+      },
+      send(input: TerminalIpcInput): void {
+        ipc.send(IPC_CHANNELS.terminalSend, input);
+      },
+      onEvent(callback: (event: TerminalIpcEvent) => void): () => void {
+        return listen(IPC_CHANNELS.terminalEvent, callback);
       },
     },
   };

@@ -12,8 +12,14 @@ import { HostView } from './views/host/HostView';
 import { ErrorState } from './components/States';
 import { CommandPalette, usePaletteShortcut } from './components/CommandPalette';
 import { TopologyView } from './views/topology/TopologyView';
+import { TerminalView } from './views/terminal/TerminalView';
 import { LogsView } from './views/logs/LogsView';
 import { IncidentsView } from './views/incidents/IncidentsView';
+import { ActionsView } from './views/remediation/ActionsView';
+import { NotificationsView } from './views/notifications/NotificationsView';
+import { AuditView } from './views/remediation/AuditView';
+import { RemediationDrawer } from './views/remediation/RemediationDrawer';
+import { AskView } from './views/ask/AskView';
 
 function useHashRoute(): void {
   useEffect(() => {
@@ -53,9 +59,22 @@ export function App({ hasToken }: { hasToken: boolean }) {
         ) : route.name === 'logs' ? (
           <LogsView link={route.link} />
         ) : route.name === 'incidents' ? (
-          <IncidentsView incidentId={route.incidentId} />
+          <>
+            <IncidentsView incidentId={route.incidentId} />
+            {route.incidentId && route.remediate ? <RemediationDrawer key={route.incidentId} incidentId={route.incidentId} link={route.remediate} /> : null}
+          </>
+        ) : route.name === 'actions' ? (
+          <ActionsView />
+        ) : route.name === 'notifications' ? (
+          <NotificationsView incidentId={route.incident ?? null} />
+        ) : route.name === 'audit' ? (
+          <AuditView />
+        ) : route.name === 'ask' ? (
+          <AskView incidentId={route.incident ?? null} />
         ) : route.name === 'topology' ? (
           <TopologyView incidentId={route.incident ?? null} />
+        ) : route.name === 'terminal' ? (
+          <TerminalView key={route.hostId} hostId={route.hostId} replay={route.replay ?? null} />
         ) : (
           <FleetView />
         )}

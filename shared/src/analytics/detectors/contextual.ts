@@ -16,6 +16,9 @@
  * ensemble; a shorter warm-up (200) helps the short files, whose probation ends before 300 samples. Tried
  * and removed, because they lowered the score: a time-of-day seasonal residual, multi-scale (block mean)
  * contexts, a hard rest period after an alert, scaling by the recent record z, a confidence ramp.
+ * A second round found nothing that raised both the score and the held-out half-split (docs/benchmarks.md,
+ * nab, rows 15a–15u): Numenta's likelihood step, relative entropy, a time-of-day echo, per-signal rarity,
+ * a variance-stabilising input, nearest-neighbour windows, fuzzy-ART categories, CUSUM and others.
  *
  * State: 15 numbers, the 40-bin rarity histogram and a 576-bit set of seen contexts (under 1 KB in memory).
  */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rankCauses } from './rank';
-import type { RcaInput, RcaSeries } from './types';
+import { seriesEvidence } from './evidence';
+import { entityScores, rankCauses } from './rank';
+import { RCA_DEFAULTS, type RcaInput, type RcaSeries } from './types';
 
 const MIN = 60_000;
 const AT = Date.UTC(2026, 0, 1, 12);
@@ -123,4 +124,70 @@ test('bad input gets a typed error naming what is wrong', () => {
       assert.match(r.error.message, message);
     }
   }
+});
+
+test('an earlier incident in the baseline window does not hide a fresh deviation of the same entity', () => {
+  // payment was slow (5×) for the first 6 baseline minutes, recovered, and slows again (3×) at AT: against
+  // the whole baseline (median 5×) the new 3× is no rise at all; against the last 4 minutes it is.
+  const payment = series('payment', 'latency_s', 17, 0.01);
+  const v = payment.v.map((x, i) => (i < 6 ? x * 5 : i >= 10 ? x * 3 : x));
+  const input: RcaInput = {
+    ...SHOP,
+    anomalyAt: AT,
+    series: [{ ...payment, v }, series('cart', 'latency_s', 18, 0.02, 1.6, 0), series('frontend', 'latency_s', 19, 0.2)],
+  };
+  const without = rankCauses(input, { recentBaselineMs: 0 });
+  assert.ok(without.ok);
+  assert.equal(without.value.causes[0]!.entity, 'cart');
+  const r = rankCauses(input);
+  assert.ok(r.ok);
+  const top = r.value.causes[0]!;
+  assert.equal(top.entity, 'payment');
+  // The baseline reported is the recent one (≈ 0.01), not the whole window's median (≈ 0.05).
+  assert.ok(Math.abs(top.evidence[0]!.baseline - 0.01) < 0.002, `baseline ${top.evidence[0]!.baseline}`);
+});
+
+test('a recent baseline of fewer than 3 samples is not used: a sparse series is scored as before', () => {
+  // An alert's evidence as a series: one baseline point at the window's start, then the deviating points.
+  const sparse: RcaSeries = { entity: 'cart', metric: 'latency_s', direction: 'up', t: [AT - 10 * MIN, AT - MIN, AT, AT + MIN], v: [0.02, 0.02, 0.06, 0.08] };
+  const a = seriesEvidence(sparse, AT, { ...RCA_DEFAULTS, recentBaselineMs: 4 * MIN });
+  const b = seriesEvidence(sparse, AT, { ...RCA_DEFAULTS, recentBaselineMs: 0 });
+  assert.deepEqual(a, b);
+});
+
+test('call-edge series of one metric fold across callers: consensus 1 takes the weakest caller view', () => {
+  const ev = (score: number, peer?: string) => ({ metric: peer === undefined ? 'cpu' : 'call latency', ...(peer !== undefined ? { peer } : {}), score, peakZ: 0, baseline: 0, peak: 0, onsetAt: null });
+  const evidence = [ev(2, 'frontend'), ev(0.5, 'checkout'), ev(1)];
+  assert.deepEqual(entityScores(evidence, 0), [2, 1]);
+  assert.deepEqual(entityScores(evidence, 1), [1, 0.5]);
+  assert.deepEqual(entityScores(evidence, 0.5), [1.25, 1]);
+  // One caller only: its view is the callee's, whatever the consensus.
+  assert.deepEqual(entityScores([ev(2, 'frontend')], 1), [2]);
+});
+
+test('a callee slow for one of its two callers only does not outrank one slow for all of its callers', () => {
+  const input: RcaInput = {
+    entities: ['frontend', 'checkout', 'currency', 'payment'].map((id) => ({ id, kind: 'service' as const })),
+    edges: [
+      { from: 'frontend', to: 'checkout' },
+      { from: 'frontend', to: 'currency' },
+      { from: 'checkout', to: 'currency' },
+      { from: 'checkout', to: 'payment' },
+    ],
+    anomalyAt: AT,
+    series: [
+      // currency: 20× slower as seen from checkout only; frontend's calls to it are unchanged.
+      series('currency', 'call latency', 20, 0.004, 20, 0, { peer: 'checkout' }),
+      series('currency', 'call latency', 21, 0.004, 1, 0, { peer: 'frontend' }),
+      // payment: 6× slower for its one caller.
+      series('payment', 'call latency', 22, 0.003, 6, 0, { peer: 'checkout' }),
+      series('checkout', 'latency_s', 23, 0.05, 1.5, 1),
+    ],
+  };
+  const max = rankCauses(input, { peerConsensus: 0 });
+  assert.ok(max.ok);
+  assert.equal(max.value.causes[0]!.entity, 'currency');
+  const r = rankCauses(input);
+  assert.ok(r.ok);
+  assert.equal(r.value.causes[0]!.entity, 'payment', r.value.causes.map((c) => `${c.entity} ${c.score.toFixed(3)}`).join(', '));
 });

@@ -1,9 +1,10 @@
 /**
  * Root-cause ranking over a generic input (entities, a dependency graph, per-entity series around the
  * anomaly): each series is scored against its own baseline (evidence.ts), each entity takes its strongest
- * series, a personalised random walk over the dependency graph moves blame from callers to the
- * dependencies that explain them (walk.ts), and the entity whose evidence started first gets a bonus.
- * Each cause carries a one-sentence explanation built from that evidence (explain.ts).
+ * series (a callee's call latencies counted as far as all its callers saw them move), a personalised
+ * random walk over the dependency graph moves blame from callers to the dependencies that explain them
+ * (walk.ts), and the entity whose evidence started first gets a bonus. Each cause carries a one-sentence
+ * explanation built from that evidence (explain.ts).
  */
 import { err, ok, type Result } from '../../result';
 import { seriesEvidence } from './evidence';
@@ -43,7 +44,29 @@ interface EntityEvidence {
   evidence: Evidence[];
 }
 
-/** Per-entity anomaly: the strongest series, plus a weighted second one. */
+/**
+ * An entity's series scores, strongest first, with its call-edge series (those with a peer) of one metric
+ * folded into one score across the callers that measured them: (1 − c)·strongest + c·weakest. A callee
+ * whose calls slowed for every caller is a cause; one whose calls slowed for a single caller only (a
+ * low-traffic caller's noisy percentiles, or trouble on that caller's side) gets the weakest caller's view.
+ */
+export function entityScores(evidence: readonly Evidence[], consensus: number): number[] {
+  const out: number[] = [];
+  const byMetric = new Map<string, number[]>();
+  for (const e of evidence) {
+    if (e.peer === undefined) out.push(e.score);
+    else {
+      const xs = byMetric.get(e.metric);
+      if (xs === undefined) byMetric.set(e.metric, [e.score]);
+      else xs.push(e.score);
+    }
+  }
+  for (const xs of byMetric.values()) out.push((1 - consensus) * Math.max(...xs) + consensus * Math.min(...xs));
+  return out.sort((a, b) => b - a);
+}
+
+/** Per-entity anomaly: the strongest series (call-edge series folded across callers), plus a weighted
+ * second one. */
 function gatherEvidence(input: RcaInput, o: RcaOptions): { byEntity: Map<string, EntityEvidence>; skipped: number } {
   const byEntity = new Map<string, EntityEvidence>(input.entities.map((e) => [e.id, { anomaly: 0, onsetAt: null, evidence: [] }]));
   let skipped = 0;
@@ -54,7 +77,8 @@ function gatherEvidence(input: RcaInput, o: RcaOptions): { byEntity: Map<string,
   }
   for (const e of byEntity.values()) {
     e.evidence.sort((a, b) => b.score - a.score);
-    e.anomaly = (e.evidence[0]?.score ?? 0) + o.secondWeight * (e.evidence[1]?.score ?? 0);
+    const scores = entityScores(e.evidence, o.peerConsensus);
+    e.anomaly = (scores[0] ?? 0) + o.secondWeight * (scores[1] ?? 0);
     // Onset: the earliest onset among the series that carry real weight.
     const strong = e.evidence.filter((x) => x.onsetAt !== null && x.score >= Math.log1p(o.onsetZ));
     e.onsetAt = strong.length > 0 ? Math.min(...strong.map((x) => x.onsetAt!)) : null;

@@ -66,6 +66,15 @@ export interface RcaOptions {
   readonly selfWeight: number;
   /** Bonus factor for the entity (or entities) whose evidence started first. */
   readonly onsetBonus: number;
+  /** A second, recent baseline: the last this-many ms before the anomaly (0: none). A series scores the
+   * larger of its deviation from the whole baseline and from the recent one, so an earlier incident still
+   * in the window (which moves the whole baseline's median and widens its spread) does not hide a fresh
+   * deviation of the same entity. Used only when it holds at least 3 samples and fewer than the whole. */
+  readonly recentBaselineMs: number;
+  /** How call-edge series of one metric measured from several callers combine into the callee's
+   * evidence: (1 − c)·strongest + c·weakest. 1 asks every caller to see the callee deviate: a callee slow
+   * for all its callers is a cause; one slow for a single caller points at that caller or the link. */
+  readonly peerConsensus: number;
   /** Causes returned, best first. */
   readonly top: number;
 }
@@ -74,6 +83,8 @@ export interface RcaOptions {
  * One parameter set (chosen on both Nezha days, see docs/benchmarks.md#rca for the split check).
  * relativeFloor 1 makes z a relative change for most metrics (doubling ≈ 1): latency percentiles of
  * low-traffic services jump between histogram buckets, and a 5 % floor turned each jump into z ≈ 200.
+ * recentBaselineMs 4 min: the most recent part of a 10-minute baseline, where an incident a few minutes
+ * earlier has usually ended; peerConsensus 1: a callee's call latency must rise for all its callers.
  */
 export const RCA_DEFAULTS: RcaOptions = {
   relativeFloor: 1,
@@ -84,6 +95,8 @@ export const RCA_DEFAULTS: RcaOptions = {
   backward: 0.5,
   selfWeight: 0.5,
   onsetBonus: 0,
+  recentBaselineMs: 4 * 60_000,
+  peerConsensus: 1,
   top: 5,
 };
 

@@ -69,4 +69,9 @@ export async function diagnoseCommand(info: ConsoleInfo, incidentId: string | un
   for (const e of d.evidence) out(`  evidence: ${e}`);
   for (const s of r.similar) out(`  similar past incident: ${s.incidentId} ${s.title}`);
   for (const n of r.notes) out(`  note: ${n}`);
+  const p = r.plan;
+  if (p) {
+    out(p.plan.runbookId ? `plan: ${p.plan.runbookId} on ${p.plan.hostId} (${p.source === 'model' ? 'the model' : 'the rules'}): ${p.plan.reason}` : `plan: none: ${p.plan.reason}`);
+    for (const n of p.notes) out(`  plan note: ${n}`);
+  }
 }

@@ -1,11 +1,15 @@
 /**
- * Diagnoses incidents: gathers the incident, its stored alerts and similar past incidents, runs the
- * diagnosis step on the loaded model (or the rules), streams the model's text to listeners and keeps the
- * latest diagnosis per incident in memory (the newest 500).
+ * Diagnoses incidents and plans their remediation: gathers the incident, its stored alerts and similar past
+ * incidents, runs the diagnosis step on the loaded model (or the rules), then the planner step on the
+ * runbooks whose preconditions hold; streams the model's text to listeners (tagged with the phase) and
+ * keeps the latest record per incident (the newest 500), persisted when a store is given.
  */
-import type { Alert, DiagnosisEvent, DiagnosisRecord, Incident } from '@cerebro/shared/api/contract';
+import type { Alert, Diagnosis, DiagnosisEvent, DiagnosisRecord, Incident, PlanRecord } from '@cerebro/shared/api/contract';
+import type { DiagnosisStore } from './diagnosis-store';
 import { diagnosisStep, type DiagnosisInput } from './diagnosis-step';
-import { similarIncidents } from './memory';
+import { planStep } from './plan-step';
+import { planningInput, type PlannerSources } from './planning';
+import { similarIncidentsRanked } from './memory';
 import { runStep, type Generator } from './steps';
 
 export interface DiagnosisSources {
@@ -14,6 +18,10 @@ export interface DiagnosisSources {
   /** The model host; null or not ready: rules only. */
   readonly generator: Generator | null;
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /** The runbook library and host view for the planner; null or absent: remediation is off (the plan says so). */
+  readonly planner?: PlannerSources | null;
+  /** Where finished records are kept across restarts; absent: memory only. */
+  readonly store?: DiagnosisStore;
 }
 
 const KEEP = 500;
@@ -26,8 +34,35 @@ export class DiagnosisService {
   private readonly records = new Map<string, DiagnosisRecord>();
   private readonly running = new Map<string, Promise<DiagnosisRecord>>();
   private readonly listeners = new Set<(e: DiagnosisEvent) => void>();
+  /** Embedding vectors of incidents, by id and version (memory.ts). */
+  private readonly vectors = new Map<string, number[]>();
 
-  constructor(private readonly sources: DiagnosisSources) {}
+  constructor(private readonly sources: DiagnosisSources) {
+    for (const r of sources.store?.load() ?? []) this.remember(r);
+  }
+
+  /** Send an event to the listeners (the orchestrator's Ask tokens travel on the same live topic). */
+  publish(e: DiagnosisEvent): void {
+    this.emit(e);
+  }
+
+  /** The plan of the incident's latest finished diagnosis, if any. */
+  plan(incidentId: string): PlanRecord | null {
+    return this.records.get(incidentId)?.plan ?? null;
+  }
+
+  /** Plan (again) from a diagnosis: the planner step alone, for the orchestrator. */
+  async planFor(incident: Incident, diagnosis: Diagnosis | null, options: { rulesOnly?: boolean; onText?: (text: string) => void } = {}): Promise<PlanRecord> {
+    const planning = planningInput(incident, diagnosis, this.sources.planner ?? null);
+    const candidates = planning.candidates.map((c) => c.runbook.id);
+    if (planning.candidates.length === 0) {
+      // Nothing to choose: the model is not asked.
+      return { source: 'rules', plan: planStep.fallback(planning), candidates, excluded: planning.excluded, notes: [planning.unavailable ?? 'no runbook fits'], promptTokens: null, generatedTokens: null };
+    }
+    const generator = options.rulesOnly ? null : this.sources.generator;
+    const r = await runStep(planStep, planning, generator?.ready() ? generator : null, options.onText);
+    return { source: r.source, plan: r.value, candidates, excluded: planning.excluded, notes: r.notes, promptTokens: r.timings?.promptTokens ?? null, generatedTokens: r.timings?.generatedTokens ?? null };
+  }
 
   onEvent(listener: (e: DiagnosisEvent) => void): () => void {
     this.listeners.add(listener);
@@ -39,7 +74,7 @@ export class DiagnosisService {
   }
 
   /** The input the diagnosis step reads (also what the benchmark times). */
-  async input(incidentId: string): Promise<DiagnosisInput> {
+  async input(incidentId: string, options: { embed?: boolean } = {}): Promise<DiagnosisInput & { readonly memoryNote: string | null }> {
     const incident = await this.sources.incidents.get(incidentId);
     if (!incident) throw new DiagnosisNotFoundError(`no incident with id ${incidentId}; list them with GET /incidents?state=all`);
     const alerts = new Map<string, Alert>();
@@ -48,7 +83,10 @@ export class DiagnosisService {
       if (full) alerts.set(a.id, full);
     }
     const past = await this.sources.incidents.list(true);
-    return { incident, alerts, similar: similarIncidents(incident, past) };
+    const g = this.sources.generator;
+    const embed = options.embed && g?.embed && g.ready() ? (texts: readonly string[]) => g.embed!(texts) : null;
+    const { hits, note } = await similarIncidentsRanked(incident, past, embed, this.vectors);
+    return { incident, alerts, similar: hits, memoryNote: note };
   }
 
   /**
@@ -68,9 +106,9 @@ export class DiagnosisService {
       rejectStarted = rej;
     });
     const done = (async (): Promise<DiagnosisRecord> => {
-      let input: DiagnosisInput;
+      let input: DiagnosisInput & { readonly memoryNote: string | null };
       try {
-        input = await this.input(incidentId);
+        input = await this.input(incidentId, { embed: useModel });
       } catch (e) {
         rejectStarted(e as Error);
         throw e;
@@ -87,22 +125,27 @@ export class DiagnosisService {
         similar: input.similar,
         promptTokens: null,
         generatedTokens: null,
+        phase: 'diagnosis',
+        plan: null,
       };
       this.store(base);
       resolveStarted(base);
       try {
-        const r = await runStep(diagnosisStep, input, useModel ? generator : null, (text) => this.emit({ kind: 'token', incidentId, text }));
-        const record: DiagnosisRecord = {
+        const r = await runStep(diagnosisStep, input, useModel ? generator : null, (text) => this.emit({ kind: 'token', incidentId, text, phase: 'diagnosis' }));
+        const diagnosed: DiagnosisRecord = {
           ...base,
-          state: 'done',
+          phase: 'plan',
           source: r.source,
           model: r.source === 'model' ? base.model : null,
-          finishedMs: Date.now(),
           diagnosis: r.value,
-          notes: r.notes,
+          notes: input.memoryNote ? [...r.notes, input.memoryNote] : r.notes,
           promptTokens: r.timings?.promptTokens ?? null,
           generatedTokens: r.timings?.generatedTokens ?? null,
         };
+        this.store(diagnosed);
+        const plan = await this.planFor(input.incident, r.value, { rulesOnly: !useModel, onText: (text) => this.emit({ kind: 'token', incidentId, text, phase: 'plan' }) });
+        const { phase: _phase, ...rest } = diagnosed;
+        const record: DiagnosisRecord = { ...rest, state: 'done', finishedMs: Date.now(), plan };
         this.store(record);
         return record;
       } catch (e) {
@@ -121,10 +164,19 @@ export class DiagnosisService {
   }
 
   private store(record: DiagnosisRecord): void {
+    this.remember(record);
+    if (record.state !== 'running') this.sources.store?.save(record);
+    this.emit({ kind: 'record', record });
+  }
+
+  private remember(record: DiagnosisRecord): void {
     this.records.delete(record.incidentId);
     this.records.set(record.incidentId, record);
-    while (this.records.size > KEEP) this.records.delete(this.records.keys().next().value as string);
-    this.emit({ kind: 'record', record });
+    while (this.records.size > KEEP) {
+      const oldest = this.records.keys().next().value as string;
+      this.records.delete(oldest);
+      this.sources.store?.delete(oldest);
+    }
   }
 
   private emit(e: DiagnosisEvent): void {

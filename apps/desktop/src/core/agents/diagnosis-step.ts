@@ -11,6 +11,7 @@ export interface SimilarIncident {
   readonly incidentId: string;
   readonly title: string;
   readonly score: number;
+  readonly by?: 'bm25' | 'bm25+embedding';
 }
 
 export interface DiagnosisInput {

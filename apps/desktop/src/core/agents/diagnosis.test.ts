@@ -14,7 +14,7 @@ import { TINY_SHAPE, writeTestModel } from '../models/test-model';
 import type { GenerateRequest } from '../models/worker-protocol';
 import { DiagnosisService } from './diagnosis-service';
 import { diagnosisStep, incidentContext, incidentRefs } from './diagnosis-step';
-import { similarIncidents } from './memory';
+import { cosine, similarIncidents, similarIncidentsRanked } from './memory';
 import type { Generator } from './steps';
 import { incidentFixture, type IncidentFixture } from './test-fixtures';
 
@@ -141,13 +141,17 @@ test('the tiny model in the worker writes a diagnosis that parses and validates,
   assert.equal(r.model, 'tiny.gguf');
   assertValid(r.diagnosis!, f);
   assert.ok((r.promptTokens ?? 0) > 200 && (r.generatedTokens ?? 0) > 10, `${r.promptTokens} prompt, ${r.generatedTokens} generated tokens`);
-  const streamed = events.filter((e) => e.kind === 'token').map((e) => e.text).join('');
+  const streamed = events.filter((e) => e.kind === 'token' && e.phase === 'diagnosis').map((e) => (e.kind === 'token' ? e.text : '')).join('');
   // Streamed text is the model's JSON, the same diagnosis once parsed (the grammar ends it, so nothing follows).
   const parsed = JSON.parse(streamed) as Diagnosis;
   assert.equal(parsed.confidence, r.diagnosis!.confidence);
   assert.deepEqual(parsed.evidence, r.diagnosis!.evidence);
-  assert.deepEqual(events.filter((e) => e.kind === 'record').map((e) => (e.kind === 'record' ? e.record.state : '')), ['running', 'done']);
+  // Running (diagnosis), running (plan: with no runbook library, remediation off, said without asking the model), done.
+  assert.deepEqual(events.filter((e) => e.kind === 'record').map((e) => (e.kind === 'record' ? `${e.record.state} ${e.record.phase ?? ''}` : '')), ['running diagnosis', 'running plan', 'done ']);
+  assert.equal(r.plan?.plan.runbookId, null);
+  assert.match(r.plan!.plan.reason, /remediation is off/);
   assert.deepEqual(r.similar.map((s) => s.incidentId), ['inc-old']);
+  assert.equal(r.similar[0]!.by, 'bm25+embedding', 'the loaded model reranks the memory with its embeddings');
 
   // rulesOnly skips the loaded model.
   const rules = await svc.start('inc-model', { rulesOnly: true }).done;
@@ -163,4 +167,26 @@ test('BM25 cites the past incident that shares the most terms', () => {
   assert.ok(hits.every((h) => h.score > 0));
   assert.ok(!hits.some((h) => h.incidentId === 'now'));
   assert.deepEqual(similarIncidents(now, [], 3), []);
+});
+
+test('the memory reranks BM25\'s best by embedding similarity, caches vectors per incident version, and falls back to BM25 on failure', async () => {
+  const mk = (id: string, title: string): Incident => ({ ...incidentFixture(id, 1).incident, title, alerts: [], services: [], causes: [] });
+  const now = mk('now', 'postgres connections exhausted on db-01');
+  const past = [mk('p1', 'postgres connections slow on db-02'), mk('p2', 'postgres connections refused on db-01 pool')];
+  // Fake vectors: p1 points the same way as the current incident, p2 away from it.
+  const vec: Record<string, number[]> = { 'postgres connections exhausted on db-01': [1, 0], 'postgres connections slow on db-02': [1, 0.1], 'postgres connections refused on db-01 pool': [0, 1] };
+  const asked: string[][] = [];
+  const embed = async (texts: readonly string[]): Promise<number[][]> => (asked.push([...texts]), texts.map((t) => vec[Object.keys(vec).find((k) => t.startsWith(k))!]!));
+  const cache = new Map<string, number[]>();
+  const bm25 = similarIncidents(now, past, 2);
+  assert.equal(bm25[0]?.incidentId, 'p2', 'BM25 alone prefers the one sharing db-01');
+  const r = await similarIncidentsRanked(now, past, embed, cache, 2);
+  assert.deepEqual(r.hits.map((h) => [h.incidentId, h.by]), [['p1', 'bm25+embedding'], ['p2', 'bm25+embedding']]);
+  assert.equal(asked.length, 1);
+  await similarIncidentsRanked(now, past, embed, cache, 2);
+  assert.equal(asked.length, 1, 'vectors are cached per incident version');
+  const failing = await similarIncidentsRanked(now, past, async () => Promise.reject(new Error('no embedding context')), new Map(), 2);
+  assert.deepEqual(failing.hits.map((h) => [h.incidentId, h.by]), [['p2', 'bm25'], ['p1', 'bm25']]);
+  assert.match(failing.note!, /similar incidents by BM25 only: no embedding context/);
+  assert.equal(cosine([1, 0], [0, 1]), 0);
 });

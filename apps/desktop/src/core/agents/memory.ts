@@ -70,3 +70,61 @@ export function similarIncidents(current: Incident, past: readonly Incident[], k
   }
   return index.search(incidentText(current), k).map((h) => ({ incidentId: h.id, title: byId.get(h.id)?.title ?? '', score: Math.round(h.score * 1000) / 1000 }));
 }
+
+/** Past incidents BM25 hands to the embedding rerank. */
+const RERANK_POOL = 6;
+/** Characters of an incident's text embedded (its title and series keys come first): each token costs CPU. */
+const EMBED_TEXT_CHARS = 400;
+
+export function cosine(a: readonly number[], b: readonly number[]): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+export type Embed = (texts: readonly string[]) => Promise<number[][]>;
+
+/**
+ * Similar past incidents: BM25's best RERANK_POOL, reranked by the loaded model's embeddings when there is
+ * one (score: half BM25 normalised to the best hit, half cosine similarity). Vectors are cached per
+ * incident version (id and updatedMs) in `cache`; an embedding failure leaves the BM25 order, and says why.
+ */
+export async function similarIncidentsRanked(
+  current: Incident,
+  past: readonly Incident[],
+  embed: Embed | null,
+  cache: Map<string, number[]>,
+  k = 3,
+): Promise<{ hits: Array<{ incidentId: string; title: string; score: number; by: 'bm25' | 'bm25+embedding' }>; note: string | null }> {
+  const pool = similarIncidents(current, past, embed ? RERANK_POOL : k);
+  const bm25 = pool.map((h) => ({ ...h, by: 'bm25' as const }));
+  if (!embed || pool.length === 0) return { hits: bm25.slice(0, k), note: null };
+  const byId = new Map(past.map((p) => [p.id, p]));
+  const key = (inc: Incident): string => `${inc.id}:${inc.updatedMs}`;
+  const wanted = [current, ...pool.flatMap((h) => byId.get(h.incidentId) ?? [])];
+  const missing = wanted.filter((inc) => !cache.has(key(inc)));
+  try {
+    if (missing.length > 0) {
+      const vectors = await embed(missing.map((inc) => incidentText(inc).slice(0, EMBED_TEXT_CHARS)));
+      missing.forEach((inc, i) => vectors[i] && cache.set(key(inc), vectors[i]));
+      while (cache.size > 2_000) cache.delete(cache.keys().next().value as string);
+    }
+  } catch (e) {
+    return { hits: bm25.slice(0, k), note: `similar incidents by BM25 only: ${(e as Error).message}` };
+  }
+  const mine = cache.get(key(current));
+  const best = pool[0]?.score || 1;
+  const scored = pool.map((h) => {
+    const inc = byId.get(h.incidentId);
+    const v = inc ? cache.get(key(inc)) : undefined;
+    const cos = mine && v ? cosine(mine, v) : 0;
+    return { incidentId: h.incidentId, title: h.title, score: Math.round((0.5 * (h.score / best) + 0.5 * cos) * 1000) / 1000, by: 'bm25+embedding' as const };
+  });
+  return { hits: scored.sort((a, b) => b.score - a.score || (a.incidentId < b.incidentId ? -1 : 1)).slice(0, k), note: null };
+}

@@ -5,14 +5,17 @@
  * runbook id is an `enum` of the RunbookSpec ids whose preconditions hold and its parameters follow that
  * runbook's `params` schema, so the grammar itself cannot name a runbook that does not exist.
  */
-import type { GenerateRequest, GenerateTimings } from '../models/worker-protocol';
+import type { FunctionCallHandler } from '../models/model-host';
+import type { FunctionSpec, GenerateRequest, GenerateTimings } from '../models/worker-protocol';
 
 /** What a step needs from the model host (ModelHost implements it; tests can pass a fake). */
 export interface Generator {
   ready(): boolean;
   /** The loaded model's file name. */
   modelName(): string | null;
-  generate(req: GenerateRequest, onText?: (text: string) => void): Promise<{ text: string; timings: GenerateTimings }>;
+  generate(req: GenerateRequest, onText?: (text: string) => void, onCall?: FunctionCallHandler): Promise<{ text: string; timings: GenerateTimings }>;
+  /** Embedding vectors of texts (for the incident memory); absent: BM25 alone. */
+  embed?(texts: readonly string[]): Promise<number[][]>;
 }
 
 export interface StepCheck<O> {
@@ -33,6 +36,8 @@ export interface AgentStep<I, O> {
   check(answer: unknown, input: I): StepCheck<O>;
   /** The same shape from rules alone. */
   fallback(input: I): O;
+  /** The note when no model is loaded (default: the diagnosis's). */
+  readonly noModelNote?: string;
 }
 
 /** A runbook as the planner will see it (the runbook library comes with remediation). */
@@ -57,16 +62,32 @@ export interface StepResult<O> {
  * its invalid references are dropped (and said so); an unusable answer, a model failure or no model at
  * all gives the rule-based answer.
  */
-export async function runStep<I, O>(step: AgentStep<I, O>, input: I, generator: Generator | null, onText?: (text: string) => void): Promise<StepResult<O>> {
+/** Functions offered to the model before it answers (node-llama-cpp function calling), and who runs them. */
+export interface StepFunctions {
+  readonly specs: readonly FunctionSpec[];
+  readonly maxCalls: number;
+  readonly onCall: FunctionCallHandler;
+  /** See GenerateRequest.forceFunctionCall. */
+  readonly force?: boolean;
+}
+
+export async function runStep<I, O>(step: AgentStep<I, O>, input: I, generator: Generator | null, onText?: (text: string) => void, functions?: StepFunctions): Promise<StepResult<O>> {
   const notes: string[] = [];
-  if (!generator?.ready()) return { value: step.fallback(input), source: 'rules', notes: ['no model is loaded: diagnosis from the root-cause ranking'], timings: null };
+  if (!generator?.ready()) return { value: step.fallback(input), source: 'rules', notes: [step.noModelNote ?? 'no model is loaded: diagnosis from the root-cause ranking'], timings: null };
   const { system, user } = step.prompt(input);
-  const req = { system, user, schema: step.schema(input), maxTokens: step.maxTokens };
+  const offered = functions && functions.specs.length > 0 && functions.maxCalls > 0 ? functions : null;
+  const req: GenerateRequest = {
+    system,
+    user,
+    schema: step.schema(input),
+    maxTokens: step.maxTokens,
+    ...(offered ? { functions: offered.specs, maxFunctionCalls: offered.maxCalls, ...(offered.force ? { forceFunctionCall: true } : {}) } : {}),
+  };
   let timings: GenerateTimings | null = null;
   for (let attempt = 1; attempt <= 2; attempt++) {
     let text: string;
     try {
-      const r = await generator.generate(req, onText);
+      const r = await generator.generate(req, onText, offered?.onCall);
       text = r.text;
       timings = r.timings;
     } catch (e) {

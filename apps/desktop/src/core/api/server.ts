@@ -10,6 +10,8 @@ import {
   API_ERRORS,
   API_PREFIX,
   LIVE_PATH,
+  TERMINAL_PATH,
+  TERMINAL_SUBPROTOCOL,
   LIVE_SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
   type ApiErrorCode,
@@ -28,6 +30,7 @@ import type { HostRegistry } from '../hosts/registry';
 import type { TelemetryStore } from '../tsdb/store';
 import type { LogService } from '../logs/log-service';
 import { LogQueryError } from '../logs/search';
+import { graphTopology } from '../graph/graph-topology';
 import { IncidentRouteError, incidentsRoute } from '../incidents/routes';
 import { AgentRouteError, agentGet, agentPost, isAgentRoute, type AgentDeps } from '../agents/routes';
 import { RemediationRouteError, remediationGet, remediationPost } from '../remediation/routes';
@@ -38,6 +41,8 @@ import { NotifyError, type Notifier } from '../notify/notifier';
 import { FleetFigures } from './fleet';
 import { filterLines, logsRoute, logSubscription, type LogSubscription } from './logs-routes';
 import { StaticFiles } from './static';
+import { attachTerminalSocket, terminalRoute } from './terminal-routes';
+import { TerminalError, type TerminalBroker } from '../terminals/broker';
 import { TopologyBuilder } from './topology';
 
 export interface ApiDeps {
@@ -56,6 +61,8 @@ export interface ApiDeps {
   readonly remediation?: RemediationService;
   /** Incident notifications (GET /notifications, POST /notifications/test); absent: those answer NOT_FOUND. */
   readonly notifications?: Notifier;
+  /** Terminal sessions (/terminals…, the TERMINAL_PATH socket); absent: those answer NOT_FOUND. */
+  readonly terminals?: TerminalBroker;
   /** Where collectors connect (known once ingest listens). */
   readonly ingestUrl: () => string;
   readonly version: string;
@@ -203,9 +210,22 @@ export class ApiServer {
         maxPayload: 64 * 1024,
         handleProtocols: (protocols) => (protocols.has(LIVE_SUBPROTOCOL) ? LIVE_SUBPROTOCOL : false),
       });
+      // Terminal byte streams: their own server, so each socket speaks only its subprotocol.
+      const terminalWss = new WebSocketServer({
+        noServer: true,
+        perMessageDeflate: false,
+        maxPayload: 64 * 1024,
+        handleProtocols: (protocols) => (protocols.has(TERMINAL_SUBPROTOCOL) ? TERMINAL_SUBPROTOCOL : false),
+      });
       server.on('upgrade', (req, socket, head) => {
         const refusal = this.refusal(req, true);
         const url = new URL(req.url ?? '/', 'http://x');
+        const terminals = this.deps.terminals;
+        if (!refusal && url.pathname === TERMINAL_PATH && terminals) {
+          const sid = url.searchParams.get('sid') ?? '';
+          terminalWss.handleUpgrade(req, socket, head, (ws) => attachTerminalSocket(terminals, ws, sid, this.deps.log));
+          return;
+        }
         if (refusal || url.pathname !== LIVE_PATH) {
           const status = refusal ? API_ERRORS[refusal.code].status : 404;
           socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -331,6 +351,7 @@ export class ApiServer {
     const parts = this.parts(url);
     if (isAgentRoute(parts)) return this.agentRoute(parts, await readJsonBody(req));
     if (parts[0] === 'remediation') return this.remediationRoute(parts, url.searchParams, await readJsonBody(req));
+    if (parts[0] === 'terminals') return this.terminalRoute(parts, await readJsonBody(req));
     if (parts[0] === 'notifications') return this.notificationRoute(parts, url.searchParams, await readJsonBody(req));
     if (parts.length !== 3 || parts[0] !== 'alerts') throw new ApiError('NOT_FOUND', `no POST route ${url.pathname}; POST takes /alerts/:id/ack, /snooze or /noise`);
     const id = parts[1] as string;
@@ -394,10 +415,20 @@ export class ApiServer {
     if (parts.length === 1 && parts[0] === 'health') return { ok: true, version: this.deps.version, startedMs: this.deps.startedMs, ingestUrl: this.deps.ingestUrl() } satisfies RouteResponses['health'];
     if (parts.length === 1 && parts[0] === 'stats') return this.deps.stats();
     if (parts.length === 1 && parts[0] === 'fleet') return this.fleet.view(registry.list()) satisfies RouteResponses['fleet'];
-    if (parts.length === 1 && parts[0] === 'topology') return this.topology.view() satisfies RouteResponses['topology'];
+    if (parts.length === 1 && parts[0] === 'topology') {
+      const knowledge = this.deps.incidents?.knowledge;
+      if (url.searchParams.get('view') === 'services' && knowledge !== undefined) return graphTopology(this.topology.view(), knowledge.view()) satisfies RouteResponses['topology'];
+      return this.topology.view() satisfies RouteResponses['topology'];
+    }
+    if (parts.length === 1 && parts[0] === 'graph') {
+      const knowledge = this.deps.incidents?.knowledge;
+      if (knowledge === undefined) throw new ApiError('NOT_FOUND', 'the knowledge graph is off: the incidents service did not start (see the console log)');
+      return knowledge.view() satisfies RouteResponses['graph'];
+    }
     if (parts[0] === 'logs') return this.logs(parts, url.searchParams);
     if (isAgentRoute(parts)) return this.agentRoute(parts, null);
     if (parts[0] === 'remediation') return this.remediationRoute(parts, url.searchParams, null);
+    if (parts[0] === 'terminals') return this.terminalRoute(parts, null);
     if (parts[0] === 'notifications') return this.notificationRoute(parts, url.searchParams, null);
     if (parts[0] === 'incidents' || parts[0] === 'forecasts') return this.incidentRoutes(parts, url.searchParams);
     if (parts[0] !== 'hosts') throw new ApiError('NOT_FOUND', `no route ${path}`);
@@ -452,14 +483,29 @@ export class ApiServer {
     }
   }
 
+  /** GET (body null) or POST of the terminal routes. */
+  private terminalRoute(parts: readonly string[], body: Record<string, unknown> | null): unknown {
+    const t = this.deps.terminals;
+    if (!t) throw new ApiError('NOT_FOUND', 'this console has no terminal broker');
+    const asApi = (e: unknown): unknown => (e instanceof TerminalError ? new ApiError(e.code === 'CLOSED' ? 'BAD_REQUEST' : e.code, e.message) : e);
+    try {
+      const out = terminalRoute(t, parts, body);
+      return out instanceof Promise ? out.catch((e: unknown) => Promise.reject(asApi(e))) : out;
+    } catch (e) {
+      throw asApi(e);
+    }
+  }
+
   /** GET (body null) or POST of the remediation routes. */
   private remediationRoute(parts: readonly string[], params: URLSearchParams, body: Record<string, unknown> | null): unknown {
     const r = this.deps.remediation;
     if (!r) throw new ApiError('NOT_FOUND', 'this console has no remediation engine');
+    const asApi = (e: unknown): unknown => (e instanceof RemediationRouteError ? new ApiError(e.code, e.message) : e);
     try {
-      return body === null ? remediationGet(r, parts, params) : remediationPost(r, parts, body);
+      const out = body === null ? remediationGet(r, parts, params) : remediationPost(r, parts, body);
+      return out instanceof Promise ? out.catch((e: unknown) => Promise.reject(asApi(e))) : out;
     } catch (e) {
-      throw e instanceof RemediationRouteError ? new ApiError(e.code, e.message) : e;
+      throw asApi(e);
     }
   }
 

@@ -140,6 +140,87 @@ test('a client failing because its server did: the server side ranks first, acro
   assert.ok(r.subgraph.edges.some((e) => e.from === 'host:api' && e.to === 'proc:api:20'));
 });
 
+test('a killed server: its exit event ranks it first, ahead of the host whose client logs errors', () => {
+  const history = new ProcessHistory();
+  // Neither tier moves CPU or RSS: the server just vanishes (no table has it from T0 on).
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('h', ts, ts < T0 ? [proc(10, 'orders', 2), proc(20, 'inventory', 1)] : [proc(10, 'orders', 2)]);
+  const exit: Alert = { id: 'e1', hostId: 'h', seriesKey: 'event.proc_exit{name=inventory,pid=20}', severity: 'critical', state: 'open', startMs: T0 - SEC, peakScore: 0.9, lastScore: 1, evidence: { baseline: 1, points: [[T0 - SEC, 0]] }, noise: false };
+  // The client's new error template, 1 s later (a log alert lends its evidence: the template's count).
+  const errors = alert('l1', 'h', 'log.new{template=ab12}', T0, 0, 2);
+  const rx = alert('m1', 'h', 'net.rx_bps{if=lo}', T0 + 3 * SEC, 40_000, 2_000);
+  const src = sources({ 'h net.rx_bps{if=lo}': series(6, 40_000, 500, 2_000, 3 * SEC) }, history, { nodes: [hostNode('h')], edges: [] });
+  const r = buildCauses(incident([exit, errors, rx]), [exit, errors, rx], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  const top = r.causes[0]!;
+  assert.equal(top.kind, 'service', r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
+  assert.equal(top.name, 'inventory');
+  assert.equal(top.pid, 20);
+  assert.match(top.explanation, /^service inventory \(pid 20\) on h-01: it stopped running after 10:02:02 UTC and did not come back, first of the incident's signals/);
+});
+
+test('a dead server takes the blame for its client\'s errors through the remembered connection, even when the errors come first', () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('h', ts, [proc(10, 'orders', 2)]);
+  // The client's error lines (it wrote them: the collector named it) are seen 1 s before the exit is.
+  const errors: Alert = {
+    ...alert('l1', 'h', 'log.new{template=ab12}', T0 - 2 * SEC, 0, 2),
+    evidence: { baseline: 0, points: [[T0 - 2 * SEC, 2]], log: { kind: 'new', templateId: 'ab12', text: 'ERROR orders: <*>', level: 'error', samples: [{ ts: T0 - 2 * SEC, src: 'file:/var/log/orders.log', msg: 'ERROR orders: refused', unit: 'orders', pid: 10 }] } },
+  };
+  const exit: Alert = { id: 'e1', hostId: 'h', seriesKey: 'event.proc_exit{name=inventory,pid=20}', severity: 'critical', state: 'open', startMs: T0 - SEC, peakScore: 0.9, lastScore: 1, evidence: { baseline: 1, points: [[T0 - SEC, 0]] }, noise: false };
+  const links = { connects: (c: { name: string }, s: { name: string }) => c.name === 'orders' && s.name === 'inventory' };
+  const src = { ...sources({}, history, { nodes: [hostNode('h')], edges: [] }), links };
+  const r = buildCauses(incident([errors, exit]), [errors, exit], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  assert.equal(r.causes[0]?.name, 'inventory', r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
+  const unlinked = buildCauses(incident([errors, exit]), [errors, exit], sources({}, history, { nodes: [hostNode('h')], edges: [] }), T0 + 60 * SEC);
+  assert.ok(!('error' in unlinked));
+  // The link moves the client's blame to the server: without it the server scores less.
+  assert.ok(r.causes[0]!.score > unlinked.causes.find((c) => c.name === 'inventory')!.score, `${r.causes[0]!.score} vs ${JSON.stringify(unlinked.causes.map((c) => [c.name, c.score]))}`);
+});
+
+test('a restart loop names the looping process, not the host its log alerts land on', () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('h', ts, [proc(10, 'supervisord', 1)]);
+  const loop: Alert = { id: 'r1', hostId: 'h', seriesKey: 'event.restart_loop{name=payments}', severity: 'critical', state: 'open', startMs: T0, peakScore: 0.9, lastScore: 1, evidence: { baseline: 0, points: [[T0, 1], [T0 + 2 * SEC, 2], [T0 + 4 * SEC, 3]] }, noise: false };
+  const exited = alert('l1', 'h', 'log.new{template=cd34}', T0 + SEC, 0, 3);
+  const src = sources({}, history, { nodes: [hostNode('h')], edges: [] });
+  const r = buildCauses(incident([loop, exited]), [loop, exited], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  assert.equal(r.causes[0]?.kind, 'process', r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
+  assert.equal(r.causes[0]?.name, 'payments');
+  assert.equal(r.causes[0]?.pid, undefined, 'a loop has no single pid');
+  assert.match(r.causes[0]!.explanation, /^process payments on h-01: it keeps restarting, 3 new instances within a minute from 10:02:03 UTC/);
+});
+
+test('a log alert whose lines the collector attributed to a process blames that process', () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('h', ts, [proc(10, 'nginx', 3), proc(55, 'ledger', 4)]);
+  const storm: Alert = {
+    ...alert('l1', 'h', 'log.new{template=ef56}', T0, 0, 200),
+    evidence: { baseline: 0, points: [[T0, 200]], log: { kind: 'new', templateId: 'ef56', text: 'ERROR ledger: <*>', level: 'error', samples: [{ ts: T0, src: 'file:/var/log/ledger.log', msg: 'ERROR ledger: x', unit: 'ledger', pid: 55 }] } },
+  };
+  const io = alert('m1', 'h', 'disk.write_bps{dev=vda}', T0 + 4 * SEC, 1e5, 3e7);
+  const src = sources({ 'h disk.write_bps{dev=vda}': series(7, 1e5, 1e4, 3e7, 4 * SEC) }, history, { nodes: [hostNode('h')], edges: [] });
+  const r = buildCauses(incident([storm, io]), [storm, io], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  assert.equal(r.causes[0]?.name, 'ledger', r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
+  assert.equal(r.causes[0]?.pid, 55);
+});
+
+test('an OOM kill names the killed process, worded as what the kernel did', () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('db', ts, [proc(10, 'nginx', 2)]);
+  const oom: Alert = { id: 'o1', hostId: 'db', seriesKey: 'event.oom_kill{name=postgres,pid=4242}', severity: 'critical', state: 'open', startMs: T0, peakScore: 0.95, lastScore: 1, evidence: { baseline: 0, points: [[T0, 1]] }, noise: false };
+  const used = alert('m1', 'db', 'mem.used_bytes', T0 - 30 * SEC, 2e9, 7.9e9);
+  const src = sources({ 'db mem.used_bytes': series(8, 2e9, 1e7, 7.9e9, -30 * SEC) }, history, { nodes: [hostNode('db')], edges: [] });
+  const r = buildCauses(incident([used, oom]), [used, oom], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  const killed = r.causes.find((c) => c.name === 'postgres');
+  assert.ok(killed !== undefined, r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
+  assert.equal(killed.pid, 4242);
+  assert.match(killed.explanation, /^process postgres \(pid 4242\) on db-01: the kernel killed it for lack of memory at 10:02:03 UTC/);
+});
+
 test('values read in their series unit', () => {
   assert.equal(formatValue('cpu.util_pct', 12.345), '12.3 %');
   assert.equal(formatValue('fs.used_bytes{mount=/}', 3 * 2 ** 30), '3 GiB');

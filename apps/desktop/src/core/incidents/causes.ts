@@ -12,9 +12,10 @@
  */
 import { rankCauses } from '@cerebro/shared/analytics/rca/rank';
 import type { EntityKind, RankedCause, RcaEdge, RcaEntity, RcaSeries } from '@cerebro/shared/analytics/rca/types';
-import { HOST_LOST_KEY, type Alert, type CauseKind, type Incident, type IncidentCause, type IncidentSubgraph } from '@cerebro/shared/api/contract';
+import { alertKind, HOST_LOST_KEY, OOM_KILL_EVENT, type Alert, type CauseKind, type Incident, type IncidentCause, type IncidentSubgraph } from '@cerebro/shared/api/contract';
 import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 import { topologyIds, type TopologyGraph } from '@cerebro/shared/topology/topology';
+import { PROC_EXIT_NAME } from './process-events';
 import type { ProcessHistory, ProcessTrack } from './process-history';
 
 export interface CauseSources {
@@ -23,6 +24,8 @@ export interface CauseSources {
   readonly processes: ProcessHistory;
   readonly topology: TopologyGraph;
   hostName(hostId: string): string;
+  /** Process connections remembered after they ended (service-links.ts): a dead server's clients. */
+  readonly links?: { connects(client: { hostId: string; name: string }, server: { hostId: string; name: string }): boolean };
 }
 
 export interface CauseOptions {
@@ -61,6 +64,13 @@ const UNIT_FLOORS: ReadonlyArray<readonly [string, number]> = [
   ['_ps', 10],
   ['_ms', 10],
 ];
+/** Scale of a process event's step (see InputBuilder.alert). */
+const EVENT_SCALE = 0.01;
+/** The ranker's metric names of process events (explain() words them; remediation proposals read them). */
+export const EVENT_EVIDENCE = { exited: 'exited', oomKilled: 'killed by the OOM killer', restarts: 'restarts' } as const;
+const EXITED = EVENT_EVIDENCE.exited;
+const OOM_KILLED = EVENT_EVIDENCE.oomKilled;
+const RESTARTS = EVENT_EVIDENCE.restarts;
 /** Floor of anything else (counts such as processes or connections, load averages). */
 const DEFAULT_FLOOR = 1;
 
@@ -99,6 +109,7 @@ export function buildCauses(incident: Incident, alerts: readonly Alert[], src: C
   for (const a of [...alerts].sort((x, y) => x.startMs - y.startMs).slice(0, o.maxSeries)) b.alert(a, from, nowMs);
   for (const h of incident.hostIds) b.processes(h, src.processes.tracks(h, from, nowMs), anomalyAt, o);
   b.topologyEdges();
+  b.rememberedEdges();
   const ranked = rankCauses({ entities: b.entities(), edges: b.edges, series: b.series, anomalyAt }, { top: o.top });
   if (!ranked.ok) return { error: ranked.error.message };
   const firsts = ranked.value.causes.filter((c) => c.anomaly > 0).map((c) => withOnsets(c, b, anomalyAt));
@@ -139,24 +150,57 @@ class InputBuilder {
 
   alert(a: Alert, from: number, to: number): void {
     const entity = this.entityOf(a);
+    const event = eventMetric(a.seriesKey);
+    if (event !== null) {
+      // A fact, not a deviation measured against noise: a step from 0 at the onset (the exit) or the
+      // restarts counted, weighing like the strongest deviation a series can show, so that onset order and
+      // the graph decide between it and the rest.
+      const { t, v } = event === RESTARTS ? evidenceSeries(a, from) : { t: [from, a.startMs], v: [0, 1] };
+      this.series.push({ entity, metric: event, direction: 'up', t, v, scaleFloor: EVENT_SCALE });
+      return;
+    }
     const stored = this.src.series(a.hostId, a.seriesKey, from, to);
     const hasBaseline = stored.t.length > 1 && stored.t[0]! < a.startMs;
-    const { t, v } = hasBaseline ? stored : evidenceSeries(a);
+    const { t, v } = hasBaseline ? stored : evidenceSeries(a, from);
     const rising = a.evidence.points.length === 0 || a.evidence.points.some(([, x]) => x >= a.evidence.baseline);
     const lost = a.seriesKey === HOST_LOST_KEY;
     this.series.push({ entity, metric: lost ? 'reporting stopped' : a.seriesKey, direction: rising ? 'up' : 'down', t, v, scaleFloor: lost ? 0.1 : scaleFloor(a.seriesKey) });
   }
 
-  /** The entity an alert's series blames: a resource for labelled device series, else its host. */
+  /**
+   * The entity an alert's series blames: the process of a lifecycle event (`event.*{name=…}`), the
+   * process that wrote a log alert's lines (when the collector named one), a resource for labelled device
+   * series, else its host.
+   */
   private entityOf(a: Alert): string {
     const host = this.host(a.hostId);
     const parsed = parseSeriesKey(a.seriesKey);
     const labels = parsed?.labels ?? {};
+    if (alertKind(a.seriesKey) === 'event' && labels['name'] !== undefined) return this.eventProcess(a.hostId, host, labels['name'], labels['pid'] !== undefined ? Number(labels['pid']) : undefined, parsed?.name === PROC_EXIT_NAME);
+    const writer = logWriter(a);
+    if (writer !== null) return this.eventProcess(a.hostId, host, writer.unit, writer.pid, false);
     const resource = labels['mount'] !== undefined ? `filesystem ${labels['mount']}` : labels['dev'] !== undefined ? `disk ${labels['dev']}` : labels['if'] !== undefined ? `interface ${labels['if']}` : null;
     if (resource === null) return host;
     const id = `res:${a.hostId}:${resource}`;
     if (!this.byId.has(id)) {
       this.byId.set(id, { entity: { id, kind: 'resource', label: `${resource} on ${this.src.hostName(a.hostId)}` }, kind: 'resource', hostId: a.hostId, name: resource, node: host });
+      this.edges.push({ from: host, to: id });
+    }
+    return id;
+  }
+
+  /**
+   * The process behind a lifecycle event: by pid when the event names one (a service that exited: the
+   * topology's node id, so client → server edges still find it while the topology remembers it), else by
+   * name (a restart loop: every instance has another pid). A process the tracks also offer by pid is the
+   * same entity.
+   */
+  private eventProcess(hostId: string, host: string, name: string, pid: number | undefined, service: boolean): string {
+    const id = pid !== undefined && Number.isInteger(pid) ? topologyIds.process(hostId, pid) : `procname:${hostId}:${name}`;
+    if (!this.byId.has(id)) {
+      const kind: CauseKind = service || this.ports.has(id) ? 'service' : 'process';
+      const label = `${kind} ${name}${pid !== undefined ? ` (pid ${pid})` : ''} on ${this.src.hostName(hostId)}`;
+      this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name, ...(pid !== undefined ? { pid } : {}), node: id });
       this.edges.push({ from: host, to: id });
     }
     return id;
@@ -172,12 +216,30 @@ class InputBuilder {
     const host = this.host(hostId);
     for (const { p } of moved) {
       const id = topologyIds.process(hostId, p.pid);
-      const kind: CauseKind = this.ports.has(id) ? 'service' : 'process';
-      const label = `${kind} ${p.name} (pid ${p.pid}) on ${this.src.hostName(hostId)}`;
-      this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name: p.name, pid: p.pid, node: id });
-      this.edges.push({ from: host, to: id });
+      if (!this.byId.has(id)) {
+        const kind: CauseKind = this.ports.has(id) ? 'service' : 'process';
+        const label = `${kind} ${p.name} (pid ${p.pid}) on ${this.src.hostName(hostId)}`;
+        this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name: p.name, pid: p.pid, node: id });
+        this.edges.push({ from: host, to: id });
+      }
       this.series.push({ entity: id, metric: 'proc.cpu_pct', direction: 'up', scaleFloor: PCT_FLOOR, t: p.t, v: p.cpuPct });
       this.series.push({ entity: id, metric: 'proc.rss_bytes', direction: 'up', scaleFloor: o.minRssRiseBytes, t: p.t, v: p.rssBytes });
+    }
+  }
+
+  /**
+   * client → server between process entities that the remembered links connect, by name: the live
+   * topology has no edge to a server that died, yet its clients' errors are what it explains.
+   */
+  rememberedEdges(): void {
+    const links = this.src.links;
+    if (links === undefined) return;
+    const procs = [...this.byId.entries()].filter(([, i]) => i.kind === 'process' || i.kind === 'service');
+    for (const [a, ia] of procs) {
+      for (const [b, ib] of procs) {
+        if (a === b || ia.name === ib.name) continue;
+        if (links.connects({ hostId: ia.hostId, name: ia.name }, { hostId: ib.hostId, name: ib.name })) this.edges.push({ from: a, to: b });
+      }
     }
   }
 
@@ -194,11 +256,32 @@ class InputBuilder {
   }
 }
 
-/** An alert's own evidence as a series: its baseline just before the onset, then the deviating points. */
-function evidenceSeries(a: Alert): { t: number[]; v: number[] } {
-  if (a.seriesKey === HOST_LOST_KEY) return { t: [a.startMs - 1, a.startMs], v: [0, 1] };
+/**
+ * An alert's own evidence as a series: its baseline from the start of the window read (`from`: the alert
+ * says the series held its baseline until the onset), then the deviating points.
+ */
+function evidenceSeries(a: Alert, from: number): { t: number[]; v: number[] } {
+  const t0 = Math.min(from, a.startMs - 1);
+  if (a.seriesKey === HOST_LOST_KEY) return { t: [t0, a.startMs], v: [0, 1] };
   const pts = a.evidence.points.filter(([t]) => t >= a.startMs);
-  return { t: [a.startMs - 1, ...pts.map(([t]) => t)], v: [a.evidence.baseline, ...pts.map(([, v]) => v)] };
+  return { t: [t0, ...pts.map(([t]) => t)], v: [a.evidence.baseline, ...pts.map(([, v]) => v)] };
+}
+
+/** The one process that wrote a log alert's sample lines, when the collector named it. */
+function logWriter(a: Alert): { unit: string; pid?: number } | null {
+  const named = (a.evidence.log?.samples ?? []).filter((x) => x.unit !== undefined);
+  const first = named[0];
+  if (first === undefined || named.some((x) => x.unit !== first.unit)) return null;
+  const pids = new Set(named.map((x) => x.pid));
+  // A restarting writer changes pid: then the process is named by its name only.
+  return pids.size === 1 && first.pid !== undefined ? { unit: first.unit!, pid: first.pid } : { unit: first.unit! };
+}
+
+/** The ranker's metric name for a process event's series, or null for any other alert. */
+function eventMetric(seriesKey: string): string | null {
+  if (alertKind(seriesKey) !== 'event') return null;
+  const name = parseSeriesKey(seriesKey)?.name;
+  return name === PROC_EXIT_NAME ? EXITED : name === OOM_KILL_EVENT ? OOM_KILLED : RESTARTS;
 }
 
 /** Highest value at or after `at` minus the median before it (0 without both). */
@@ -222,7 +305,8 @@ function rise(t: readonly number[], v: readonly number[], at: number): number {
 function withOnsets(c: RankedCause, b: InputBuilder, anomalyAt: number): RankedCause {
   const evidence = c.evidence.map((e) => {
     const s = b.seriesOf(c.entity, e.metric);
-    if (s === undefined || e.peak === e.baseline) return e;
+    // An event's onset is its first step (the first restart), not its half-way point.
+    if (s === undefined || e.peak === e.baseline || e.metric === EXITED || e.metric === RESTARTS || e.metric === OOM_KILLED) return e;
     const half = Math.abs(e.peak - e.baseline) / 2;
     const i = s.t.findIndex((t, k) => t >= anomalyAt && Math.abs(s.v[k]! - e.baseline) >= half);
     return { ...e, onsetAt: i >= 0 ? s.t[i]! : null };
@@ -251,7 +335,15 @@ export function explain(c: RankedCause, all: readonly RankedCause[]): string {
   const moved = top.peak >= top.baseline ? 'rose' : 'fell';
   const at = top.onsetAt !== null ? ` at ${clock(top.onsetAt)}` : ' without a clear onset';
   const accounts = c.explains.length > 0 ? `; it accounts for ${c.explains.slice(0, 3).join(', ')}${c.explains.length > 3 ? ` and ${c.explains.length - 3} more` : ''}` : '';
-  return `${c.label}: ${top.metric} ${moved} from ${formatValue(top.metric, top.baseline)} to ${formatValue(top.metric, top.peak)}${at}${timing(c, top.onsetAt, all)}${accounts}.`;
+  const what =
+    top.metric === EXITED
+      ? `it stopped running${top.onsetAt !== null ? ` after ${clock(top.onsetAt)}` : ''} and did not come back`
+      : top.metric === OOM_KILLED
+        ? `the kernel killed it for lack of memory${top.onsetAt !== null ? ` at ${clock(top.onsetAt)}` : ''}`
+        : top.metric === RESTARTS
+        ? `it keeps restarting, ${top.peak} new instances within a minute${top.onsetAt !== null ? ` from ${clock(top.onsetAt)}` : ''}`
+        : `${top.metric} ${moved} from ${formatValue(top.metric, top.baseline)} to ${formatValue(top.metric, top.peak)}${at}`;
+  return `${c.label}: ${what}${timing(c, top.onsetAt, all)}${accounts}.`;
 }
 
 /** Where this cause's onset stands against the others'. */

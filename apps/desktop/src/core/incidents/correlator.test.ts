@@ -149,3 +149,60 @@ test('loading open incidents restores deduplication and the lost-host folding', 
   const refreshed = again.alertChanged('resolved', closed(lost, T0 + 3 * MIN), T0 + 3 * MIN)[0]!.incident;
   assert.equal(refreshed.quietSinceMs, T0 + 3 * MIN);
 });
+
+test('alerts open by design (a new log template, a process event) do not keep their incident open to everything', () => {
+  const c = new Correlator(ctx, { windowMs: MIN, quietMs: 10 * MIN });
+  const logged = alert('web', 'log.new{template=ab12}', T0);
+  const first = c.alertChanged('opened', logged, T0)[0]!.incident;
+  // Ten minutes later, the log alert still open (its template was seen lately): a metric alert is unrelated.
+  const later = c.alertChanged('opened', alert('web', 'cpu.util_pct', T0 + 10 * MIN), T0 + 10 * MIN)[0]!;
+  assert.equal(later.change, 'opened');
+  assert.notEqual(later.incident.id, first.id);
+  // While a metric alert is open its incident stays active: a late alert of that host joins it.
+  const joined = c.alertChanged('opened', alert('web', 'load.1', T0 + 20 * MIN), T0 + 20 * MIN)[0]!;
+  assert.equal(joined.incident.id, later.incident.id);
+});
+
+test('a process event joins an incident blamed on another process only when the two are connected', () => {
+  const linked = new Set(['web\0orders|web\0inventory']);
+  const related = (a: { hostId: string; name: string }, b: { hostId: string; name: string }): boolean =>
+    linked.has(`${a.hostId}\0${a.name}|${b.hostId}\0${b.name}`) || linked.has(`${b.hostId}\0${b.name}|${a.hostId}\0${a.name}`);
+  const c = new Correlator({ ...ctx, processesRelated: related }, { windowMs: 5 * MIN, quietMs: 10 * MIN });
+  const hog = c.alertChanged('opened', alert('web', 'cpu.util_pct', T0), T0)[0]!.incident;
+  const cause = { kind: 'process' as const, hostId: 'web', host: 'web-01', name: 'burn', pid: 7, node: 'host:web', score: 1, explanation: 'x', evidence: [] };
+  c.setCauses(hog.id, [cause], { nodes: [], edges: [] }, T0 + 5_000);
+  // Another process on the same host dies a minute later: its own incident.
+  const exit = c.alertChanged('opened', alert('web', 'event.proc_exit{name=inventory,pid=9}', T0 + MIN), T0 + MIN)[0]!;
+  assert.equal(exit.change, 'opened');
+  assert.notEqual(exit.incident.id, hog.id);
+  // A client of the dead server starts crash-looping: connected to the exit's process, it joins that one.
+  c.setCauses(exit.incident.id, [{ ...cause, kind: 'service', name: 'inventory', pid: 9 }], { nodes: [], edges: [] }, T0 + MIN + 5_000);
+  const loop = c.alertChanged('opened', alert('web', 'event.restart_loop{name=orders}', T0 + 2 * MIN), T0 + 2 * MIN)[0]!;
+  assert.equal(loop.incident.id, exit.incident.id);
+  // The hog itself restarting belongs to the hog's incident.
+  const again = c.alertChanged('opened', alert('web', 'event.restart_loop{name=burn}', T0 + 2 * MIN), T0 + 2 * MIN)[0]!;
+  assert.equal(again.incident.id, hog.id);
+  // An incident blamed on a whole host (a busy machine) does not swallow a process event; an unranked one does.
+  const busy = c.alertChanged('opened', alert('api', 'cpu.util_pct', T0), T0)[0]!.incident;
+  c.setCauses(busy.id, [{ ...cause, kind: 'host', hostId: 'api', name: 'api-01' }], { nodes: [], edges: [] }, T0 + 5_000);
+  const died = c.alertChanged('opened', alert('api', 'event.proc_exit{name=db,pid=3}', T0 + MIN), T0 + MIN)[0]!;
+  assert.notEqual(died.incident.id, busy.id);
+  const fresh = c.alertChanged('opened', alert('batch', 'mem.used_bytes', T0 + 3 * MIN), T0 + 3 * MIN)[0]!.incident;
+  const early = c.alertChanged('opened', alert('batch', 'event.restart_loop{name=pg}', T0 + 3 * MIN + 1000), T0 + 3 * MIN + 1000)[0]!;
+  assert.equal(early.incident.id, fresh.id);
+});
+
+test('a log alert whose lines one process wrote follows the same rule as a process event', () => {
+  const related = (a: { name: string }, b: { name: string }): boolean => [a.name, b.name].sort().join() === 'inventory,orders';
+  const c = new Correlator({ ...ctx, processesRelated: related }, { windowMs: 5 * MIN, quietMs: 10 * MIN });
+  const exit = c.alertChanged('opened', alert('web', 'event.proc_exit{name=inventory,pid=9}', T0), T0)[0]!.incident;
+  const cause = { kind: 'service' as const, hostId: 'web', host: 'web-01', name: 'inventory', pid: 9, node: 'host:web', score: 1, explanation: 'x', evidence: [] };
+  c.setCauses(exit.id, [cause], { nodes: [], edges: [] }, T0 + 2_000);
+  const logged = (unit: string, key: string): Alert => {
+    const a = alert('web', key, T0 + 5_000);
+    return { ...a, evidence: { ...a.evidence, log: { kind: 'new', templateId: 'x', text: 'ERROR <*>', level: 'error', samples: [{ ts: T0 + 5_000, src: 'file:/var/log/x.log', msg: 'ERROR x', unit }] } } };
+  };
+  // The client's errors join the dead server's incident; an unrelated writer's storm opens its own.
+  assert.equal(c.alertChanged('opened', logged('orders', 'log.new{template=a1}'), T0 + 5_000)[0]!.incident.id, exit.id);
+  assert.notEqual(c.alertChanged('opened', logged('ledger', 'log.new{template=b2}'), T0 + 5_000)[0]!.incident.id, exit.id);
+});

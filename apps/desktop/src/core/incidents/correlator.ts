@@ -9,6 +9,7 @@
  * after `quietMs` unless a related alert arrives. A lost host raises one `host.lost` alert: the host's
  * other alerts in its incident, and any it raises while lost, are folded (counted), not listed.
  */
+import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 import { alertKind, type Alert, type AlertChange, type AlertSeverity, type Incident, type IncidentAlertRef, type IncidentCause, type IncidentChange, type IncidentSubgraph } from '@cerebro/shared/api/contract';
 
 export interface CorrelatorOptions {
@@ -29,6 +30,8 @@ export interface CorrelationContext {
   /** Hops between two hosts in the topology (0 for the same host), or Infinity beyond `max`. */
   hostDistance(a: string, b: string, max: number): number;
   hostName(hostId: string): string;
+  /** Whether two processes (host, name) are the same or were recently connected (service-links.ts); absent: always. */
+  processesRelated?(a: { hostId: string; name: string }, b: { hostId: string; name: string }): boolean;
 }
 
 export interface IncidentUpdate {
@@ -151,14 +154,32 @@ export class Correlator {
   /** The related open incident with the latest activity, if any. */
   private related(alert: Alert): string | undefined {
     let best: { id: string; activity: number } | undefined;
+    const proc = eventProcess(alert);
     for (const inc of this.open.values()) {
       const activity = lastActivity(inc);
       if (alert.startMs > activity + this.options.windowMs || alert.startMs < inc.openedMs - this.options.windowMs) continue;
       const near = inc.hostIds.some((h) => this.ctx.hostDistance(h, alert.hostId, this.options.maxHops) <= this.options.maxHops);
       if (!near) continue;
+      if (proc !== null && !this.sameTrouble(inc, proc)) continue;
       if (best === undefined || activity > best.activity) best = { id: inc.id, activity };
     }
     return best?.id;
+  }
+
+  /**
+   * A process event (a service exited, a restart loop; also a log alert whose lines one process wrote) is
+   * about one process: it joins an incident
+   * already blamed on a process only when it is that process or one connected to it (a client of a dead
+   * server, its server). Another process failing nearby in time, or one failing on a host whose incident
+   * blames the host or a resource as a whole (a busy machine's long-running incident), is another
+   * incident, ranked from its own onset. An incident not ranked yet takes it (too early to tell).
+   */
+  private sameTrouble(inc: Incident, proc: { hostId: string; name: string }): boolean {
+    const top = inc.causes[0];
+    if (top === undefined) return true;
+    if (top.kind !== 'process' && top.kind !== 'service') return false;
+    if (top.hostId === proc.hostId && top.name === proc.name) return true;
+    return this.ctx.processesRelated?.({ hostId: top.hostId, name: top.name }, proc) ?? true;
   }
 
   private create(alert: Alert, nowMs: number): Incident {
@@ -271,15 +292,34 @@ function seriesId(a: Alert): string {
 }
 
 /**
- * The latest moment an incident was active: +∞ while a non-predictive alert is open, else its latest close
- * or onset. A predictive (forecast) alert can stay open for hours: it counts only by its onset, so that it
- * does not pull every later alert of its host into its incident.
+ * The latest moment an incident was active: +∞ while a metric alert is open (the series deviates now),
+ * else its latest close or onset. Alerts that stay open by design count only by their onset, so that they
+ * do not pull every later alert of their host into their incident: a predictive (forecast) alert open for
+ * hours, a new log template's alert open until the template has been quiet for minutes, a process event
+ * open until the process runs again.
  */
 function lastActivity(inc: Incident): number {
   let t = inc.openedMs;
   for (const r of inc.alerts) {
-    if (r.state === 'open' && r.kind !== 'forecast') return Infinity;
-    t = Math.max(t, r.kind === 'forecast' ? r.startMs : (r.endMs ?? r.startMs));
+    const sticky = r.kind === 'forecast' || r.kind === 'log' || r.kind === 'event';
+    if (r.state === 'open' && !sticky) return Infinity;
+    t = Math.max(t, sticky ? r.startMs : (r.endMs ?? r.startMs));
   }
   return t;
+}
+
+/**
+ * The one process an alert is about: the process a lifecycle event names (`event.*{name=…}`), or the
+ * process that wrote a log alert's lines (when the collector named it); null for any other alert.
+ */
+function eventProcess(a: Alert): { hostId: string; name: string } | null {
+  const kind = alertKind(a.seriesKey);
+  if (kind === 'event') {
+    const name = parseSeriesKey(a.seriesKey)?.labels['name'];
+    return name === undefined ? null : { hostId: a.hostId, name };
+  }
+  if (kind !== 'log') return null;
+  const units = new Set((a.evidence.log?.samples ?? []).map((s) => s.unit));
+  const unit = units.size === 1 ? [...units][0] : undefined;
+  return unit === undefined ? null : { hostId: a.hostId, name: unit };
 }

@@ -7,6 +7,12 @@
  * Bounded work: evaluated every `everyMs` (60 s), each resource from one bucketed query of the last
  * `windowMs`; nothing is kept between evaluations but the results and the open alerts' ids, so a restart
  * loses nothing (open predictive alerts are found again in the alerts collection).
+ *
+ * Memory also has a short-window forecast (`forecast.memory{window=short}`), evaluated every `fastEveryMs`
+ * (10 s) on 10-s points of the last 3 minutes with a 15-minute horizon: a process leaking hundreds of MB a
+ * minute exhausts memory long before the hour-scale forecast has its six one-minute points. It needs 90 s
+ * of points and a confident trend (the lower slope bound above zero) just like the long one, and its
+ * horizon is short, so only a fast, steady rise raises it.
  */
 import { EXHAUSTION_DEFAULTS, ExhaustionForecaster, type ExhaustionParams } from '@cerebro/shared/analytics/forecast/exhaustion';
 import { FORECAST_KEY_PREFIX, type Alert, type ForecastResource, type ResourceForecast } from '@cerebro/shared/api/contract';
@@ -21,6 +27,10 @@ export interface ForecastOptions {
   readonly memoryHorizonMs: number;
   readonly swapHorizonMs: number;
   readonly params: ExhaustionParams;
+  /** The short-window memory forecast: how often, its points, its horizon. */
+  readonly fastEveryMs: number;
+  readonly fastParams: ExhaustionParams;
+  readonly fastHorizonMs: number;
 }
 
 export const DEFAULT_FORECAST_OPTIONS: ForecastOptions = {
@@ -30,6 +40,9 @@ export const DEFAULT_FORECAST_OPTIONS: ForecastOptions = {
   memoryHorizonMs: 3600_000,
   swapHorizonMs: 3600_000,
   params: EXHAUSTION_DEFAULTS,
+  fastEveryMs: 10_000,
+  fastParams: { ...EXHAUSTION_DEFAULTS, maxPoints: 18, spacingMs: 10_000, minPoints: 9 },
+  fastHorizonMs: 15 * 60_000,
 };
 
 /** What the forecasts read: the store's series and the hosts. */
@@ -48,12 +61,16 @@ interface Resource {
   readonly capacityKey: string;
   readonly alertKey: string;
   readonly horizonMs: number;
+  /** The short-window forecast (its own params and cadence). */
+  readonly fast?: true;
 }
 
 export class ForecastService {
   readonly options: ForecastOptions;
   private results: ResourceForecast[] = [];
   private evaluatedMs = 0;
+  private fastEvaluatedMs = 0;
+  private fastResults: ResourceForecast[] = [];
   /** host \0 alert key → open alert id. */
   private readonly openAlerts = new Map<string, string>();
   private seq = 0;
@@ -71,18 +88,36 @@ export class ForecastService {
     for (const a of alerts) if (a.state === 'open' && a.seriesKey.startsWith(FORECAST_KEY_PREFIX)) this.openAlerts.set(`${a.hostId}\0${a.seriesKey}`, a.id);
   }
 
-  /** Evaluates when `everyMs` has passed since the last evaluation; returns whether it did. */
+  /**
+   * Evaluates the forecasts that are due: all every `everyMs` (returns true then), the short-window ones
+   * alone every `fastEveryMs` in between (returns false).
+   */
   maybeEvaluate(nowMs: number): boolean {
-    if (nowMs - this.evaluatedMs < this.options.everyMs) return false;
-    this.evaluate(nowMs);
-    return true;
+    if (nowMs - this.evaluatedMs >= this.options.everyMs) {
+      this.evaluate(nowMs);
+      return true;
+    }
+    if (nowMs - this.fastEvaluatedMs >= this.options.fastEveryMs) this.evaluateSet(nowMs, true);
+    return false;
   }
 
   evaluate(nowMs: number): ResourceForecast[] {
+    this.evaluateSet(nowMs, false);
+    this.evaluateSet(nowMs, true);
+    return [...this.results, ...this.fastResults];
+  }
+
+  view(hostId?: string): { forecasts: ResourceForecast[]; evaluatedMs: number; everyMs: number } {
+    const all = [...this.results, ...this.fastResults];
+    return { forecasts: hostId === undefined ? all : all.filter((f) => f.hostId === hostId), evaluatedMs: this.evaluatedMs, everyMs: this.options.everyMs };
+  }
+
+  private evaluateSet(nowMs: number, fast: boolean): void {
     const out: ResourceForecast[] = [];
     const seen = new Set<string>();
     for (const hostId of this.src.hostIds()) {
       for (const r of this.resources(hostId)) {
+        if ((r.fast === true) !== fast) continue;
         const f = this.forecast(hostId, r, nowMs);
         if (f === null) continue;
         seen.add(`${hostId}\0${r.alertKey}`);
@@ -91,17 +126,17 @@ export class ForecastService {
     }
     // A resource that vanished (unmounted, host gone from the store) no longer holds its alert.
     for (const [k, id] of this.openAlerts) {
-      if (seen.has(k)) continue;
       const [hostId, key] = k.split('\0') as [string, string];
+      if (seen.has(k) || isFastKey(key) !== fast) continue;
       this.close(hostId, key, id, nowMs);
     }
-    this.results = out;
-    this.evaluatedMs = nowMs;
-    return out;
-  }
-
-  view(hostId?: string): { forecasts: ResourceForecast[]; evaluatedMs: number; everyMs: number } {
-    return { forecasts: hostId === undefined ? this.results : this.results.filter((f) => f.hostId === hostId), evaluatedMs: this.evaluatedMs, everyMs: this.options.everyMs };
+    if (fast) {
+      this.fastResults = out;
+      this.fastEvaluatedMs = nowMs;
+    } else {
+      this.results = out;
+      this.evaluatedMs = nowMs;
+    }
   }
 
   private resources(hostId: string): Resource[] {
@@ -115,16 +150,19 @@ export class ForecastService {
     }
     out.push({ resource: 'memory', name: 'memory', usedKey: 'mem.used_bytes', capacityKey: 'mem.total_bytes', alertKey: `${FORECAST_KEY_PREFIX}memory`, horizonMs: o.memoryHorizonMs });
     out.push({ resource: 'swap', name: 'swap', usedKey: 'mem.swap_used_bytes', capacityKey: 'mem.swap_total_bytes', alertKey: `${FORECAST_KEY_PREFIX}swap`, horizonMs: o.swapHorizonMs });
+    out.push({ resource: 'memory', name: 'memory (last 3 min)', usedKey: 'mem.used_bytes', capacityKey: 'mem.total_bytes', alertKey: FAST_MEMORY_KEY, horizonMs: o.fastHorizonMs, fast: true });
     return out;
   }
 
   private forecast(hostId: string, r: Resource, nowMs: number): ResourceForecast | null {
     const capacity = this.src.latest(hostId, r.capacityKey);
     if (capacity === null || !(capacity > 0)) return null;
-    const points = Math.max(1, Math.ceil(this.options.windowMs / this.options.params.spacingMs));
-    const { t, v } = this.src.series(hostId, r.usedKey, nowMs - this.options.windowMs, nowMs, points);
+    const params = r.fast === true ? this.options.fastParams : this.options.params;
+    const windowMs = r.fast === true ? params.maxPoints * params.spacingMs : this.options.windowMs;
+    const points = Math.max(1, Math.ceil(windowMs / params.spacingMs));
+    const { t, v } = this.src.series(hostId, r.usedKey, nowMs - windowMs, nowMs, points);
     if (t.length === 0) return null;
-    const f = new ExhaustionForecaster(this.options.params);
+    const f = new ExhaustionForecaster(params);
     for (let i = 0; i < t.length; i++) f.add(t[i]!, v[i]!, capacity);
     const fc = f.forecast();
     if (fc === null) return null;
@@ -172,6 +210,13 @@ export class ForecastService {
     this.openAlerts.delete(`${hostId}\0${alertKey}`);
     this.raise({ type: 'resolve', hostId, seriesKey: alertKey, alertId: id, tsMs: nowMs, startMs: nowMs, peakScore: 0, lastScore: 0, baseline: 0, points: [] });
   }
+}
+
+/** The short-window memory forecast's alert series. */
+export const FAST_MEMORY_KEY = seriesKey(`${FORECAST_KEY_PREFIX}memory`, { window: 'short' });
+
+function isFastKey(alertKey: string): boolean {
+  return alertKey === FAST_MEMORY_KEY;
 }
 
 function hash(s: string): string {

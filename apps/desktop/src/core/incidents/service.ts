@@ -11,11 +11,13 @@ import type { AlertEvent } from '../alerts/scorer';
 import { TopologyBuilder, type TopologySource } from '../api/topology';
 import type { StateDatabase } from '../state/database';
 import type { QueryResult } from '../tsdb/types';
+import { KnowledgeGraph } from '../graph/knowledge-graph';
 import { buildCauses, DEFAULT_CAUSE_OPTIONS, type CauseOptions, type CauseSources } from './causes';
 import { Correlator, type CorrelatorOptions, type IncidentUpdate } from './correlator';
 import { ForecastService, type ForecastOptions, type ForecastSources } from './forecasts';
 import { HostGraph } from './host-graph';
 import { IncidentStore, type IncidentListener } from './incident-store';
+import { ProcessEvents, type ProcessEventOptions } from './process-events';
 import { ProcessHistory, type ProcessHistoryOptions } from './process-history';
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
@@ -48,6 +50,8 @@ export interface IncidentOptions {
   readonly causes?: Partial<CauseOptions>;
   readonly forecasts?: Partial<ForecastOptions>;
   readonly processes?: Partial<ProcessHistoryOptions>;
+  /** Process exits and restart loops (process-events.ts). */
+  readonly processEvents?: Partial<ProcessEventOptions>;
   /** Causes of an open incident are ranked again this often, ms; a change to it ranks after `rankDebounceMs`. */
   readonly rankEveryMs?: number;
   readonly rankDebounceMs?: number;
@@ -60,6 +64,8 @@ export interface IncidentOptions {
   readonly timer?: boolean;
 }
 
+/** How often the live topology is folded into the knowledge graph, ms (socket tables come every ~10 s). */
+const GRAPH_EVERY_MS = 5_000;
 /** Incidents ranked at most per tick (ranking reads the store; the rest wait a second). */
 const RANKS_PER_TICK = 4;
 /** Alert onsets tried as the start of the trouble per ranking. */
@@ -70,9 +76,11 @@ const RANK_POINTS = 1500;
 export class IncidentService {
   readonly incidents: IncidentStore;
   readonly processes: ProcessHistory;
+  readonly processEvents: ProcessEvents;
   readonly forecasts: ForecastService;
   private readonly correlator: Correlator;
   private readonly topology: TopologyBuilder;
+  private graphSeenMs = 0;
   private hostGraph: { builtMs: number; graph: HostGraph } | null = null;
   /** incident id → when its causes should be ranked next (console clock). */
   private readonly rankDue = new Map<string, number>();
@@ -90,11 +98,17 @@ export class IncidentService {
   private constructor(
     private readonly deps: IncidentDeps,
     private readonly options: IncidentOptions,
+    /** Services and their call edges, remembered (core/graph): a dead server's clients, for correlation and ranking. */
+    readonly knowledge: KnowledgeGraph,
   ) {
     this.incidents = new IncidentStore(deps.db, deps.log);
     this.processes = new ProcessHistory(options.processes);
+    this.processEvents = new ProcessEvents(options.processEvents);
     this.topology = new TopologyBuilder(deps.hosts);
-    this.correlator = new Correlator({ hostDistance: (a, b, max) => this.graph().distance(a, b, max), hostName: (id) => this.hostName(id) }, options.correlator);
+    this.correlator = new Correlator(
+      { hostDistance: (a, b, max) => this.graph().distance(a, b, max), hostName: (id) => this.hostName(id), processesRelated: (a, b) => this.knowledge.related(a, b) },
+      options.correlator,
+    );
     this.forecasts = new ForecastService(forecastSources(deps.store, deps.hosts), (e) => deps.alerts.apply(e), options.forecasts);
     this.rankEveryMs = options.rankEveryMs ?? 10_000;
     this.rankDebounceMs = options.rankDebounceMs ?? 2_000;
@@ -104,12 +118,13 @@ export class IncidentService {
 
   /** Loads open incidents and open host-lost / predictive alerts, then follows alert changes. */
   static async open(deps: IncidentDeps, options: IncidentOptions = {}): Promise<IncidentService> {
-    const s = new IncidentService(deps, options);
+    const s = new IncidentService(deps, options, await KnowledgeGraph.open(deps.db, deps.log));
     const open = await s.incidents.openIncidents();
     s.correlator.load(open);
     for (const inc of open) s.rankDue.set(inc.id, 0);
     const openAlerts = (await deps.alerts.list(true)).filter((a) => a.state === 'open');
     s.forecasts.adopt(openAlerts);
+    s.processEvents.adopt(openAlerts);
     for (const a of openAlerts) if (a.seriesKey === HOST_LOST_KEY) s.lostAlerts.set(a.hostId, a.id);
     if (options.timer !== false) {
       s.timer = setInterval(() => void s.tick(Date.now()), 1000);
@@ -118,9 +133,18 @@ export class IncidentService {
     return s;
   }
 
-  /** Every accepted batch: its process table feeds the history behind process-level causes. */
+  /**
+   * Every accepted batch: its process table feeds the history behind process-level causes and the
+   * process lifecycle events (exits of services, restart loops), raised as alerts.
+   */
   observeBatch(hostId: string, batch: TelemetryBatch): void {
-    if (batch.procs) this.processes.add(hostId, batch.ts, batch.procs);
+    if (!batch.procs) return;
+    this.processes.add(hostId, batch.ts, batch.procs);
+    if (this.closed) return;
+    for (const e of this.processEvents.observe(hostId, batch.ts, batch.procs, batch.sockets)) {
+      if (e.type === 'open') this.deps.log('warn', `host ${this.hostName(hostId)}: ${e.seriesKey} since ${new Date(e.startMs).toISOString()}`);
+      this.deps.alerts.apply(e);
+    }
   }
 
   /** Once a second: lost hosts, quiet incidents, due rankings, forecasts. */
@@ -129,6 +153,10 @@ export class IncidentService {
     this.busy = true;
     try {
       this.checkHosts(nowMs);
+      if (nowMs - this.graphSeenMs >= GRAPH_EVERY_MS) {
+        this.graphSeenMs = nowMs;
+        this.knowledge.observe(this.topology.view(nowMs), nowMs);
+      }
       this.apply(this.correlator.tick(nowMs));
       this.forecasts.maybeEvaluate(nowMs);
       this.ranking = this.rankDueIncidents(nowMs);
@@ -163,6 +191,7 @@ export class IncidentService {
     this.offAlerts();
     await this.ranking;
     await this.incidents.settle();
+    await this.knowledge.settle();
   }
 
   private apply(updates: readonly IncidentUpdate[]): void {
@@ -244,6 +273,7 @@ export class IncidentService {
       processes: this.processes,
       topology: this.topology.view(),
       hostName: (id) => this.hostName(id),
+      links: this.knowledge,
     };
   }
 

@@ -18,7 +18,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CHALLENGE_HEADER } from '@cerebro/shared/protocol/canonical';
 import { closeCodeFor, protocolError, type ProtocolError, type ProtocolErrorCode } from '@cerebro/shared/protocol/errors';
 import { decodeCollectorFrame, decodeRaw, encodeMessage, type DecodeLimits } from '@cerebro/shared/protocol/codec';
-import { PROTOCOL_VERSION, type CommandResult, type ConsoleMessage, type EnrolRequest, type Hello, type TelemetryBatch } from '@cerebro/shared/protocol/messages';
+import { PROTOCOL_VERSION, type CommandEnvelope, type CommandResult, type ConsoleMessage, type EnrolRequest, type Hello, type TelemetryBatch, type TerminalAck, type TerminalClose, type TerminalExit, type TerminalInput, type TerminalOutput, type TerminalResize } from '@cerebro/shared/protocol/messages';
 import type { TelemetryStore } from '../tsdb/store';
 import type { AlertScorer } from '../alerts/scorer';
 import type { HostRegistry } from '../hosts/registry';
@@ -115,7 +115,16 @@ export interface SendCommandOptions {
   readonly ttlMs?: number;
 }
 
+/** Receives the terminal frames of collectors (core/terminals/broker.ts). */
+export interface TerminalSink {
+  frame(hostId: string, msg: TerminalOutput | TerminalExit): void;
+  /** The host's connection closed: its terminal sessions are gone. */
+  hostGone(hostId: string): void;
+}
+
 export class IngestServer {
+  /** Where collectors' terminal frames go; null: output is answered with term.close (no terminals here). */
+  terminalSink: TerminalSink | null = null;
   private wss: WebSocketServer | null = null;
   private listener: IngestListener | null = null;
   private readonly challenges = new WeakMap<IncomingMessage, string>();
@@ -204,7 +213,6 @@ export class IngestServer {
    */
   async sendCommand(hostId: string, kind: string, payload: unknown, options: SendCommandOptions = {}): Promise<CommandResult> {
     const trust = this.deps.trust;
-    const session = this.hosts.get(hostId)?.session;
     if (!trust) return refusal('-', 'NOT_ENROLLED', 'this console has no command key (no trust material loaded)');
     let cmd;
     try {
@@ -213,11 +221,25 @@ export class IngestServer {
       if (e instanceof CommandSignError) return refusal('-', 'INVALID_PAYLOAD', e.message);
       throw e;
     }
-    if (!session || session.ws.readyState !== session.ws.OPEN) return refusal(cmd.id, 'NOT_CONNECTED', `host ${hostId} has no live connection to this console`);
-    const result = this.commands.wait(cmd.id, hostId, session.id, options.timeoutMs ?? 10_000);
+    return this.sendEnvelope(hostId, cmd, options.timeoutMs ?? 10_000);
+  }
+
+  /** Send an envelope as it is (sendCommand signs one) and wait for its result; never throws. */
+  sendEnvelope(hostId: string, cmd: CommandEnvelope, timeoutMs: number): Promise<CommandResult> {
+    const session = this.hosts.get(hostId)?.session;
+    if (!session || session.ws.readyState !== session.ws.OPEN) return Promise.resolve(refusal(cmd.id, 'NOT_CONNECTED', `host ${hostId} has no live connection to this console`));
+    const result = this.commands.wait(cmd.id, hostId, session.id, timeoutMs);
     this.send(session, cmd);
-    this.deps.log('info', `command ${cmd.id} (${kind}) sent to ${hostId}`);
+    this.deps.log('info', `command ${cmd.id} (${cmd.kind}) sent to ${hostId}`);
     return result;
+  }
+
+  /** Send a terminal frame to the host's live connection; false when it has none. */
+  sendTerminal(hostId: string, msg: TerminalInput | TerminalAck | TerminalResize | TerminalClose): boolean {
+    const session = this.hosts.get(hostId)?.session;
+    if (!session || session.ws.readyState !== session.ws.OPEN) return false;
+    this.send(session, msg);
+    return true;
   }
 
   private startHeartbeat(): void {
@@ -294,6 +316,7 @@ export class IngestServer {
         if (h?.session === session) {
           h.session = null;
           this.deps.registry.disconnected(session.hostId);
+          this.terminalSink?.hostGone(session.hostId);
         }
       }
     });
@@ -353,6 +376,11 @@ export class IngestServer {
       case 'error':
         this.deps.log('warn', `collector ${session.hostId} reported ${msg.code}: ${msg.message}`);
         return;
+      case 'term.out':
+      case 'term.exit':
+        if (this.terminalSink) this.terminalSink.frame(session.hostId, msg);
+        else if (msg.type === 'term.out') this.send(session, { type: 'term.close', sid: msg.sid, reason: 'this console has no terminal broker' });
+        return;
       default: {
         const never: never = msg;
         return never;
@@ -388,6 +416,8 @@ export class IngestServer {
     if (h.session && h.session !== session) {
       // The newest connection wins: the old one is most likely half-open after a network change.
       this.sendError(h.session, protocolError('DUPLICATE_SESSION', `a new connection for host ${hello.hostId} from ${session.address} replaced this one`), true);
+      // Terminal sessions live and die with their connection.
+      this.terminalSink?.hostGone(hello.hostId);
     }
     h.session = session;
     session.hostId = hello.hostId;

@@ -62,3 +62,21 @@ test('rate: a burst of a known template opens one alert through hysteresis, and 
   assert.ok(resolved[0]!.tsMs > T0 + 195 * MIN);
   assert.equal(alerts.filter((e) => e.seriesKey.startsWith('log.new')).length, 0, 'the template was learnt in minute 0');
 });
+
+test('an OOM kill in the kernel log raises one event alert per killed process (its lines are one kill), resolved 10 min later', async (t) => {
+  const { logs, alerts } = openLogs(tempHome(t), { learningMs: 30 * MIN });
+  t.after(() => logs.close());
+  let pos = 0;
+  const send = (r: LogRecord[]): Promise<void> | null => logs.ingest('db', batch(++pos, r), pos);
+  // Within the host's learning period: a kill is a fact, not a template to learn.
+  await send([
+    rec(T0, 'Out of memory: Killed process 4242 (postgres) total-vm:9203828kB, anon-rss:8102716kB', 'error', 'journal'),
+    rec(T0 + 1, 'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=postgres,pid=4242,uid=104', 'info', 'journal'),
+  ]);
+  const oom = alerts.filter((a) => a.seriesKey.startsWith('event.oom_kill'));
+  assert.deepEqual(oom.map((a) => [a.type, a.seriesKey, a.startMs]), [['open', 'event.oom_kill{name=postgres,pid=4242}', T0]]);
+  assert.ok(oom[0]!.peakScore >= 0.8, 'critical');
+  await send([rec(T0 + 11 * MIN, 'checkpoint complete')]);
+  const resolved = alerts.filter((a) => a.type === 'resolve' && a.alertId === oom[0]!.alertId);
+  assert.equal(resolved.length, 1, 'resolved once 10 minutes passed');
+});

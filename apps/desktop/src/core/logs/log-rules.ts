@@ -11,11 +11,13 @@
  * Times are the records' timestamps (collector clock), so replayed or back-filled data behaves the same.
  */
 import type { DetectorKind, StreamingDetector } from '@cerebro/shared/analytics/detectors/detector';
-import type { LogAlertEvidence } from '@cerebro/shared/api/contract';
+import { OOM_KILL_EVENT, type LogAlertEvidence } from '@cerebro/shared/api/contract';
+import { seriesKey } from '@cerebro/shared/protocol/series';
 import type { LogLevel } from '@cerebro/shared/protocol/messages';
 import type { AlertEvent } from '../alerts/scorer';
 import { consoleDetector } from '../alerts/detector-kind';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from '../alerts/hysteresis';
+import { parseOomKill, type OomKill } from './kernel-events';
 import type { LogStoreOptions } from './options';
 import { MINUTE_MS, type Bucket } from './template-counts';
 
@@ -27,6 +29,10 @@ export const LOG_RATE_HYSTERESIS: HysteresisParams = { ...DEFAULT_HYSTERESIS, mi
 /** Peak score of a new-template alert: error/fatal are critical (≥ 0.8), warn a warning. */
 const NEW_SCORE: Partial<Record<LogLevel, number>> = { fatal: 1, error: 0.9, warn: 0.6 };
 const SAMPLES = 5;
+/** An OOM-kill alert resolves this long after the kill (it is an event: nothing clears it), ms. */
+const OOM_CLEAR_MS = 10 * MINUTE_MS;
+/** OOM-kill alerts open per host at most. */
+const MAX_OOM_OPEN = 50;
 /** A template silent this long on a host stops being fed zeros (its detector keeps its state). */
 const IDLE_MS = 60 * MINUTE_MS;
 /** Longest gap of a host's minutes filled with zeros. */
@@ -87,9 +93,11 @@ export class LogAlertRules {
   private readonly detector: DetectorKind;
   private readonly rates = new Map<string, Map<string, RateSeries>>();
   private readonly newOpen = new Map<string, Map<string, NewAlert>>();
+  /** host → OOM-kill alerts open (by series key), resolved OOM_CLEAR_MS after the kill. */
+  private readonly oomOpen = new Map<string, Map<string, { startMs: number; event: AlertEvent }>>();
   private rateSeries = 0;
   /** Counters for tests and stats; `untracked`: records of (host, template) pairs beyond maxRateSeries. */
-  readonly counts = { newOpened: 0, rateOpened: 0, resolved: 0, untracked: 0 };
+  readonly counts = { newOpened: 0, rateOpened: 0, resolved: 0, untracked: 0, oomKills: 0 };
 
   constructor(
     private readonly onEvent: (e: AlertEvent) => void,
@@ -102,7 +110,9 @@ export class LogAlertRules {
   }
 
   /** One record as it is ingested (not at replay). `hostFirstTs`: the host's first record, for learning. */
-  onRecord(hostId: string, tid: string, level: LogLevel, ts: number, src: string, msg: string, newForHost: boolean, hostFirstTs: number): void {
+  onRecord(hostId: string, tid: string, level: LogLevel, ts: number, src: string, msg: string, newForHost: boolean, hostFirstTs: number, unit?: string, pid?: number): void {
+    const oom = parseOomKill(msg);
+    if (oom !== null) this.oomKilled(hostId, oom, ts);
     const s = this.rate(hostId, tid);
     if (s) {
       const minute = Math.floor(ts / MINUTE_MS) * MINUTE_MS;
@@ -110,19 +120,19 @@ export class LogAlertRules {
         s.lastActive = minute;
         s.minute = [];
       }
-      if (s.minute.length < SAMPLES) s.minute.push(sample(ts, src, msg));
+      if (s.minute.length < SAMPLES) s.minute.push(sample(ts, src, msg, unit, pid));
     } else {
       this.counts.untracked++;
     }
     const open = this.newOpen.get(hostId)?.get(tid);
     if (open) {
       if (ts > open.lastSeen) open.lastSeen = ts;
-      if (open.samples.length < SAMPLES) open.samples.push(sample(ts, src, msg));
+      if (open.samples.length < SAMPLES) open.samples.push(sample(ts, src, msg, unit, pid));
       return;
     }
     const score = NEW_SCORE[level];
     if (!newForHost || score === undefined || ts - hostFirstTs < this.options.learningMs) return;
-    const a: NewAlert = { alertId: alertId('new', hostId, tid, ts), startMs: ts, lastSeen: ts, level, samples: [sample(ts, src, msg)] };
+    const a: NewAlert = { alertId: alertId('new', hostId, tid, ts), startMs: ts, lastSeen: ts, level, samples: [sample(ts, src, msg, unit, pid)] };
     let m = this.newOpen.get(hostId);
     if (!m) this.newOpen.set(hostId, (m = new Map()));
     m.set(tid, a);
@@ -145,6 +155,12 @@ export class LogAlertRules {
           this.feed(hostId, tid, s, minute, b?.[tid] ?? 0);
         }
       }
+    }
+    const killed = this.oomOpen.get(hostId);
+    for (const [key, a] of killed ?? []) {
+      if (end - a.startMs < OOM_CLEAR_MS) continue;
+      killed!.delete(key);
+      this.onEvent({ ...a.event, type: 'resolve', tsMs: end, lastScore: 0 });
     }
     const open = this.newOpen.get(hostId);
     if (!open) return;
@@ -262,6 +278,19 @@ export class LogAlertRules {
     };
   }
 
+  /** An OOM kill: one `event.oom_kill{name,pid}` alert per killed pid (its two or three lines are one kill). */
+  private oomKilled(hostId: string, oom: OomKill, ts: number): void {
+    let m = this.oomOpen.get(hostId);
+    if (!m) this.oomOpen.set(hostId, (m = new Map()));
+    const key = seriesKey(OOM_KILL_EVENT, { name: oom.name, pid: String(oom.pid) });
+    if (m.has(key)) return;
+    if (m.size >= MAX_OOM_OPEN) return; // a host whose killer fires hundreds of times: the first ones say it
+    const event: AlertEvent = { type: 'open', hostId, seriesKey: key, alertId: alertId('oom', hostId, String(oom.pid), ts), tsMs: ts, startMs: ts, peakScore: 0.95, lastScore: 1, baseline: 0, points: [[ts, 1]] };
+    m.set(key, { startMs: ts, event });
+    this.counts.oomKills++;
+    this.onEvent(event);
+  }
+
   private newEvent(type: AlertEvent['type'], hostId: string, tid: string, a: NewAlert, tsMs: number, score: number): AlertEvent {
     const peak = NEW_SCORE[a.level] ?? 0.6;
     return {
@@ -281,6 +310,6 @@ export class LogAlertRules {
 }
 
 /** Sample lines are cut to 2,000 characters: evidence, not storage (the record itself is searchable). */
-function sample(ts: number, src: string, msg: string): Sample {
-  return { ts, src, msg: msg.length > 2000 ? msg.slice(0, 2000) + '…' : msg };
+function sample(ts: number, src: string, msg: string, unit: string | undefined, pid: number | undefined): Sample {
+  return { ts, src, msg: msg.length > 2000 ? msg.slice(0, 2000) + '…' : msg, ...(unit !== undefined ? { unit } : {}), ...(pid !== undefined ? { pid } : {}) };
 }

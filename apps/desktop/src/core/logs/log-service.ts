@@ -358,7 +358,7 @@ export class LogService {
       if (live) {
         if (outcome.closed) this.rules.closeMinutes(hostId, outcome.closed[0], outcome.closed[1], (m) => this.counts.bucket(hostId, m));
         const first = this.counts.hosts.get(hostId)?.firstTs ?? r.ts;
-        this.rules.onRecord(hostId, t.id, r.level, r.ts, r.src, r.msg, outcome.newForHost, first);
+        this.rules.onRecord(hostId, t.id, r.level, r.ts, r.src, r.msg, outcome.newForHost, first, r.unit, r.pid);
       }
       const slot = chunkSlot(r.ts);
       let c = chunks.get(slot);

@@ -13,7 +13,11 @@ export interface LogStoreOptions {
    * never raise a "new template" alert, ms (collector clock). 1 h by default.
    */
   readonly learningMs: number;
-  /** A "new template" alert resolves after this long without another record of it on that host, ms. */
+  /**
+   * A "new template" alert resolves after this long without another record of it on that host, ms (5 min
+   * by default: long enough that an error every minute or two stays one alert, short enough that the
+   * incident it belongs to can resolve once the errors stop).
+   */
   readonly newTemplateClearMs: number;
   /** Minutes of per-minute counts a template needs before its rate may alert. */
   readonly rateWarmupMinutes: number;
@@ -27,7 +31,7 @@ export const DEFAULT_LOG_OPTIONS: LogStoreOptions = {
   retentionDays: 7,
   maxBytes: 2 * 1024 ** 3,
   learningMs: 3_600_000,
-  newTemplateClearMs: 15 * 60_000,
+  newTemplateClearMs: 5 * 60_000,
   rateWarmupMinutes: 60,
   rateMinCount: 10,
   maxScan: 200_000,

@@ -47,10 +47,14 @@ export function defaultThreads(cores = os.availableParallelism()): number {
 
 export type StatusListener = (status: ModelStatus) => void;
 
+/** Runs a function the model called (read-only tools); its answer goes back to the model as text. */
+export type FunctionCallHandler = (name: string, params: unknown) => Promise<string>;
+
 interface Pending {
   readonly resolve: (r: { text: string; timings: GenerateTimings }) => void;
   readonly reject: (e: Error) => void;
   readonly onText: ((text: string) => void) | undefined;
+  readonly onCall: FunctionCallHandler | undefined;
 }
 
 /**
@@ -70,6 +74,7 @@ export class ModelHost {
   private status: ModelStatus;
   private readonly listeners = new Set<StatusListener>();
   private readonly pending = new Map<number, Pending>();
+  private readonly embeds = new Map<number, { readonly resolve: (v: number[][]) => void; readonly reject: (e: Error) => void }>();
   private nextId = 1;
   private loadWaiter: { resolve: () => void; reject: (e: Error) => void } | null = null;
   private closed = false;
@@ -176,14 +181,28 @@ export class ModelHost {
     return this.status;
   }
 
-  /** Generate an answer constrained by `req.schema`; `onText` hears the text as it is written. */
-  generate(req: GenerateRequest, onText?: (text: string) => void): Promise<{ text: string; timings: GenerateTimings }> {
+  /**
+   * Generate an answer constrained by `req.schema`; `onText` hears the text as it is written; `onCall` runs
+   * the functions of `req.functions` the model calls (none offered: no function-calling turn).
+   */
+  generate(req: GenerateRequest, onText?: (text: string) => void, onCall?: FunctionCallHandler): Promise<{ text: string; timings: GenerateTimings }> {
     if (!this.ready() || !this.worker) return Promise.reject(new ModelError('NO_MODEL', 'no model is loaded: load one with POST /models/load (GET /models lists the folder)'));
     const id = this.nextId++;
     const worker = this.worker;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onText });
+      this.pending.set(id, { resolve, reject, onText, onCall });
       this.post(worker, { op: 'generate', id, ...req });
+    });
+  }
+
+  /** Embedding vectors of `texts` from the loaded model (its embedding context, made at the first call). */
+  embed(texts: readonly string[]): Promise<number[][]> {
+    if (!this.ready() || !this.worker) return Promise.reject(new ModelError('NO_MODEL', 'no model is loaded: load one with POST /models/load (GET /models lists the folder)'));
+    const id = this.nextId++;
+    const worker = this.worker;
+    return new Promise((resolve, reject) => {
+      this.embeds.set(id, { resolve, reject });
+      this.post(worker, { op: 'embed', id, texts });
     });
   }
 
@@ -197,6 +216,8 @@ export class ModelHost {
     this.loadWaiter = null;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const p of this.embeds.values()) p.reject(err);
+    this.embeds.clear();
   }
 
   /** The worker keeps the process alive only while something waits on it (a stopping console must not hang on it). */
@@ -206,7 +227,7 @@ export class ModelHost {
   }
 
   private idleCheck(): void {
-    if (this.worker && this.pending.size === 0 && this.loadWaiter === null && !this.unloading) this.worker.unref();
+    if (this.worker && this.pending.size === 0 && this.embeds.size === 0 && this.loadWaiter === null && !this.unloading) this.worker.unref();
   }
 
   private setStatus(s: ModelStatus): void {
@@ -234,6 +255,8 @@ export class ModelHost {
     this.loadWaiter = null;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
+    for (const p of this.embeds.values()) p.reject(err);
+    this.embeds.clear();
     if (!this.closed) this.setStatus({ state: 'failed', file: this.status.file, progress: 0, threads: this.threads, contextSize: null, loadMs: null, error: message });
   }
 
@@ -265,6 +288,13 @@ export class ModelHost {
       case 'token':
         this.pending.get(m.id)?.onText?.(m.text);
         return;
+      case 'function-call': {
+        const onCall = this.pending.get(m.id)?.onCall;
+        const worker = this.worker;
+        const answer = onCall ? onCall(m.name, m.params).catch((e: unknown) => `${m.name} failed: ${(e as Error).message}`) : Promise.resolve(`${m.name} is not available`);
+        void answer.then((result) => worker?.postMessage({ op: 'function-result', call: m.call, result } satisfies ToWorker));
+        return;
+      }
       case 'done':
         this.lastTimings = m.timings;
         this.pending.get(m.id)?.resolve({ text: m.text, timings: m.timings });
@@ -273,6 +303,12 @@ export class ModelHost {
       case 'failed':
         this.pending.get(m.id)?.reject(new ModelError('GENERATION_FAILED', `the model failed to answer: ${m.message}`));
         this.pending.delete(m.id);
+        this.embeds.get(m.id)?.reject(new ModelError('GENERATION_FAILED', m.message));
+        this.embeds.delete(m.id);
+        return;
+      case 'embedded':
+        this.embeds.get(m.id)?.resolve(m.vectors.map((v) => [...v]));
+        this.embeds.delete(m.id);
         return;
     }
   }

@@ -32,7 +32,7 @@ function incident(state: 'open' | 'resolved' = 'open'): Incident {
   };
 }
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, policy: Partial<PolicyConfig>): Promise<{ auto: AutoRemediator; sent: string[]; procs: ProcessRow[] }> {
+async function setup(t: { after: (fn: () => Promise<void>) => void }, policy: Partial<PolicyConfig>): Promise<{ auto: AutoRemediator; sent: string[]; procs: ProcessRow[]; engine: RemediationEngine }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-auto-'));
   const audit = AuditLog.open(dir);
   t.after(async () => {
@@ -56,9 +56,9 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, policy: Pa
     },
   };
   const lib = loadRunbooks(defaultRunbookDir());
-  const pol = new PolicyEngine({ ...DEFAULT_POLICY, ...policy });
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, ...policy });
   const engine = new RemediationEngine({ runbooks: () => lib.runbooks, policy: pol, sender, view, audit, runs: new MemoryRunStore() });
-  return { auto: new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01' }), sent, procs };
+  return { auto: new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01' }), sent, procs, engine };
 }
 
 test('with a runbook at "autonomous", an incident is remediated without a human, once', async (t) => {
@@ -83,4 +83,19 @@ test('at the default level nothing runs alone; resolved incidents and the kill s
   assert.equal(r?.run.state, 'refused');
   assert.equal(r?.run.verdict?.rule, 'KILL_SWITCH');
   assert.deepEqual(killed.sent, []);
+});
+
+test('with the dry run required (the default), nothing runs alone until an operator has seen a dry run of the runbook', async (t) => {
+  const { auto, sent, engine } = await setup(t, { requireDryRun: true, levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const first = auto.observe(incident());
+  assert.equal(first?.run.state, 'refused');
+  assert.equal(first?.run.verdict?.rule, 'DRY_RUN_REQUIRED');
+  assert.match(first?.run.summary ?? '', /^DRY_RUN_REQUIRED: run a dry run of cpu-hog-stop first/);
+  assert.deepEqual(sent, []);
+  const dry = engine.dryRun({ runbookId: 'cpu-hog-stop', hostId: 'h1', params: { pid: hog.pid, startMs: hog.startMs }, actor: { type: 'operator', name: 'alice' } });
+  assert.equal(dry.verdict.allowed, true, dry.verdict.reason);
+  assert.deepEqual(sent, [], 'a dry run sends nothing');
+  const end = await engine.execute({ runbookId: 'cpu-hog-stop', hostId: 'h1', params: { pid: hog.pid, startMs: hog.startMs }, actor: { type: 'policy', name: 'autonomous' }, incidentId: 'inc-2' }).done;
+  assert.equal(end.state, 'succeeded', end.summary);
+  assert.deepEqual(sent, ['signal-process']);
 });

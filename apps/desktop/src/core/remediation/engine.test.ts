@@ -113,7 +113,8 @@ async function setup(t: { after: (fn: () => Promise<void> | void) => void }, pol
     view.metrics.set(`h${i}/cpu.util_pct`, 99);
   }
   const sender = new FakeSender(view);
-  const pol = new PolicyEngine({ ...DEFAULT_POLICY, defaultLevel: 'one-click', ...policy });
+  // The mandatory dry run has its own tests below; the others start live runs directly.
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, defaultLevel: 'one-click', requireDryRun: false, ...policy });
   const engine = new RemediationEngine({ runbooks: () => lib.runbooks, policy: pol, sender, view, audit, runs: new MemoryRunStore(), ...(log ? { log } : {}) });
   return { engine, view, sender, audit, policy: pol };
 }
@@ -197,7 +198,7 @@ test('the dry run lists exactly the commands a run would send, and changes nothi
   ]);
   assert.equal(dry.verdict.allowed, true);
   assert.equal(sender.sent.length, 0);
-  assert.equal(audit.list().length, 0);
+  assert.deepEqual(kinds(audit), ['dry-run'], 'the dry run is recorded, nothing else');
   await engine.execute({ runbookId: 'renice', hostId: 'h0', params: { pid: 4242 }, actor: op }).done;
   assert.deepEqual(sender.sent.slice(0, 2).map((s) => [s.action, s.params]), dry.steps.map((s) => [s.action, s.params]));
 });
@@ -258,4 +259,30 @@ test('the audit head a host kept is read back: a console log that no longer hold
   await engine.execute({ runbookId: 'stop', hostId: 'h0', params: { pid: 4242 }, actor: op }).done;
   assert.match(errors[1] ?? '', /audit head \d+ \(hash cccccccccccc…\), but this console's audit log holds record \d+ with another hash/);
   assert.equal(audit.verify().ok, true);
+});
+
+test('a live run needs a dry run first (the default policy): refused naming the rule, and allowed once a dry run was shown', async (t) => {
+  const { engine, sender, audit } = await setup(t, { requireDryRun: true });
+  const refused = engine.execute({ runbookId: 'stop', hostId: 'h0', params: { pid: 4242 }, actor: op }).run;
+  assert.deepEqual([refused.state, refused.verdict?.rule], ['refused', 'DRY_RUN_REQUIRED']);
+  assert.match(refused.summary, /^DRY_RUN_REQUIRED: run a dry run of stop first/);
+  assert.equal(sender.sent.length, 0);
+  const dry = engine.dryRun({ runbookId: 'stop', hostId: 'h0', params: { pid: 4242 }, actor: op });
+  assert.equal(dry.verdict.allowed, true, 'the verdict shown is the one the next live run gets');
+  assert.deepEqual([dry.recorded?.runbookId, dry.recorded?.hostId, dry.recorded?.by], ['stop', 'h0', 'alice']);
+  assert.equal(sender.sent.length, 0, 'the dry run sends nothing');
+  const end = await engine.execute({ runbookId: 'stop', hostId: 'h0', params: { pid: 4242 }, actor: op }).done;
+  assert.equal(end.state, 'succeeded', end.summary);
+  assert.deepEqual(kinds(audit), ['proposal', 'refusal', 'dry-run', 'proposal', 'command', 'output', 'verification']);
+  // Another runbook still needs its own.
+  assert.equal(engine.execute({ runbookId: 'renice', hostId: 'h0', params: { pid: 4242 }, actor: op }).run.verdict?.rule, 'DRY_RUN_REQUIRED');
+});
+
+test('requireDryRun "per-host": a dry run on one host does not lift the rule on another', async (t) => {
+  const { engine } = await setup(t, { requireDryRun: 'per-host' }, 2);
+  engine.dryRun({ runbookId: 'stop', hostId: 'h0', params: { pid: 4242 }, actor: op });
+  const other = engine.execute({ runbookId: 'stop', hostId: 'h1', params: { pid: 4242 }, actor: op }).run;
+  assert.equal(other.verdict?.rule, 'DRY_RUN_REQUIRED');
+  assert.match(other.summary, /run a dry run of stop on web-h1 first/);
+  assert.equal((await engine.execute({ runbookId: 'stop', hostId: 'h0', params: { pid: 4242 }, actor: op }).done).state, 'succeeded');
 });

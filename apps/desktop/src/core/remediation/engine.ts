@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { ActionRun, Actor, ConditionCheck, DryRunView, PolicyRule, PolicyVerdict, Runbook, RunbookStep, RunState, StepOutcome } from '@cerebro/shared/api/contract';
 import type { AuditLog } from '../audit/audit-log';
 import { checkCondition, type TelemetryView } from './conditions';
+import { runbookFingerprint } from './dry-runs';
 import type { PolicyEngine } from './policy';
 import type { RunStore } from './run-store';
 import { checkParamValue } from './runbook-schema';
@@ -137,13 +138,20 @@ export class RemediationEngine {
     return rb.preconditions.map((c) => checkCondition(c, { view: this.deps.view, hostId, scope, nowMs: now, runStartMs: now }));
   }
 
-  /** Exactly what a run would do now, and whether the policy would let it; changes nothing. */
+  /**
+   * Exactly what a run would do now, and whether the policy would let it; sends nothing. The dry run is
+   * recorded (and audited): it lifts the policy's DRY_RUN_REQUIRED for this version of the runbook, so
+   * the verdict shown is the one a live run would get next.
+   */
   dryRun(req: RunRequest): DryRunView {
     const rb = this.runbook(req.runbookId);
     const params = this.params(rb, req.params ?? {});
     const host = this.host(req.hostId);
     const scope: TemplateScope = { hostId: host.id, params, steps: {} };
-    const verdict = this.deps.policy.evaluate({ runbookId: rb.id, host, actor: req.actor });
+    const recorded = { runbookId: rb.id, hostId: host.id, atMs: this.now(), by: req.actor.name, fingerprint: runbookFingerprint(rb) };
+    this.deps.policy.recordDryRun(recorded);
+    this.deps.audit.append(req.actor, 'dry-run', { runbook: rb.id, host: host.id, params, fingerprint: recorded.fingerprint, incident: req.incidentId ?? null });
+    const verdict = this.deps.policy.evaluate(this.policyRequest(rb, host, req.actor));
     const steps = rb.steps.map((s) => ({ id: s.id, ...this.resolveStep(rb, s, scope) }));
     // Rollback params may read step results, which a dry run cannot know: those placeholders stay as written.
     const rollback = (rb.rollback ?? []).map((s) => {
@@ -153,7 +161,11 @@ export class RemediationEngine {
         return { id: s.id, action: s.action, params: s.params };
       }
     });
-    return { runbookId: rb.id, hostId: host.id, params, verdict, preconditions: this.preconditions(rb, host.id, scope), steps, verification: fill(rb.verification, scope) as DryRunView['verification'], rollback };
+    return { runbookId: rb.id, hostId: host.id, params, verdict, preconditions: this.preconditions(rb, host.id, scope), steps, verification: fill(rb.verification, scope) as DryRunView['verification'], rollback, recorded };
+  }
+
+  private policyRequest(rb: Runbook, host: { id: string; hostname: string }, actor: Actor): { runbookId: string; host: { id: string; hostname: string }; actor: Actor; fingerprint: string } {
+    return { runbookId: rb.id, host, actor, fingerprint: runbookFingerprint(rb) };
   }
 
   /**
@@ -179,7 +191,7 @@ export class RemediationEngine {
       return this.refuse(base, { allowed: false, level: 'observe', rule: e.rule, reason: `${e.rule}: ${e.message}` });
     }
     const run = { ...base, params };
-    const policyReq = { runbookId: rb.id, host, actor: req.actor };
+    const policyReq = this.policyRequest(rb, host, req.actor);
     if (req.actor.type === 'operator') {
       const verdict = this.deps.policy.evaluate(policyReq);
       if (!verdict.allowed) return this.refuse(run, verdict);
@@ -217,7 +229,7 @@ export class RemediationEngine {
   }
 
   private admitAndRun(run: ActionRun, rb: Runbook, host: { id: string; hostname: string }, actor: Actor): Started {
-    const admission = this.deps.policy.admit({ runbookId: rb.id, host, actor });
+    const admission = this.deps.policy.admit(this.policyRequest(rb, host, actor));
     if (!admission.verdict.allowed) return this.refuse(run, admission.verdict);
     const running = this.save({ ...run, verdict: admission.verdict, state: 'running', summary: 'running', updatedMs: this.now() });
     const done = this.perform(running, rb, actor)

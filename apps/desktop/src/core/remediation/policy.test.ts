@@ -13,6 +13,8 @@ const db1 = { id: 'h-db1', hostname: 'db-01' };
 function config(over: Partial<PolicyConfig> = {}): PolicyConfig {
   return {
     ...DEFAULT_POLICY,
+    // The dry-run rule has its own test below; these are about the other rules.
+    requireDryRun: false,
     groups: { web: ['web-*'], db: ['db-*'] },
     levels: [
       { runbook: '*', group: 'web', level: 'one-click' },
@@ -133,4 +135,29 @@ test('a bad policy file is an error naming the file and the field', () => {
     [{ killswitch: true }, /p\.json: killswitch: unknown field/],
   ];
   for (const [json, re] of bad) assert.throws(() => parsePolicyConfig(json, 'p.json'), (e: unknown) => e instanceof PolicyConfigError && re.test(e.message));
+});
+
+test('the dry-run rule: on by default, per runbook version; "per-host" and false as configured', () => {
+  assert.equal(DEFAULT_POLICY.requireDryRun, true);
+  const p = new PolicyEngine(config({ requireDryRun: true }));
+  const req = { runbookId: 'memory-leak-restart', host: web1, actor: op, fingerprint: 'v1' };
+  const before = p.evaluate(req);
+  assert.deepEqual([before.allowed, before.rule], [false, 'DRY_RUN_REQUIRED']);
+  assert.match(before.reason, /^DRY_RUN_REQUIRED: run a dry run of memory-leak-restart first/);
+  p.recordDryRun({ runbookId: 'memory-leak-restart', hostId: 'h-other', atMs: 1, by: 'alice', fingerprint: 'v1' });
+  assert.equal(p.evaluate(req).allowed, true, 'a dry run on any host counts by default');
+  const edited = p.evaluate({ ...req, fingerprint: 'v2' });
+  assert.equal(edited.rule, 'DRY_RUN_REQUIRED');
+  assert.match(edited.reason, /again first: the runbook changed since its last dry run/);
+  const perHost = new PolicyEngine(config({ requireDryRun: 'per-host' }));
+  perHost.recordDryRun({ runbookId: 'memory-leak-restart', hostId: 'h-other', atMs: 1, by: 'alice', fingerprint: 'v1' });
+  assert.match(perHost.evaluate(req).reason, /run a dry run of memory-leak-restart on web-01 first/);
+  perHost.recordDryRun({ runbookId: 'memory-leak-restart', hostId: web1.id, atMs: 2, by: 'alice', fingerprint: 'v1' });
+  assert.equal(perHost.evaluate(req).allowed, true);
+  assert.equal(new PolicyEngine(config({ requireDryRun: false })).evaluate(req).allowed, true);
+  // The rule comes after the level: an "observe" runbook is refused for that, whatever the dry runs.
+  assert.equal(p.evaluate({ ...req, runbookId: 'cpu-hog-stop', host: db1 }).rule, 'AUTONOMY');
+  assert.equal(parsePolicyConfig({ requireDryRun: 'per-host' }, 'f.json').requireDryRun, 'per-host');
+  assert.equal(parsePolicyConfig({}, 'f.json').requireDryRun, true);
+  assert.throws(() => parsePolicyConfig({ requireDryRun: 'yes' }, 'f.json'), /f\.json: requireDryRun: must be true, false or "per-host", got "yes"/);
 });

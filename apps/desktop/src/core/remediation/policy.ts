@@ -14,11 +14,13 @@
  *     "blastRadius": { "maxConcurrentHosts": 2, "maxRunsPerHourPerRunbook": 10, "maxRunsPerHourPerHost": 5 },
  *     "maintenance": { "mode": "off" | "only-inside" | "never-inside",
  *                      "windows": [ { "days": [6, 0], "start": "01:00", "end": "05:00", "groups": ["db"] } ] },   UTC
- *     "killSwitch": false }
+ *     "killSwitch": false,
+ *     "requireDryRun": true | false | "per-host" }   default true: no live run of a runbook before its first dry run
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { POLICY_RULES, type Actor, type AutonomyLevel, type PolicyRule, type PolicyVerdict } from '@cerebro/shared/api/contract';
+import { POLICY_RULES, type Actor, type AutonomyLevel, type DryRunRecord, type PolicyRule, type PolicyVerdict } from '@cerebro/shared/api/contract';
+import { MemoryDryRunLedger, type DryRunLedger } from './dry-runs';
 
 export const AUTONOMY_LEVELS: readonly AutonomyLevel[] = ['observe', 'suggest', 'one-click', 'autonomous'];
 
@@ -39,6 +41,11 @@ export interface PolicyConfig {
   readonly blastRadius: { readonly maxConcurrentHosts: number; readonly maxRunsPerHourPerRunbook: number; readonly maxRunsPerHourPerHost: number };
   readonly maintenance: { readonly mode: 'off' | 'only-inside' | 'never-inside'; readonly windows: readonly MaintenanceWindow[] };
   readonly killSwitch: boolean;
+  /**
+   * A live run (operator or autonomous) needs a recorded dry run of the runbook's current version first:
+   * true, per runbook (on any host); "per-host", per runbook and host; false, never (setups that opt out).
+   */
+  readonly requireDryRun: boolean | 'per-host';
 }
 
 export const DEFAULT_POLICY: PolicyConfig = {
@@ -48,6 +55,7 @@ export const DEFAULT_POLICY: PolicyConfig = {
   blastRadius: { maxConcurrentHosts: 3, maxRunsPerHourPerRunbook: 10, maxRunsPerHourPerHost: 6 },
   maintenance: { mode: 'off', windows: [] },
   killSwitch: false,
+  requireDryRun: true,
 };
 
 export class PolicyConfigError extends Error {
@@ -68,7 +76,7 @@ function parseConfig(v: unknown, file: string): PolicyConfig {
   const strs = (x: unknown, field: string): string[] => (Array.isArray(x) && x.every((s) => typeof s === 'string') ? (x as string[]) : fail(field, `must be a list of strings, got ${JSON.stringify(x)}`));
   const count = (x: unknown, field: string, fallback: number): number => (x === undefined ? fallback : typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 100_000 ? x : fail(field, `must be an integer from 0 to 100000, got ${JSON.stringify(x)}`));
   const o = obj(v, '(top level)');
-  only(o, ['defaultLevel', 'groups', 'levels', 'blastRadius', 'maintenance', 'killSwitch'], '');
+  only(o, ['defaultLevel', 'groups', 'levels', 'blastRadius', 'maintenance', 'killSwitch', 'requireDryRun'], '');
   const groupsObj = o['groups'] === undefined ? {} : obj(o['groups'], 'groups');
   const groups: Record<string, string[]> = {};
   for (const [g, list] of Object.entries(groupsObj)) groups[g] = strs(list, `groups.${g}`);
@@ -107,6 +115,8 @@ function parseConfig(v: unknown, file: string): PolicyConfig {
     return out;
   });
   if (o['killSwitch'] !== undefined && typeof o['killSwitch'] !== 'boolean') fail('killSwitch', 'must be true or false');
+  const dry = o['requireDryRun'];
+  if (dry !== undefined && typeof dry !== 'boolean' && dry !== 'per-host') fail('requireDryRun', `must be true, false or "per-host", got ${JSON.stringify(dry)}`);
   return {
     defaultLevel: o['defaultLevel'] === undefined ? DEFAULT_POLICY.defaultLevel : level(o['defaultLevel'], 'defaultLevel'),
     groups,
@@ -118,6 +128,7 @@ function parseConfig(v: unknown, file: string): PolicyConfig {
     },
     maintenance: { mode: mode as PolicyConfig['maintenance']['mode'], windows },
     killSwitch: (o['killSwitch'] as boolean | undefined) ?? false,
+    requireDryRun: (dry as boolean | 'per-host' | undefined) ?? DEFAULT_POLICY.requireDryRun,
   };
 }
 
@@ -153,6 +164,8 @@ export interface PolicyRequest {
   readonly runbookId: string;
   readonly host: { readonly id: string; readonly hostname: string };
   readonly actor: Actor;
+  /** runbookFingerprint of the runbook as it would run: a dry run of another version does not count. */
+  readonly fingerprint?: string;
 }
 
 /** A reservation held while a run is in progress. */
@@ -170,12 +183,53 @@ export class PolicyEngine {
   private readonly activeHosts = new Set<string>();
   /** Start times of admitted runs, for the hourly limits. */
   private readonly history: { runbookId: string; hostId: string; atMs: number }[] = [];
+  private readonly dryRuns: DryRunLedger;
 
   constructor(
     config: PolicyConfig,
-    private readonly options: { readonly file?: string; readonly now?: () => number } = {},
+    private readonly options: { readonly file?: string; readonly now?: () => number; readonly dryRuns?: DryRunLedger } = {},
   ) {
     this.config = config;
+    this.dryRuns = options.dryRuns ?? new MemoryDryRunLedger();
+  }
+
+  /**
+   * Set a runbook's level for a group ("*": every host not matched more specifically); persisted when the
+   * policy has a file. Returns the level the entry had before (null: none).
+   */
+  setLevel(runbookId: string, group: string, level: AutonomyLevel): AutonomyLevel | null {
+    if (group !== '*' && !Object.hasOwn(this.config.groups, group)) throw new PolicyConfigError(`no host group "${group}" in the policy (groups: ${Object.keys(this.config.groups).join(', ') || 'none'})`);
+    const previous = this.config.levels.find((e) => e.runbook === runbookId && e.group === group)?.level ?? null;
+    const levels = [...this.config.levels.filter((e) => !(e.runbook === runbookId && e.group === group)), { runbook: runbookId, group, level }];
+    this.config = { ...this.config, levels };
+    this.save();
+    return previous;
+  }
+
+  /** The policy file, when the policy has one. */
+  get file(): string | null {
+    return this.options.file ?? null;
+  }
+
+  /** A dry run was shown: it lifts DRY_RUN_REQUIRED for that runbook version (and host, "per-host"). */
+  recordDryRun(r: DryRunRecord): void {
+    this.dryRuns.record(r);
+  }
+
+  lastDryRun(runbookId: string, hostId?: string): DryRunRecord | null {
+    return this.dryRuns.latest(runbookId, hostId);
+  }
+
+  /** Why a live run still needs a dry run first, or null. */
+  private dryRunMissing(req: PolicyRequest): string | null {
+    const mode = this.config.requireDryRun;
+    if (mode === false) return null;
+    const perHost = mode === 'per-host';
+    const where = perHost ? ` on ${req.host.hostname}` : '';
+    const last = this.dryRuns.latest(req.runbookId, perHost ? req.host.id : undefined);
+    if (!last) return `run a dry run of ${req.runbookId}${where} first: no live run before a dry run has shown exactly what it would do`;
+    if (req.fingerprint !== undefined && last.fingerprint !== req.fingerprint) return `run a dry run of ${req.runbookId}${where} again first: the runbook changed since its last dry run (${new Date(last.atMs).toISOString()} by ${last.by})`;
+    return null;
   }
 
   get current(): PolicyConfig {
@@ -214,7 +268,11 @@ export class PolicyEngine {
 
   /** The level for a runbook on a host: the most specific entry (runbook and group > runbook > group > default). */
   levelFor(runbookId: string, host: { id: string; hostname: string }): AutonomyLevel {
-    const groups = this.groupsOf(host);
+    return this.levelInGroups(runbookId, this.groupsOf(host));
+  }
+
+  /** The level for a runbook on a host of these groups (none: a host in no group). */
+  levelInGroups(runbookId: string, groups: readonly string[]): AutonomyLevel {
     let best: { score: number; level: AutonomyLevel } = { score: -1, level: this.config.defaultLevel };
     for (const e of this.config.levels) {
       const rbOk = e.runbook === '*' || e.runbook === runbookId;
@@ -253,6 +311,8 @@ export class PolicyEngine {
     if (auto && this.config.killSwitch) return refuse('KILL_SWITCH', 'the kill switch is on; no autonomous action runs');
     if (level === 'observe') return refuse('AUTONOMY', `runbook ${req.runbookId} is at level "observe" on ${req.host.hostname}: it may be dry-run but never run`);
     if (auto && level !== 'autonomous') return refuse('AUTONOMY', `runbook ${req.runbookId} is at level "${level}" on ${req.host.hostname}: the policy may not run it alone`);
+    const noDryRun = this.dryRunMissing(req);
+    if (noDryRun) return refuse('DRY_RUN_REQUIRED', noDryRun);
     if (auto && this.config.maintenance.mode !== 'off') {
       const groups = this.groupsOf(req.host);
       const inside = this.config.maintenance.windows.some((w) => this.inWindow(w, groups, now));

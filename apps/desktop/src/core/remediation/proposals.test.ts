@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Incident, IncidentCause } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { defaultRunbookDir, loadRunbooks } from './loader';
-import { proposeRunbooks } from './proposals';
+import { proposeForCauses, proposeRunbooks } from './proposals';
 
 const lib = loadRunbooks(defaultRunbookDir());
 const hog: ProcessRow = { pid: 4242, ppid: 1, name: 'burn', cmd: 'burn', user: 'root', state: 'R', cpuPct: 99, rssBytes: 1e6, threads: 1, fds: 3, startMs: 1_700_000_000_123 };
@@ -45,4 +45,35 @@ test('a filesystem incident proposes cleanup with the mount filled and the direc
 
 test('an incident without ranked causes proposes nothing', () => {
   assert.deepEqual(proposeRunbooks({ ...incident('cpu.util_pct', {}), causes: [] }, lib.runbooks.values(), view), []);
+});
+
+test('proposals per cause: each ranked cause gets the runbooks that fit, with its own params, by rank', () => {
+  const inc = incident('cpu.util_pct', { pid: 4242 });
+  const second: IncidentCause = { kind: 'process', hostId: 'h1', host: 'web-01', name: 'other', node: 'proc:h1:77', score: 0.1, explanation: 'e', evidence: [], pid: 77 };
+  const all = proposeForCauses({ ...inc, causes: [...inc.causes, second] }, lib.runbooks.values(), view);
+  const first = all.filter((p) => p.causeRank === 1);
+  assert.ok(first.some((p) => p.runbookId === 'cpu-hog-renice' && p.params['pid'] === 4242 && p.missing.length === 0), JSON.stringify(first));
+  // The second cause's process is not in the table: its pid and start time stay for the operator to give.
+  const renice2 = all.find((p) => p.causeRank === 2 && p.runbookId === 'cpu-hog-renice');
+  assert.deepEqual(renice2?.missing, ['pid', 'startMs']);
+  assert.deepEqual(all.map((p) => p.causeRank), [...all.map((p) => p.causeRank)].sort((a, b) => a - b), 'by rank');
+  assert.deepEqual(proposeForCauses({ ...inc, causes: [] }, lib.runbooks.values(), view), []);
+});
+
+test('a process whose CPU rose is a CPU hog even when the host CPU did not alert; runbooks fitting the cause come first', () => {
+  const inc = incident('mem.cached_bytes', { pid: 4242, evidence: [{ metric: 'proc.cpu_pct', before: 1, after: 99, onsetMs: 1, lagMs: 0, z: 9 } as unknown as IncidentCause['evidence'][number]] });
+  const p = proposeForCauses(inc, lib.runbooks.values(), view);
+  assert.equal(p[0]?.runbookId, 'cpu-hog-renice', JSON.stringify(p.map((x) => x.runbookId)));
+  assert.deepEqual(p[0]?.params, { pid: 4242, startMs: hog.startMs });
+  assert.match(p[0]?.reason ?? '', /remedies cpu-hog; cause process burn on web-01/);
+});
+
+test('process events point at their runbooks: a restart loop at the crash-loop ones, a dead server at restarting it', () => {
+  const loop = proposeRunbooks(incident('event.restart_loop{name=payments}', { name: 'payments', pid: undefined, evidence: [{ metric: 'restarts', baseline: 0, peak: 5, onsetMs: 1 }] }), lib.runbooks.values(), view);
+  assert.ok(loop.some((x) => x.runbookId === 'crash-loop-restart-backoff'), loop.map((x) => x.runbookId).join());
+  assert.ok(loop.some((x) => x.runbookId === 'crash-loop-stop'));
+  assert.equal(loop.find((x) => x.runbookId === 'crash-loop-stop')?.params['service'], 'payments');
+  const dead = proposeRunbooks(incident('event.proc_exit{name=inventory,pid=7}', { kind: 'service', name: 'inventory', pid: 7, evidence: [{ metric: 'exited', baseline: 0, peak: 1, onsetMs: 1 }] }), lib.runbooks.values(), view);
+  assert.equal(dead[0]?.runbookId, 'two-tier-restart-server', dead.map((x) => x.runbookId).join());
+  assert.deepEqual(dead[0]?.params, { service: 'inventory', process: 'inventory' });
 });

@@ -5,7 +5,8 @@
  * host's process table, process name, filesystem mount). Params no cause can give stay missing and are
  * listed, so the operator (or an agent) completes them; a proposal with none missing can run as it is.
  */
-import type { Incident, IncidentCause, Runbook } from '@cerebro/shared/api/contract';
+import type { Incident, IncidentCause, Runbook, RunbookProposal } from '@cerebro/shared/api/contract';
+import { EVENT_EVIDENCE } from '../incidents/causes';
 import type { TelemetryView } from './conditions';
 
 export interface Proposal {
@@ -44,25 +45,53 @@ function causeParams(cause: IncidentCause, view: TelemetryView): Record<string, 
   return out;
 }
 
+/** Proposals for the incident's top cause (what the autonomous path considers). */
 export function proposeRunbooks(incident: Incident, runbooks: Iterable<Runbook>, view: TelemetryView): Proposal[] {
   const cause = incident.causes[0];
-  if (!cause) return [];
+  return cause ? proposeForCause(incident, cause, runbooks, view) : [];
+}
+
+/** Proposals for every ranked cause, by rank (the remediation drawer offers "Fix…" on each cause that has some). */
+export function proposeForCauses(incident: Incident, runbooks: Iterable<Runbook>, view: TelemetryView): RunbookProposal[] {
+  const list = [...runbooks];
+  return incident.causes.flatMap((cause, i) => proposeForCause(incident, cause, list, view).map((p) => ({ causeRank: i + 1, ...p })));
+}
+
+/**
+ * The fault a cause's evidence points at (runbooks name faults in `remedies`): a process whose CPU rose is a
+ * CPU hog even when the host's cpu.util_pct did not alert (a machine already busy).
+ */
+const FAULT_OF_EVIDENCE: Readonly<Record<string, string>> = {
+  'proc.cpu_pct': 'cpu-hog',
+  'proc.rss_bytes': 'memory-leak',
+  // Process events (incidents/process-events.ts) as the ranker names their evidence.
+  [EVENT_EVIDENCE.restarts]: 'crash-loop',
+  [EVENT_EVIDENCE.exited]: 'server-died',
+  [EVENT_EVIDENCE.oomKilled]: 'memory-leak',
+};
+
+function proposeForCause(incident: Incident, cause: IncidentCause, runbooks: Iterable<Runbook>, view: TelemetryView): Proposal[] {
   const series = new Set(incident.alerts.map((a) => base(a.seriesKey)));
   const evidence = cause.evidence.map((e) => e.metric);
+  const faults = evidence.flatMap((m) => (FAULT_OF_EVIDENCE[m] ? [FAULT_OF_EVIDENCE[m]] : []));
   const given = causeParams(cause, view);
   const out: Proposal[] = [];
+  /** Runbooks that fit the cause's own evidence, not only the incident's alerts: offered first. */
+  const direct = new Set<string>();
   for (const rb of runbooks) {
     const bySeries = rb.remedies.find((r) => [...series].some((s) => s === r || s.startsWith(`${r}.`)));
-    const byEvidence = rb.remedies.find((r) => evidence.some((m) => m.startsWith(r)));
+    const byEvidence = rb.remedies.find((r) => evidence.some((m) => m.startsWith(r))) ?? rb.remedies.find((r) => faults.includes(r));
     const hit = bySeries ?? byEvidence;
     if (!hit) continue;
+    if (byEvidence) direct.add(rb.id);
     const params: Record<string, unknown> = {};
     for (const k of Object.keys(rb.params)) if (given[k] !== undefined) params[k] = given[k];
     const missing = Object.entries(rb.params)
       .filter(([k, p]) => params[k] === undefined && p.default === undefined)
       .map(([k]) => k);
-    out.push({ runbookId: rb.id, hostId: cause.hostId, params, missing, reason: `${rb.title}: remedies ${hit}; top cause ${cause.kind} ${cause.name} on ${cause.host}` });
+    out.push({ runbookId: rb.id, hostId: cause.hostId, params, missing, reason: `${rb.title}: remedies ${byEvidence ?? hit}; cause ${cause.kind} ${cause.name} on ${cause.host}` });
   }
-  // Complete proposals first, then those needing the fewest params.
-  return out.sort((a, b) => a.missing.length - b.missing.length || a.runbookId.localeCompare(b.runbookId));
+  // Complete proposals first, then those needing the fewest params; among equals, those fitting the cause itself.
+  const rank = (p: Proposal): number => (direct.has(p.runbookId) ? 0 : 1);
+  return out.sort((a, b) => a.missing.length - b.missing.length || rank(a) - rank(b) || a.runbookId.localeCompare(b.runbookId));
 }

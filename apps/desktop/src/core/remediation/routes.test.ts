@@ -45,4 +45,29 @@ test('the remediation API of a real console: runbooks, refusals, kill switch and
   assert.equal(audit.verification.head?.signed, true);
   assert.match(audit.verification.reason, /console command key/);
   assert.equal((await call('GET', `${routePath('audit')}?limit=0`)).status, 400);
+
+  // The policy in force, read-only: levels per runbook, the dry-run rule (on by default), the file to edit.
+  const policy = (await call('GET', routePath('remediationPolicy'))).json as RouteResponses['remediationPolicy'];
+  assert.equal(policy.file, path.join(home, 'remediation-policy.json'));
+  assert.deepEqual([policy.killSwitch, policy.requireDryRun, policy.defaultLevel], [true, true, 'suggest']);
+  assert.equal(policy.runbooks.length, rb.runbooks.length);
+  assert.deepEqual(policy.runbooks.find((x) => x.runbookId === 'cpu-hog-stop')?.lastDryRun, null);
+  // Proposals need a known incident.
+  const noInc = await call('GET', `${routePath('remediationProposals')}?incident=nope`);
+  assert.deepEqual([noInc.status, (noInc.json as { error: { code: string } }).error.code], [404, 'NOT_FOUND']);
+  assert.equal((await call('GET', routePath('remediationProposals'))).status, 400);
+
+  // Levels set through the API: written to the policy file, audited, and in force at once.
+  const set = await call('POST', routePath('remediationSetLevel'), { runbookId: 'cpu-hog-stop', level: 'observe', operator: 'alice' });
+  assert.equal(set.status, 200, JSON.stringify(set.json));
+  assert.equal((set.json as RouteResponses['remediationSetLevel']).runbooks.find((x) => x.runbookId === 'cpu-hog-stop')?.level, 'observe');
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(home, 'remediation-policy.json'), 'utf8')).levels, [{ runbook: 'cpu-hog-stop', group: '*', level: 'observe' }]);
+  const tail = (await call('GET', `${routePath('audit')}?limit=1`)).json as RouteResponses['audit'];
+  assert.deepEqual(tail.records[0]?.payload, { runbook: 'cpu-hog-stop', group: '*', level: 'observe', previous: null });
+  assert.equal(tail.records[0]?.actor.name, 'alice');
+  const badLevel = await call('POST', routePath('remediationSetLevel'), { runbookId: 'cpu-hog-stop', level: 'yolo' });
+  assert.deepEqual([badLevel.status, (badLevel.json as { error: { message: string } }).error.message], [400, '"level" must be one of observe, suggest, one-click, autonomous, got "yolo"']);
+  const badGroup = await call('POST', routePath('remediationSetLevel'), { runbookId: 'cpu-hog-stop', group: 'web', level: 'observe' });
+  assert.deepEqual([badGroup.status, (badGroup.json as { error: { message: string } }).error.message], [400, 'no host group "web" in the policy (groups: none)']);
+  assert.equal((await call('POST', routePath('remediationSetLevel'), { runbookId: 'nope', level: 'observe' })).status, 400);
 });

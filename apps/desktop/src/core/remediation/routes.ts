@@ -5,6 +5,7 @@
  */
 import type { RouteResponses } from '@cerebro/shared/api/contract';
 import { RemediationRefused } from './engine';
+import { AUTONOMY_LEVELS, PolicyConfigError } from './policy';
 import { RunbookError } from './runbook-schema';
 import type { RemediationService } from './service';
 import { TemplateError } from './templates';
@@ -54,7 +55,17 @@ export function remediationGet(r: RemediationService, parts: readonly string[], 
   }
   if (parts.length === 2 && what === 'audit') return r.auditTail(limit(params, 50, 10_000)) satisfies RouteResponses['audit'];
   if (parts.length === 2 && what === 'status') return r.status() satisfies RouteResponses['remediationStatus'];
-  throw new RemediationRouteError('NOT_FOUND', `no route /${parts.join('/')}; remediation routes are /remediation/runbooks, /actions, /actions/:id, /audit, /status`);
+  if (parts.length === 2 && what === 'policy') return r.policyView() satisfies RouteResponses['remediationPolicy'];
+  if (parts.length === 2 && what === 'proposals') {
+    const incident = params.get('incident');
+    if (!incident) throw new RemediationRouteError('BAD_REQUEST', '"incident" is required: /remediation/proposals?incident=ID');
+    // A promise: its rejections are RemediationRouteErrors too (the server maps both).
+    return r.proposals(incident).then((view): RouteResponses['remediationProposals'] => {
+      if (!view) throw new RemediationRouteError('NOT_FOUND', `no incident ${incident}`);
+      return view;
+    });
+  }
+  throw new RemediationRouteError('NOT_FOUND', `no route /${parts.join('/')}; remediation routes are /remediation/runbooks, /actions, /actions/:id, /audit, /status, /policy, /proposals?incident=ID`);
 }
 
 /** POST /remediation/…: dry-run, execute, approve, kill-switch. */
@@ -69,6 +80,20 @@ export function remediationPost(r: RemediationService, parts: readonly string[],
       if (run.state !== 'awaiting-approval') throw new RemediationRouteError('BAD_REQUEST', `run ${id} is ${run.state}, not awaiting approval`);
       return r.engine.approve(id as string, operatorName(body)).run satisfies RouteResponses['approveAction'];
     }
+    if (parts.length === 3 && what === 'policy' && id === 'level') {
+      const runbookId = body['runbookId'];
+      if (typeof runbookId !== 'string' || !r.runbooks().runbooks.some((rb) => rb.id === runbookId)) throw new RemediationRouteError('BAD_REQUEST', `"runbookId" must name a loaded runbook, got ${JSON.stringify(runbookId)}`);
+      const group = body['group'] ?? '*';
+      if (typeof group !== 'string' || group === '') throw new RemediationRouteError('BAD_REQUEST', '"group" must be a host group of the policy, or "*" for every host');
+      const level = body['level'];
+      if (!AUTONOMY_LEVELS.includes(level as never)) throw new RemediationRouteError('BAD_REQUEST', `"level" must be one of ${AUTONOMY_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+      try {
+        return r.setLevel(runbookId, group, level as (typeof AUTONOMY_LEVELS)[number], operatorName(body)) satisfies RouteResponses['remediationSetLevel'];
+      } catch (e) {
+        if (e instanceof PolicyConfigError) throw new RemediationRouteError('BAD_REQUEST', e.message);
+        throw e;
+      }
+    }
     if (parts.length === 2 && what === 'kill-switch') {
       if (typeof body['on'] !== 'boolean') throw new RemediationRouteError('BAD_REQUEST', 'body must be {"on": true|false}');
       return r.setKillSwitch(body['on'], operatorName(body)) satisfies RouteResponses['killSwitch'];
@@ -82,5 +107,5 @@ export function remediationPost(r: RemediationService, parts: readonly string[],
     }
     throw e;
   }
-  throw new RemediationRouteError('NOT_FOUND', `no POST route /${parts.join('/')}; remediation POST routes are /remediation/runbooks/:id/dry-run, /runbooks/:id/execute, /actions/:id/approve, /kill-switch`);
+  throw new RemediationRouteError('NOT_FOUND', `no POST route /${parts.join('/')}; remediation POST routes are /remediation/runbooks/:id/dry-run, /runbooks/:id/execute, /actions/:id/approve, /kill-switch, /policy/level`);
 }

@@ -4,6 +4,7 @@
  * throws RunbookError; placeholders must name a declared param or an earlier step.
  */
 import { ACTION_NAMES, type ActionName, type CompareOp, type Runbook, type RunbookCondition, type RunbookParam, type RunbookStep, type RunbookVerification } from '@cerebro/shared/api/contract';
+import { checkParamValue } from '@cerebro/shared/api/runbook-params';
 
 export class RunbookError extends Error {
   override readonly name = 'RunbookError';
@@ -77,23 +78,8 @@ function param(c: Checker, v: unknown, field: string): RunbookParam {
   return p;
 }
 
-/** Why `value` does not fit `p`, or null. Shared by the loader (defaults) and the engine (given params). */
-export function checkParamValue(p: RunbookParam, value: unknown): string | null {
-  switch (p.type) {
-    case 'string':
-      if (typeof value !== 'string') return `must be a string, got ${JSON.stringify(value)}`;
-      if (p.pattern && !new RegExp(`^(?:${p.pattern})$`).test(value)) return `must match ${p.pattern}, got ${JSON.stringify(value)}`;
-      return null;
-    case 'boolean':
-      return typeof value === 'boolean' ? null : `must be true or false, got ${JSON.stringify(value)}`;
-    case 'integer':
-    case 'number':
-      if (typeof value !== 'number' || !Number.isFinite(value) || (p.type === 'integer' && !Number.isInteger(value))) return `must be ${p.type === 'integer' ? 'an integer' : 'a number'}, got ${JSON.stringify(value)}`;
-      if (p.min !== undefined && value < p.min) return `must be at least ${p.min}, got ${value}`;
-      if (p.max !== undefined && value > p.max) return `must be at most ${p.max}, got ${value}`;
-      return null;
-  }
-}
+/** Why a value does not fit a param, or null (shared with the UI's parameter form). */
+export { checkParamValue };
 
 function condition(c: Checker, v: unknown, field: string): RunbookCondition {
   const o = c.obj(v, field);

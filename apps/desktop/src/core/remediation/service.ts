@@ -4,15 +4,17 @@
  * a CommandSender (ingest's signed command path) and a TelemetryView (store + host registry).
  */
 import type { RootDatabase } from 'lmdb';
-import type { ActionRun, AuditRecord, AuditVerifyResult, Incident, RemediationStatusView, Runbook } from '@cerebro/shared/api/contract';
+import type { ActionRun, AuditRecord, AuditVerifyResult, AutonomyLevel, Incident, ProposalsView, RemediationPolicyView, RemediationStatusView, Runbook } from '@cerebro/shared/api/contract';
 import { MAX_COMMAND_LIFETIME_MS } from '@cerebro/shared/protocol/commands';
 import type { CommandResult } from '@cerebro/shared/protocol/messages';
 import { AuditLog } from '../audit/audit-log';
 import { AutoRemediator } from './autonomous';
 import type { TelemetryView } from './conditions';
+import { LmdbDryRunLedger } from './dry-runs';
 import { RemediationEngine, type CommandSender } from './engine';
 import { defaultRunbookDir, loadRunbooks, type RunbookLibrary } from './loader';
 import { loadPolicyConfig, PolicyEngine, policyFile } from './policy';
+import { proposeForCauses } from './proposals';
 import { LmdbRunStore } from './run-store';
 
 type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
@@ -26,6 +28,8 @@ export interface RemediationDeps {
   readonly log: Log;
   /** Default: $CEREBRO_RUNBOOKS_DIR or resources/runbooks. */
   readonly runbooksDir?: string;
+  /** The incident store, for proposals per cause (GET /remediation/proposals?incident=). */
+  readonly incidents?: { get(id: string): Promise<Incident | null> };
 }
 
 /** The ingest server's signed command path as a CommandSender (the command lives a little longer than the wait). */
@@ -43,6 +47,7 @@ export class RemediationService {
     readonly audit: AuditLog,
     readonly engine: RemediationEngine,
     private readonly log: Log,
+    private readonly deps: RemediationDeps,
   ) {}
 
   static open(deps: RemediationDeps): RemediationService {
@@ -50,7 +55,7 @@ export class RemediationService {
     for (const e of library.errors) deps.log('error', `runbook refused: ${e}`);
     deps.log('info', `remediation: ${library.runbooks.size} runbooks from ${library.dir}`);
     const file = policyFile(deps.home);
-    const policy = new PolicyEngine(loadPolicyConfig(file), { file });
+    const policy = new PolicyEngine(loadPolicyConfig(file), { file, dryRuns: new LmdbDryRunLedger(deps.env) });
     const audit = AuditLog.open(deps.home);
     const runs = new LmdbRunStore(deps.env);
     // Runs cut short by a stop of the console: their host may have done the step, but nothing verified it.
@@ -64,7 +69,7 @@ export class RemediationService {
     policy.seed(runs.list(10_000).filter((r) => r.createdMs >= hourAgo && r.state !== 'refused' && r.state !== 'awaiting-approval').map((r) => ({ runbookId: r.runbookId, hostId: r.hostId, atMs: r.createdMs })));
     let service: RemediationService | null = null;
     const engine = new RemediationEngine({ runbooks: () => service?.library.runbooks ?? library.runbooks, policy, sender: deps.sender, view: deps.view, audit, runs, log: deps.log });
-    service = new RemediationService(library, policy, audit, engine, deps.log);
+    service = new RemediationService(library, policy, audit, engine, deps.log, deps);
     const s = service;
     service.auto = new AutoRemediator({ engine, policy, runbooks: () => s.library.runbooks, view: deps.view, hostName: (id) => deps.view.host(id)?.hostname ?? id });
     return service;
@@ -88,6 +93,42 @@ export class RemediationService {
     this.policy.setKillSwitch(on);
     this.audit.append({ type: 'operator', name: operator }, 'policy', { killSwitch: on });
     return this.status();
+  }
+
+  /** The runbooks that fit each ranked cause of an incident; null when the console knows no such incident. */
+  async proposals(incidentId: string): Promise<ProposalsView | null> {
+    const incident = (await this.deps.incidents?.get(incidentId)) ?? null;
+    if (!incident) return null;
+    return { incidentId, proposals: proposeForCauses(incident, this.library.runbooks.values(), this.deps.view) };
+  }
+
+  /** The policy in force, per runbook: the level for hosts in no group and per group, the last dry run. */
+  policyView(): RemediationPolicyView {
+    const c = this.policy.current;
+    const groups = Object.keys(c.groups);
+    return {
+      file: this.policy.file ?? '',
+      killSwitch: c.killSwitch,
+      defaultLevel: c.defaultLevel,
+      requireDryRun: c.requireDryRun,
+      groups,
+      runbooks: [...this.library.runbooks.values()].map((rb) => ({
+        runbookId: rb.id,
+        title: rb.title,
+        level: this.policy.levelInGroups(rb.id, []),
+        byGroup: Object.fromEntries(groups.map((g) => [g, this.policy.levelInGroups(rb.id, [g])])),
+        lastDryRun: this.policy.lastDryRun(rb.id),
+      })),
+      blastRadius: c.blastRadius,
+      maintenanceMode: c.maintenance.mode,
+    };
+  }
+
+  /** An operator sets a runbook's level (for a group or every host); written to the policy file and audited. */
+  setLevel(runbookId: string, group: string, level: AutonomyLevel, operator: string): RemediationPolicyView {
+    const previous = this.policy.setLevel(runbookId, group, level);
+    this.audit.append({ type: 'operator', name: operator }, 'policy', { runbook: runbookId, group, level, previous });
+    return this.policyView();
   }
 
   actions(limit: number): ActionRun[] {

@@ -2,7 +2,7 @@
  * The console's state database: RxDB on the memory-lmdb storage, one collection per kind of state document.
  *
  * Collection budget: the free RxDB build allows 13 open collections per process, counted over every open
- * database (MACHINE-FACTS "Storing data"). Open now: hosts, alerts, incidents = 3. Planned besides: services, edges,
+ * database (MACHINE-FACTS "Storing data"). Open now: hosts, alerts, incidents, services, edges = 5. Planned besides:
  * diagnoses, actions, audit, runbooks, settings, for 10 in all, leaving 3 spare. Nothing else in the process may open
  * collections, and tests must close each database they open.
  */
@@ -10,12 +10,14 @@ import type { RootDatabase } from 'lmdb';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
 import { RxDBCleanupPlugin } from 'rxdb/plugins/cleanup';
 import { getRxStorageMemoryLmdb } from './lmdb-storage';
-import { alertSchema, hostSchema, incidentSchema, type AlertDoc, type HostDoc, type IncidentDoc } from './schemas';
+import { alertSchema, edgeSchema, hostSchema, incidentSchema, serviceSchema, type AlertDoc, type EdgeDoc, type HostDoc, type IncidentDoc, type ServiceDoc } from './schemas';
 
 export interface StateCollections {
   hosts: RxCollection<HostDoc>;
   alerts: RxCollection<AlertDoc>;
   incidents: RxCollection<IncidentDoc>;
+  services: RxCollection<ServiceDoc>;
+  edges: RxCollection<EdgeDoc>;
 }
 
 export type StateDatabase = RxDatabase<StateCollections>;
@@ -39,7 +41,7 @@ export async function openStateDatabase({ env, name = 'cerebro_state' }: OpenSta
     eventReduce: true,
   });
   try {
-    await db.addCollections({ hosts: { schema: hostSchema }, alerts: { schema: alertSchema }, incidents: { schema: incidentSchema } });
+    await db.addCollections({ hosts: { schema: hostSchema }, alerts: { schema: alertSchema }, incidents: { schema: incidentSchema }, services: { schema: serviceSchema }, edges: { schema: edgeSchema } });
   } catch (error) {
     await db.close();
     throw error;

@@ -178,3 +178,46 @@ export const incidentSchema: RxJsonSchema<IncidentDoc> = {
   indexes: [['state', 'openedMs'], 'openedMs'],
   additionalProperties: false,
 };
+
+/** Knowledge graph: one service (an executable's processes on one host) per document (core/graph/). */
+export type { GraphService as ServiceDoc, GraphEdge as EdgeDoc } from '@cerebro/shared/api/contract';
+import type { GraphEdge as EdgeDoc, GraphService as ServiceDoc } from '@cerebro/shared/api/contract';
+
+export const serviceSchema: RxJsonSchema<ServiceDoc> = {
+  title: 'services',
+  description: 'Knowledge graph: services (processes of one executable on one host) with first/last seen',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 200 },
+    hostId: { type: 'string' },
+    name: { type: 'string' },
+    ports: { type: 'array', maxItems: 16, items: { type: 'integer' } },
+    pids: { type: 'array', maxItems: 16, items: { type: 'integer' } },
+    firstSeenMs: { type: 'integer', minimum: 0 },
+    lastSeenMs: { type: 'integer', minimum: 0 },
+  },
+  required: ['id', 'hostId', 'name', 'ports', 'pids', 'firstSeenMs', 'lastSeenMs'],
+  additionalProperties: false,
+};
+
+/** Knowledge graph: one client service → server service:port edge per document. */
+export const edgeSchema: RxJsonSchema<EdgeDoc> = {
+  title: 'edges',
+  description: 'Knowledge graph: client service → server service edges with first/last seen',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: { type: 'string', maxLength: 420 },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    port: { type: 'integer', minimum: 0 },
+    connections: count,
+    firstSeenMs: { type: 'integer', minimum: 0 },
+    lastSeenMs: { type: 'integer', minimum: 0 },
+  },
+  required: ['id', 'from', 'to', 'port', 'connections', 'firstSeenMs', 'lastSeenMs'],
+  additionalProperties: false,
+};

@@ -57,6 +57,15 @@ export function TopBar() {
         <a href="#/incidents" className={route.name === 'incidents' ? 'active' : ''}>
           Incidents
         </a>
+        <a href="#/actions" className={route.name === 'actions' ? 'active' : ''} data-testid="nav-actions">
+          Actions
+        </a>
+        <a href="#/audit" className={route.name === 'audit' ? 'active' : ''} data-testid="nav-audit">
+          Audit
+        </a>
+        <a href="#/ask" className={route.name === 'ask' ? 'active' : ''}>
+          Ask
+        </a>
       </nav>
       <OpenIncidents />
       <OpenAlerts />

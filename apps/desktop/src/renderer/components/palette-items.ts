@@ -23,6 +23,9 @@ const VIEWS: readonly PaletteItem[] = [
   { key: 'view:topology', kind: 'view', title: 'Topology', detail: 'Who talks to whom', route: { name: 'topology' }, texts: ['Topology', 'graph', 'map'] },
   { key: 'view:logs', kind: 'view', title: 'Logs', detail: 'Live tail, search and templates', route: { name: 'logs', link: {} }, texts: ['Logs', 'tail', 'search', 'templates'] },
   { key: 'view:incidents', kind: 'view', title: 'Incidents', detail: 'Grouped alerts and their likely causes', route: { name: 'incidents', incidentId: null }, texts: ['Incidents', 'causes', 'problems'] },
+  { key: 'view:actions', kind: 'view', title: 'Actions', detail: 'Runbook runs by operators and the policy', route: { name: 'actions' }, texts: ['Actions', 'runs', 'remediation', 'runbooks', 'history'] },
+  { key: 'view:notifications', kind: 'view', title: 'Notifications', detail: 'Incident notifications: channels, deliveries, retries, silences', route: { name: 'notifications' }, texts: ['Notifications', 'webhook', 'email', 'smtp', 'syslog', 'silence', 'maintenance', 'deliveries'] },
+  { key: 'view:audit', kind: 'view', title: 'Audit', detail: 'The audit log, its chain verification, and the remediation policy', route: { name: 'audit' }, texts: ['Audit', 'log', 'policy', 'kill switch', 'verify'] },
 ];
 
 /** Open alerts, critical first, then newest first: "critical cpu.util_pct on web-1". */

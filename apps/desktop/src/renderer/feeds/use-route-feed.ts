@@ -9,12 +9,14 @@ import { dispatch } from '../state/store';
 import { useTransport } from '../transport/context';
 import { throttle } from '../lib/throttle';
 
-export function useRouteRefreshedOnHostEvents<N extends RouteName>(route: N, loaded: Action<RouteResponses[N]>, failed: Action<string>, everyMs: number): void {
+/** `query`: the route's query parameters (a change fetches at once). */
+export function useRouteRefreshedOnHostEvents<N extends RouteName>(route: N, loaded: Action<RouteResponses[N]>, failed: Action<string>, everyMs: number, query?: string): void {
   const transport = useTransport();
   useEffect(() => {
     let alive = true;
+    const params = query === undefined ? {} : { query: Object.fromEntries(new URLSearchParams(query)) };
     const refresh = throttle(() => {
-      transport.request(route).then(
+      transport.request(route, params).then(
         (value) => alive && dispatch(loaded, value),
         (e: Error) => alive && dispatch(failed, e.message),
       );
@@ -28,5 +30,5 @@ export function useRouteRefreshedOnHostEvents<N extends RouteName>(route: N, loa
       off();
       refresh.cancel();
     };
-  }, [transport, route, loaded, failed, everyMs]);
+  }, [transport, route, loaded, failed, everyMs, query]);
 }

@@ -7,6 +7,7 @@ import { useRouteRefreshedOnHostEvents } from './use-route-feed';
 
 const TOPOLOGY_EVERY_MS = 5_000;
 
-export function useTopologyFeed(): void {
-  useRouteRefreshedOnHostEvents('topology', topologyLoaded, topologyFailed, TOPOLOGY_EVERY_MS);
+/** `mode` services: the knowledge graph (services and remembered connections) instead of the live processes. */
+export function useTopologyFeed(mode: 'processes' | 'services' = 'processes'): void {
+  useRouteRefreshedOnHostEvents('topology', topologyLoaded, topologyFailed, TOPOLOGY_EVERY_MS, mode === 'services' ? 'view=services' : undefined);
 }

@@ -23,8 +23,32 @@ export type Route =
   /** `incident`: highlight that incident's subgraph and dim the rest (#/topology?incident=ID). */
   | { readonly name: 'topology'; readonly incident?: string }
   | { readonly name: 'host'; readonly hostId: string }
-  /** #/incidents, or #/incidents/ID with that incident's detail shown. */
-  | { readonly name: 'incidents'; readonly incidentId: string | null };
+  /** #/incidents, or #/incidents/ID with that incident's detail shown; `remediate`: the remediation drawer over it. */
+  | { readonly name: 'incidents'; readonly incidentId: string | null; readonly remediate?: RemediateLink }
+  /** #/actions: the remediation runs, newest first. */
+  | { readonly name: 'actions' }
+  /** Incident notification deliveries (`incident`: one incident's). */
+  | { readonly name: 'notifications'; readonly incident?: string }
+  /** #/audit: the audit log's tail and chain verification, and the remediation policy. */
+  | { readonly name: 'audit' }
+  /** #/ask, or #/ask?incident=ID: free questions to the local model agents. */
+  | { readonly name: 'ask'; readonly incident?: string }
+  /** #/terminal?host=ID: terminals on one host (`replay`: show that session's recording). */
+  | { readonly name: 'terminal'; readonly hostId: string; readonly replay?: string };
+
+/**
+ * The remediation drawer of an incident: #/incidents/ID?remediate=RUNBOOK&host=HOST&cause=RANK&p.NAME=VALUE…
+ * (`host` optional: the proposal's or the incident's first host; `cause`: the ranked cause whose proposal
+ * fills the form; `p.*` prefill the parameter form, over the proposal).
+ */
+export interface RemediateLink {
+  readonly runbookId: string;
+  readonly hostId?: string;
+  /** Rank of the cause (1 = top) the proposal is for. */
+  readonly cause?: number;
+  /** Parameter values as typed in a form (text), by param name. */
+  readonly params?: Readonly<Record<string, string>>;
+}
 
 export type SortDir = 'asc' | 'desc';
 

@@ -7,6 +7,8 @@
  */
 import {
   LIVE_PATH,
+  TERMINAL_PATH,
+  TERMINAL_SUBPROTOCOL,
   LIVE_SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
   ROUTES,
@@ -18,10 +20,11 @@ import {
   type RouteName,
   type RouteRequests,
   type RouteResponses,
+  type TerminalServerEvent,
 } from '@cerebro/shared/api/contract';
 import { backoffMs } from './backoff';
 import { Heartbeat } from './heartbeat';
-import { TransportError, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
+import { TERMINAL_INPUT_FRAME_BYTES, TransportError, type TerminalChannel, type TerminalHandlers, type AgentPostRoute, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
 
 interface Subscription {
   readonly topic: LiveTopic;
@@ -62,6 +65,43 @@ export class BrowserTransport implements Transport {
 
   act<N extends AlertActionRoute>(name: N, alertId: string, body: RouteRequests[N]): Promise<RouteResponses[N]> {
     return this.fetchRoute(name, { hostId: alertId }, body);
+  }
+
+  post<N extends keyof RouteRequests>(name: N, id: string | undefined, body: RouteRequests[N]): Promise<RouteResponses[N]> {
+    return this.fetchRoute(name, id === undefined ? {} : { hostId: id }, body);
+  }
+
+  agentPost<N extends AgentPostRoute>(name: N, id: string | undefined, body: RouteRequests[N]): Promise<RouteResponses[N]> {
+    return this.fetchRoute(name, id === undefined ? {} : { hostId: id }, body);
+  }
+
+  openTerminal(sid: string, on: TerminalHandlers): TerminalChannel {
+    const url = `${this.origin.replace(/^http/, 'ws')}${TERMINAL_PATH}?sid=${encodeURIComponent(sid)}`;
+    const ws = new WebSocket(url, [TERMINAL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX + (this.token ?? '')]);
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => on.open();
+    ws.onmessage = (e: MessageEvent<ArrayBuffer | string>) => {
+      if (typeof e.data !== 'string') {
+        on.data(new Uint8Array(e.data));
+        return;
+      }
+      try {
+        on.event(JSON.parse(e.data) as TerminalServerEvent);
+      } catch {
+        // the console sends JSON events only
+      }
+    };
+    ws.onclose = (e) => on.closed(`${e.code}${e.reason ? `: ${e.reason}` : ''}`);
+    return {
+      input: (bytes) => {
+        if (ws.readyState !== WebSocket.OPEN) return;
+        for (let at = 0; at < bytes.byteLength; at += TERMINAL_INPUT_FRAME_BYTES) ws.send(bytes.subarray(at, at + TERMINAL_INPUT_FRAME_BYTES));
+      },
+      control: (message) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+      },
+      close: () => ws.close(),
+    };
   }
 
   private async fetchRoute<N extends RouteName>(name: N, params: RequestParams, payload: object | undefined): Promise<RouteResponses[N]> {
@@ -182,6 +222,8 @@ export class BrowserTransport implements Transport {
   private sendSubscribe(id: string, topic: LiveTopic): void {
     if (topic.topic === 'hosts' || topic.topic === 'alerts' || topic.topic === 'incidents') this.send({ op: 'subscribe', id, topic: topic.topic });
     else if (topic.topic === 'logs') this.send({ op: 'subscribe', id, ...topic });
+    else if (topic.topic === 'models') this.send({ op: 'subscribe', id, topic: 'models' });
+    else if (topic.topic === 'diagnosis') this.send({ op: 'subscribe', id, topic: 'diagnosis', ...(topic.incidentId !== undefined ? { incidentId: topic.incidentId } : {}) });
     else this.send({ op: 'subscribe', id, topic: 'samples', hostId: topic.hostId, ...(topic.keys ? { keys: topic.keys } : {}) });
   }
 

@@ -104,3 +104,14 @@ test('alert actions go to main with the alert id and body; the alerts topic subs
   f.event({ type: 'pong', id: 'x' });
   assert.equal(got.length, 1, 'a pong belongs to no subscription');
 });
+
+test('remediation POSTs go to main with the route id (when the route has one) and the body', async () => {
+  const f = fakeApi({ ok: true, value: { killSwitch: true, running: 0 } });
+  const t = new IpcTransport(f.api);
+  await t.post('runbookDryRun', 'cpu-hog-renice', { hostId: 'h1', params: { pid: 4242 }, operator: 'alice' });
+  await t.post('killSwitch', undefined, { on: true });
+  assert.deepEqual(f.requests, [
+    { name: 'runbookDryRun', hostId: 'cpu-hog-renice', body: { hostId: 'h1', params: { pid: 4242 }, operator: 'alice' } },
+    { name: 'killSwitch', body: { on: true } },
+  ]);
+});

@@ -7,7 +7,7 @@
 import type { AlertActionRoute, LiveEvent, RouteName, RouteRequests, RouteResponses } from '@cerebro/shared/api/contract';
 import type { LiveConnection } from '@cerebro/shared/api/ipc';
 import type { CerebroApi } from '../../preload/api';
-import { TransportError, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
+import { TERMINAL_INPUT_FRAME_BYTES, TransportError, type TerminalChannel, type TerminalHandlers, type AgentPostRoute, type ConnectionInfo, type LiveMessage, type LiveTopic, type RequestParams, type Transport, type Unsubscribe } from './transport';
 
 declare global {
   interface Window {
@@ -54,6 +54,56 @@ export class IpcTransport implements Transport {
     return this.invoke(name, { hostId: alertId, body });
   }
 
+  openTerminal(sid: string, on: TerminalHandlers): TerminalChannel {
+    let open = false;
+    let closed = false;
+    const off = this.api.terminal.onEvent((e) => {
+      if (e.sid !== sid || closed) return;
+      if ('data' in e) on.data(e.data);
+      else if ('event' in e) on.event(e.event);
+      else {
+        closed = true;
+        off();
+        on.closed(e.closed);
+      }
+    });
+    this.api.terminal.open(sid).then(
+      (r) => {
+        if (r.ok) {
+          open = true;
+          on.open();
+        } else {
+          closed = true;
+          off();
+          on.closed(r.error.message);
+        }
+      },
+      (e: unknown) => on.closed(`the desktop shell refused the terminal (${(e as Error).message})`),
+    );
+    return {
+      input: (bytes) => {
+        if (!open || closed) return;
+        for (let at = 0; at < bytes.byteLength; at += TERMINAL_INPUT_FRAME_BYTES) this.api.terminal.send({ sid, data: bytes.slice(at, at + TERMINAL_INPUT_FRAME_BYTES) });
+      },
+      control: (control) => {
+        if (open && !closed) this.api.terminal.send({ sid, control });
+      },
+      // Stops listening; the session stays open (main's socket goes with the window or the session).
+      close: () => {
+        closed = true;
+        off();
+      },
+    };
+  }
+
+  post<N extends keyof RouteRequests>(name: N, id: string | undefined, body: RouteRequests[N]): Promise<RouteResponses[N]> {
+    return this.invoke(name, { ...(id === undefined ? {} : { hostId: id }), body });
+  }
+
+  agentPost<N extends AgentPostRoute>(name: N, id: string | undefined, body: RouteRequests[N]): Promise<RouteResponses[N]> {
+    return this.invoke(name, { ...(id === undefined ? {} : { hostId: id }), body });
+  }
+
   private async invoke<N extends RouteName>(name: N, params: RequestParams & { body?: object }): Promise<RouteResponses[N]> {
     const result = await this.api.request(name, params as Parameters<CerebroApi['request']>[1]);
     if (result.ok) return result.value;
@@ -93,6 +143,8 @@ export class IpcTransport implements Transport {
     // Sent while the channel is not open it is dropped by main; setInfo re-sends on open.
     if (topic.topic === 'hosts' || topic.topic === 'alerts' || topic.topic === 'incidents') this.api.live.send({ op: 'subscribe', id, topic: topic.topic });
     else if (topic.topic === 'logs') this.api.live.send({ op: 'subscribe', id, ...topic });
+    else if (topic.topic === 'models') this.api.live.send({ op: 'subscribe', id, topic: 'models' });
+    else if (topic.topic === 'diagnosis') this.api.live.send({ op: 'subscribe', id, topic: 'diagnosis', ...(topic.incidentId !== undefined ? { incidentId: topic.incidentId } : {}) });
     else this.api.live.send({ op: 'subscribe', id, topic: 'samples', hostId: topic.hostId, ...(topic.keys ? { keys: topic.keys } : {}) });
   }
 

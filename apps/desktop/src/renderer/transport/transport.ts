@@ -4,7 +4,7 @@
  * shell will implement it over preload IPC. Views and stores never know which one they hold.
  */
 import type { LogLevel } from '@cerebro/shared/protocol/messages';
-import type { AlertActionRoute, ApiErrorCode, LiveEvent, RouteName, RouteRequests, RouteResponses } from '@cerebro/shared/api/contract';
+import type { AlertActionRoute, ApiErrorCode, LiveEvent, RouteName, RouteRequests, RouteResponses, TerminalClientMessage, TerminalServerEvent } from '@cerebro/shared/api/contract';
 
 /** What a live subscription asks for: the contract's subscribe requests without op and id. */
 export type LiveTopic =
@@ -12,7 +12,14 @@ export type LiveTopic =
   | { readonly topic: 'alerts' }
   | { readonly topic: 'incidents' }
   | { readonly topic: 'samples'; readonly hostId: string; readonly keys?: readonly string[] }
-  | { readonly topic: 'logs'; readonly hostId?: string; readonly levels?: readonly LogLevel[] };
+  | { readonly topic: 'logs'; readonly hostId?: string; readonly levels?: readonly LogLevel[] }
+  /** Model host status and load progress (the current status first). */
+  | { readonly topic: 'models' }
+  /** Diagnosis (and plan, and Ask) tokens and records; of one incident or ask id, or all. */
+  | { readonly topic: 'diagnosis'; readonly incidentId?: string };
+
+/** POST routes of the agents (models, diagnosis, plan hand-off, Ask). */
+export type AgentPostRoute = 'loadModel' | 'unloadModel' | 'diagnose' | 'planDryRun' | 'planExecute' | 'ask';
 
 /** Events a subscriber receives: those of its own subscription (including errors about it). */
 export type LiveMessage = LiveEvent;
@@ -46,10 +53,36 @@ export class TransportError extends Error {
 
 export type Unsubscribe = () => void;
 
+/** What a terminal connection reports (transport-neutral: a WebSocket in a browser, IPC in the desktop app). */
+export interface TerminalHandlers {
+  open(): void;
+  data(bytes: Uint8Array): void;
+  event(e: TerminalServerEvent): void;
+  /** The connection ended (`reason`: why). */
+  closed(reason: string): void;
+}
+
+/** A connected terminal session: keystrokes and control messages go out through it. */
+export interface TerminalChannel {
+  /** Keystrokes or pasted text, any size (split into frames the console accepts). */
+  input(bytes: Uint8Array): void;
+  control(message: TerminalClientMessage): void;
+  close(): void;
+}
+
+/** Most bytes of one terminal input frame (the console refuses frames over 64 KiB). */
+export const TERMINAL_INPUT_FRAME_BYTES = 32 * 1024;
+
 export interface Transport {
   request<N extends RouteName>(name: N, params?: RequestParams): Promise<RouteResponses[N]>;
   /** An operator action on an alert (POST); the change also arrives on the `alerts` topic. */
   act<N extends AlertActionRoute>(name: N, alertId: string, body: RouteRequests[N]): Promise<RouteResponses[N]>;
+  /** An agents POST (`id`: the incident id of the route, when it has one). */
+  agentPost<N extends AgentPostRoute>(name: N, id: string | undefined, body: RouteRequests[N]): Promise<RouteResponses[N]>;
+  /** Any POST route of the contract (remediation: dry run, execute, approve, kill switch); `id` fills `:id`. */
+  post<N extends keyof RouteRequests>(name: N, id: string | undefined, body: RouteRequests[N]): Promise<RouteResponses[N]>;
+  /** Connect to a terminal session's bytes (opened with the `openTerminal` route). */
+  openTerminal(sid: string, on: TerminalHandlers): TerminalChannel;
   /** Subscribe to a live topic; re-subscribed by the transport after every reconnect. */
   subscribe(topic: LiveTopic, onEvent: (event: LiveMessage) => void): Unsubscribe;
   /** Follow the connection of the live channel; called at once with the current state. */

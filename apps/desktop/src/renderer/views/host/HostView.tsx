@@ -4,6 +4,7 @@ import { StatusBadge } from '../../components/StatusDot';
 import { useHostFeed } from '../../feeds/use-host-feed';
 import { fmtAgo } from '../../lib/format';
 import { useApp } from '../../state/store';
+import { terminalHash } from '../../lib/route';
 import { useNow } from '../fleet/FleetTable';
 import { AlertsPanel } from './AlertsPanel';
 import { ChartGrid } from './ChartGrid';
@@ -35,7 +36,12 @@ export function HostView({ hostId }: { hostId: string }) {
             {host.connected ? '' : ' · collector disconnected'}
           </p>
         </div>
-        <RangePicker value={range} zoom={zoom} />
+        <div className="host-actions">
+          <a className="term-btn" href={terminalHash(hostId)} data-testid="open-terminal" title="Open a shell on this host (signed, recorded)">
+            Terminal
+          </a>
+          <RangePicker value={range} zoom={zoom} />
+        </div>
       </div>
       {host.sourceErrors.length > 0 ? (
         <div className="banner">

@@ -1,9 +1,10 @@
 /** The ranked causes: best first, each with its score (share of the ranking) and the sentence that explains it. */
-import type { IncidentCause } from '@cerebro/shared/api/contract';
-import { routeHash } from '../../lib/route';
+import type { IncidentCause, RunbookProposal } from '@cerebro/shared/api/contract';
+import { remediateHash, routeHash } from '../../lib/route';
 import { causeLabel } from '../../state/incidents';
 
-export function CauseList({ causes, rankedMs }: { causes: readonly IncidentCause[]; rankedMs: number }) {
+/** `proposals`: runbooks per cause rank; a cause that has some gets a "Fix…" link opening the remediation drawer. */
+export function CauseList({ causes, rankedMs, incidentId, proposals = [] }: { causes: readonly IncidentCause[]; rankedMs: number; incidentId?: string; proposals?: readonly RunbookProposal[] }) {
   if (causes.length === 0) {
     return (
       <p className="muted pad" data-testid="causes-none">
@@ -27,6 +28,7 @@ export function CauseList({ causes, rankedMs }: { causes: readonly IncidentCause
               </span>
               {c.score.toFixed(2)}
             </span>
+            <CauseFix incidentId={incidentId} proposal={proposals.find((p) => p.causeRank === i + 1)} count={proposals.filter((p) => p.causeRank === i + 1).length} />
           </div>
           <p className="cause-explanation" data-testid="cause-explanation">
             {c.explanation}
@@ -34,5 +36,20 @@ export function CauseList({ causes, rankedMs }: { causes: readonly IncidentCause
         </li>
       ))}
     </ol>
+  );
+}
+
+/** The proposal's params as link text: the drawer shows what the cause gave even if the causes are re-ranked meanwhile. */
+function linkParams(params: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]));
+}
+
+/** The best proposal of a cause (complete ones first): the drawer lists the others. */
+function CauseFix({ incidentId, proposal, count }: { incidentId: string | undefined; proposal: RunbookProposal | undefined; count: number }) {
+  if (!incidentId || !proposal) return null;
+  return (
+    <a className="action cause-fix" href={remediateHash(incidentId, { runbookId: proposal.runbookId, hostId: proposal.hostId, cause: proposal.causeRank, params: linkParams(proposal.params) })} data-testid="cause-fix" data-runbook={proposal.runbookId} title={`${proposal.reason}${count > 1 ? ` (${count} runbooks fit)` : ''}`}>
+      Fix…
+    </a>
   );
 }

@@ -11,11 +11,14 @@ import { incidentTitle } from '../../state/incidents';
 import { dispatch } from '../../state/store';
 import { fmtDuration } from '../host/alert-format';
 import { CauseList } from './CauseList';
+import { useProposals } from '../remediation/use-proposals';
+import { DiagnosisPanel } from './DiagnosisPanel';
 import { IncidentTimeline } from './IncidentTimeline';
 import { alertLogsHash, hostHash, topologyHash } from './incident-links';
 
 export function IncidentDetail({ incident: i, nowMs, hostname }: { incident: Incident; nowMs: number; hostname: (id: string) => string }) {
   const open = i.state === 'open';
+  const proposals = useProposals(i.id, i.causesMs);
   return (
     <article className="incident-detail panel" data-testid="incident-detail" data-incident-id={i.id} data-state={i.state}>
       <div className="panel-head incident-head">
@@ -62,10 +65,9 @@ export function IncidentDetail({ incident: i, nowMs, hostname }: { incident: Inc
       </dl>
       <section className="incident-section">
         <h3>Likely causes{i.causesMs > 0 ? <span className="muted"> · ranked at {fmtClock(i.causesMs)}</span> : null}</h3>
-        <CauseList causes={i.causes} rankedMs={i.causesMs} />
+        <CauseList causes={i.causes} rankedMs={i.causesMs} incidentId={i.id} proposals={proposals} />
       </section>
-      {/* Slot for the diagnosis panel of the local model agents (issue: agents): it goes here, under the ranked causes. */}
-      <div className="incident-diagnosis-slot" data-testid="incident-diagnosis-slot" />
+      <DiagnosisPanel incident={i} nowMs={nowMs} hostname={hostname} />
       <section className="incident-section">
         <h3>Timeline</h3>
         <IncidentTimeline alerts={i.alerts} nowMs={nowMs} hostname={hostname} />

@@ -1,6 +1,7 @@
 /** Incidents: the list (open first) and the picked one in full (#/incidents/ID; else the first listed). */
 import { useMemo } from 'react';
 import { ErrorState, Loading } from '../../components/States';
+import { routeHash } from '../../lib/route';
 import { incidentList } from '../../state/incidents';
 import { useApp } from '../../state/store';
 import { useNow } from '../fleet/FleetTable';
@@ -23,7 +24,12 @@ export function IncidentsView({ incidentId }: { incidentId: string | null }) {
     <section className="view incidents-view" data-testid="incidents-view">
       <div className="view-head">
         <h1>Incidents</h1>
-        <p className="muted">Related alerts grouped by time and topology, with their most likely causes. {open} open · {list.length - open} resolved.</p>
+        <p className="muted">
+          Related alerts grouped by time and topology, with their most likely causes. {open} open · {list.length - open} resolved ·{' '}
+          <a href={routeHash(selected ? { name: 'notifications', incident: selected.id } : { name: 'notifications' })} data-testid="incident-notifications-link">
+            notifications{selected ? ' of this incident' : ''}
+          </a>
+        </p>
       </div>
       {load.status === 'error' ? <div className="banner">The list may be out of date: {load.message}</div> : null}
       {list.length === 0 ? (

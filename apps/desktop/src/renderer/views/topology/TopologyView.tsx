@@ -1,5 +1,5 @@
 /** Who talks to whom: hosts, their listening and connected processes, and the connections between them. */
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ErrorState, Loading } from '../../components/States';
 import { useTopologyFeed } from '../../feeds/use-topology-feed';
 import { routeHash } from '../../lib/route';
@@ -12,14 +12,15 @@ import { TopologyCanvas } from './TopologyCanvas';
 
 /** `incidentId`: highlight that incident's subgraph (#/topology?incident=ID). */
 export function TopologyView({ incidentId = null }: { incidentId?: string | null }) {
-  useTopologyFeed();
+  const [mode, setMode] = useState<'processes' | 'services'>('processes');
+  useTopologyFeed(mode);
   const { topology, load, theme, incident } = useApp((s) => ({ topology: s.topology, load: s.topologyLoad, theme: s.theme, incident: incidentId === null ? undefined : s.incidents.byId[incidentId] }));
   useIncidentIfUnknown(incidentId, incident !== undefined);
   const highlight = useMemo(() => (incident ? incidentHighlight(incident) : null), [incident]);
   const counts = useMemo(() => {
-    const c = { host: 0, process: 0, external: 0, connections: 0 };
+    const c = { host: 0, process: 0, external: 0, connections: 0, stale: 0 };
     for (const n of topology?.nodes ?? []) c[n.kind]++;
-    for (const e of topology?.edges ?? []) if (e.kind === 'connects') c.connections += e.count;
+    for (const e of topology?.edges ?? []) if (e.kind === 'connects') c[e.stale === true ? 'stale' : 'connections'] += e.count;
     return c;
   }, [topology]);
   if (!topology) {
@@ -32,13 +33,15 @@ export function TopologyView({ incidentId = null }: { incidentId?: string | null
         <div>
           <h1>Topology</h1>
           <p className="muted">
-            Established TCP connections from each host's latest socket table, client → server, matched to listeners on the same host or on the host that owns the address.
+            {mode === 'services'
+              ? 'The knowledge graph: each executable on a host as one service, and every client → server connection seen, remembered after it ends (dashed: not seen in the last minute, e.g. the clients of a server that died).'
+              : "Established TCP connections from each host's latest socket table, client → server, matched to listeners on the same host or on the host that owns the address."}
           </p>
         </div>
         <div className="topology-stats">
           <Stat label="hosts" value={counts.host} />
-          <Stat label="processes" value={counts.process} />
-          <Stat label="external" value={counts.external} />
+          <Stat label={mode === 'services' ? 'services' : 'processes'} value={counts.process} />
+          {mode === 'services' ? <Stat label="remembered" value={counts.stale} /> : <Stat label="external" value={counts.external} />}
           <Stat label="connections" value={counts.connections} />
         </div>
       </div>
@@ -57,6 +60,13 @@ export function TopologyView({ incidentId = null }: { incidentId?: string | null
       ) : null}
       <div className="topology-panel">
         <div className="topology-toolbar">
+          <div className="segmented" role="group" aria-label="What to draw">
+            {(['processes', 'services'] as const).map((m) => (
+              <button key={m} type="button" className={m === mode ? 'on' : undefined} aria-pressed={m === mode} data-testid={`topology-mode-${m}`} onClick={() => setMode(m)}>
+                {m === 'processes' ? 'Processes (live)' : 'Services (remembered)'}
+              </button>
+            ))}
+          </div>
           <Legend />
           <span className="muted topology-note">{topology.hostsWithSockets < counts.host ? `${counts.host - topology.hostsWithSockets} host(s) have not sent a socket table yet · ` : ''}Scroll to zoom · drag to pan · click a node to open its host</span>
           <button type="button" className="ghost" onClick={() => document.querySelector('[data-testid="topology-canvas"]')?.dispatchEvent(new Event('cerebro:fit'))}>
@@ -103,6 +113,7 @@ function Legend() {
       <li><span className="lg-dot proc" />process</li>
       <li><span className="lg-dot ext" />external</li>
       <li><span className="lg-line" />connection →</li>
+      <li><span className="lg-line stale" />not seen lately</li>
     </ul>
   );
 }

@@ -133,17 +133,22 @@ function drawLayer(ctx: CanvasRenderingContext2D, s: DrawState, nodes: readonly 
   ctx.lineWidth = px;
   ctx.stroke();
 
-  // Connections: the point of the view.
-  ctx.beginPath();
-  for (const l of links) {
-    if (l.edge.kind !== 'connects' || l.source === l.target) continue;
-    ctx.moveTo(l.source.x, l.source.y);
-    ctx.lineTo(l.target.x, l.target.y);
+  // Connections: the point of the view. Stale ones (services view: remembered, not seen lately, such as a
+  // dead server's clients) are dashed.
+  for (const stale of [false, true]) {
+    ctx.beginPath();
+    for (const l of links) {
+      if (l.edge.kind !== 'connects' || l.source === l.target || (l.edge.stale === true) !== stale) continue;
+      ctx.moveTo(l.source.x, l.source.y);
+      ctx.lineTo(l.target.x, l.target.y);
+    }
+    ctx.strokeStyle = p.accent;
+    ctx.globalAlpha = stale ? 0.4 : 0.55;
+    ctx.lineWidth = 1.2 * px;
+    ctx.setLineDash(stale ? [4 * px, 3 * px] : []);
+    ctx.stroke();
   }
-  ctx.strokeStyle = p.accent;
-  ctx.globalAlpha = 0.55;
-  ctx.lineWidth = 1.2 * px;
-  ctx.stroke();
+  ctx.setLineDash([]);
   ctx.globalAlpha = 1;
 
   // Arrowheads and port labels once edges are long enough on screen to carry them.

@@ -1,0 +1,249 @@
+/**
+ * Terminal sessions on the collector's side. A granted `terminal.open` (signature, expiry, replay and
+ * policy already checked by the gate) forks a pty host child (pty-host.ts) for the session; its output
+ * goes to the console as `term.out` frames of at most MAX_TERMINAL_CHUNK_BYTES, under a credit window:
+ * once TERMINAL_WINDOW_BYTES are unacknowledged the child pauses its pty, and resumes when the console's
+ * acks bring it under half the window. Frames for a session id that no grant opened are refused with a
+ * `term.exit` and logged. Every session ends when the link to the console drops.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import type { TerminalAck, TerminalClose, TerminalExit, TerminalInput, TerminalOutput, TerminalResize } from '@cerebro/shared/protocol/messages';
+import { MAX_TERMINAL_CHUNK_BYTES, MAX_TERMINALS_PER_HOST, parseTerminalOpen, TERMINAL_WINDOW_BYTES, type TerminalOpened } from '@cerebro/shared/protocol/terminal';
+import type { CommandRefusal } from '@cerebro/shared/protocol/commands';
+import type { FromPtyHost, ToPtyHost } from './pty-host-protocol';
+
+export type TerminalLog = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+export type ConsoleTerminalFrame = TerminalInput | TerminalAck | TerminalResize | TerminalClose;
+
+export interface TerminalManagerOptions {
+  /** Sends a frame to the console; false when there is no live connection. */
+  readonly send: (msg: TerminalOutput | TerminalExit) => boolean;
+  readonly log: TerminalLog;
+  /** The host policy's terminal account (null: the collector's own). */
+  readonly terminalUser: string | null;
+  /** How to start the pty host: a module and the node flags to run it with (default: this collector's `pty-host` command). */
+  readonly ptyHost?: { readonly module: string; readonly args: readonly string[]; readonly execArgv: readonly string[] };
+  /** Credit window, bytes (default TERMINAL_WINDOW_BYTES). */
+  readonly windowBytes?: number;
+  /** passwd file to resolve accounts from (tests). */
+  readonly passwdFile?: string;
+}
+
+export type OpenOutcome = { readonly ok: true; readonly output: TerminalOpened } | { readonly ok: false; readonly code: CommandRefusal; readonly message: string };
+
+interface Session {
+  readonly sid: string;
+  readonly child: ChildProcess;
+  readonly user: string;
+  /** Output bytes sent to the console, and acknowledged by it. */
+  sent: number;
+  acked: number;
+  paused: boolean;
+  ended: boolean;
+}
+
+interface Account {
+  readonly name: string;
+  readonly uid: number;
+  readonly gid: number;
+  readonly home: string;
+  readonly shell: string;
+}
+
+/** The passwd entry of `name`, or null. */
+export function lookupAccount(name: string, passwdText: string): Account | null {
+  for (const line of passwdText.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f.length >= 7) return { name, uid: Number(f[2]), gid: Number(f[3]), home: f[5] || '/', shell: f[6] || '/bin/sh' };
+  }
+  return null;
+}
+
+function defaultPtyHost(): { module: string; args: string[]; execArgv: string[] } {
+  return { module: process.argv[1] as string, args: ['pty-host'], execArgv: [...process.execArgv] };
+}
+
+export class TerminalManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly window: number;
+
+  constructor(private readonly o: TerminalManagerOptions) {
+    this.window = o.windowBytes ?? TERMINAL_WINDOW_BYTES;
+  }
+
+  get count(): number {
+    return this.sessions.size;
+  }
+
+  /** Start the session a granted `terminal.open` asks for. Never rejects. */
+  async open(payload: unknown): Promise<OpenOutcome> {
+    const parsed = parseTerminalOpen(payload);
+    if (!parsed.ok) return { ok: false, code: 'INVALID_PAYLOAD', message: parsed.error };
+    const p = parsed.value;
+    if (this.sessions.has(p.sid)) return { ok: false, code: 'INVALID_PAYLOAD', message: `terminal session ${p.sid} already exists on this host` };
+    if (this.sessions.size >= MAX_TERMINALS_PER_HOST) return { ok: false, code: 'BUSY', message: `this host runs ${MAX_TERMINALS_PER_HOST} terminals at once already; close one first` };
+    const account = this.account(p.user ?? this.o.terminalUser);
+    if ('error' in account) return { ok: false, code: 'HOST_ERROR', message: account.error };
+    const host = this.o.ptyHost ?? defaultPtyHost();
+    let child: ChildProcess;
+    try {
+      child = fork(host.module, [...host.args], { execArgv: [...host.execArgv], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    } catch (e) {
+      return { ok: false, code: 'HOST_ERROR', message: `cannot start the pty host: ${(e as Error).message}` };
+    }
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const session: Session = { sid: p.sid, child, user: account.name, sent: 0, acked: 0, paused: false, ended: false };
+    const env: Record<string, string> = {
+      PATH: process.env['PATH'] ?? '/usr/local/bin:/usr/bin:/bin',
+      TERM: 'xterm-256color',
+      LANG: process.env['LANG'] ?? 'C.UTF-8',
+      HOME: account.home,
+      USER: account.name,
+      LOGNAME: account.name,
+      SHELL: account.shell,
+    };
+    const open: ToPtyHost = {
+      t: 'open',
+      shell: account.shell,
+      args: [],
+      cwd: fs.existsSync(account.home) ? account.home : '/',
+      env,
+      cols: p.cols,
+      rows: p.rows,
+      ...(account.switchTo ? { uid: account.uid, gid: account.gid } : {}),
+    };
+    return new Promise<OpenOutcome>((resolve) => {
+      let settled = false;
+      const settle = (outcome: OpenOutcome): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => {
+        settle({ ok: false, code: 'HOST_ERROR', message: `the pty host did not start the shell within 10 s${stderr ? `: ${stderr.trim()}` : ''}` });
+        child.kill('SIGKILL');
+      }, 10_000);
+      child.on('message', (raw: unknown) => {
+        const msg = raw as FromPtyHost;
+        switch (msg.t) {
+          case 'ready':
+            this.sessions.set(p.sid, session);
+            this.o.log('info', `terminal ${p.sid}: opened for ${p.by} as ${account.name} (${account.shell}, pid ${msg.pid})`);
+            settle({ ok: true, output: { sid: p.sid, pid: msg.pid, user: account.name, shell: account.shell } });
+            return;
+          case 'out':
+            this.output(session, msg.stream, msg.data);
+            return;
+          case 'exit':
+            this.end(session, msg.code, msg.signal ? `the shell was killed by signal ${msg.signal}` : `the shell exited with code ${msg.code ?? '?'}`);
+            return;
+          case 'error':
+            settle({ ok: false, code: 'HOST_ERROR', message: msg.message });
+            this.o.log('warn', `terminal ${p.sid}: ${msg.message}`);
+            return;
+        }
+      });
+      child.on('error', (e) => settle({ ok: false, code: 'HOST_ERROR', message: `the pty host failed: ${e.message}` }));
+      child.on('exit', (code, signal) => {
+        settle({ ok: false, code: 'HOST_ERROR', message: `the pty host exited (${signal ?? code}) before the shell started${stderr ? `: ${stderr.trim()}` : ''}` });
+      });
+      // Not on 'exit', which can come before the last IPC messages (the shell's last output, its exit code).
+      child.on('disconnect', () => {
+        if (this.sessions.get(p.sid) === session) this.end(session, null, `the pty host ended without reporting the shell's exit${stderr ? `: ${stderr.trim().slice(-300)}` : ''}`);
+      });
+      child.send(open);
+    });
+  }
+
+  /** A frame of the console for a session. */
+  onFrame(msg: ConsoleTerminalFrame): void {
+    const s = this.sessions.get(msg.sid);
+    if (!s) {
+      if (msg.type === 'term.in' || msg.type === 'term.resize') {
+        this.o.log('warn', `terminal ${msg.sid}: ${msg.type} refused: no such session on this host (a terminal opens only with a signed terminal.open grant)`);
+        this.o.send({ type: 'term.exit', sid: msg.sid, code: null, reason: 'no such session on this host: a terminal opens only with a signed terminal.open grant' });
+      }
+      return;
+    }
+    switch (msg.type) {
+      case 'term.in':
+        this.toChild(s, { t: 'in', data: msg.data });
+        return;
+      case 'term.resize':
+        this.toChild(s, { t: 'resize', cols: msg.cols, rows: msg.rows });
+        return;
+      case 'term.ack':
+        s.acked = Math.min(s.sent, s.acked + msg.bytes);
+        if (s.paused && s.sent - s.acked <= this.window / 2) {
+          s.paused = false;
+          this.toChild(s, { t: 'resume' });
+        }
+        return;
+      case 'term.close':
+        this.o.log('info', `terminal ${s.sid}: closed by the console (${msg.reason})`);
+        this.toChild(s, { t: 'close' });
+        return;
+    }
+  }
+
+  /** End every session (the link dropped, or the collector stops). */
+  closeAll(reason: string): void {
+    for (const s of [...this.sessions.values()]) {
+      this.o.log('info', `terminal ${s.sid}: ended: ${reason}`);
+      this.toChild(s, { t: 'close' });
+      this.sessions.delete(s.sid);
+      s.ended = true;
+      setTimeout(() => s.child.kill('SIGKILL'), 3000).unref();
+    }
+  }
+
+  private output(s: Session, stream: 'o' | 'i', data: Uint8Array): void {
+    if (s.ended) return;
+    for (let at = 0; at < data.byteLength; at += MAX_TERMINAL_CHUNK_BYTES) {
+      const chunk = data.subarray(at, Math.min(data.byteLength, at + MAX_TERMINAL_CHUNK_BYTES));
+      if (!this.o.send({ type: 'term.out', sid: s.sid, stream, data: chunk })) {
+        this.end(s, null, 'the link to the console dropped');
+        this.toChild(s, { t: 'close' });
+        return;
+      }
+      if (stream === 'o') s.sent += chunk.byteLength;
+    }
+    if (!s.paused && s.sent - s.acked > this.window) {
+      s.paused = true;
+      this.toChild(s, { t: 'pause' });
+    }
+  }
+
+  private end(s: Session, code: number | null, reason: string): void {
+    if (s.ended) return;
+    s.ended = true;
+    this.sessions.delete(s.sid);
+    this.o.log('info', `terminal ${s.sid}: ended: ${reason}`);
+    this.o.send({ type: 'term.exit', sid: s.sid, code, reason });
+  }
+
+  private toChild(s: Session, msg: ToPtyHost): void {
+    if (s.child.connected) s.child.send(msg);
+  }
+
+  private account(name: string | null): (Account & { switchTo: boolean }) | { error: string } {
+    const me = os.userInfo();
+    if (name === null || name === me.username) {
+      return { name: me.username, uid: me.uid, gid: me.gid, home: me.homedir, shell: me.shell || process.env['SHELL'] || '/bin/sh', switchTo: false };
+    }
+    let passwd = '';
+    try {
+      passwd = fs.readFileSync(this.o.passwdFile ?? '/etc/passwd', 'utf8');
+    } catch (e) {
+      return { error: `cannot read the account database to find ${name}: ${(e as Error).message}` };
+    }
+    const acct = lookupAccount(name, passwd);
+    if (!acct) return { error: `no account ${JSON.stringify(name)} on this host (the policy's terminalUser or the requested user)` };
+    if (me.uid !== 0) return { error: `the collector runs as ${me.username}, not root, so it cannot start a terminal as ${name}` };
+    return { ...acct, switchTo: true };
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * Process lifecycle events, read from consecutive process tables of a host (the collector sends the whole
+ * table every scan; it has no exit notifications), raised as alerts the correlator and the ranker use like
+ * any other:
+ *
+ *  - `event.proc_exit{name=N,pid=P}`: a service went away — a process that had listened on a TCP port and
+ *    run for at least `minAgeMs` is gone and no process of the same identity runs. Resolves when one runs
+ *    again for `stableMs`, or after `exitClearMs`.
+ *  - `event.restart_loop{name=N}`: a supervised process that once ran for `minAgeMs` now keeps starting
+ *    again: at least `restartCount` new instances of its identity within `restartWindowMs`, started by a
+ *    supervisor (`supervisors`: systemd, supervisord, runit, s6, container shims, ...). Resolves after a
+ *    window without a new start. Only supervised ones: a shell or a build tool starting the same command
+ *    over and over (`bash -c …`, `grep`, a test runner's `node`) is how such tools work, not a crash.
+ *
+ * An identity is the process name plus its command line: a restarted service keeps both, an unrelated
+ * process of the same name (another `node`) does not. The age rule keeps out what is short-lived by design
+ * (a `sleep 1` loop, a cron job, a test run's console): only something that used to stay up is a service
+ * whose exit or restarts mean trouble. Processes seen only between two scans are invisible, so a crash
+ * loop is seen by the instances a scan happens to catch (a loop of 0.5 s runs scanned every 2 s shows a new
+ * pid nearly every scan).
+ *
+ * Alert evidence is the event as a step: an exit is "instances running" falling from 1 to 0, a restart
+ * loop "starts in the window" rising from 0. Onsets are when the trouble began as far as the tables show:
+ * an exit at the last table that still had the process (it died after that), a loop at the start time of
+ * its first new instance.
+ */
+import type { Alert } from '@cerebro/shared/api/contract';
+import type { ProcessRow, SocketRow } from '@cerebro/shared/protocol/messages';
+import { parseSeriesKey, seriesKey } from '@cerebro/shared/protocol/series';
+import type { AlertEvent } from '../alerts/scorer';
+
+export interface ProcessEventOptions {
+  /** A process must have run this long before its exit, or its identity's restarts, are trouble, ms. */
+  readonly minAgeMs: number;
+  /** An exit is raised when no instance of the identity has run for this long after the last sighting, ms. */
+  readonly confirmMs: number;
+  /** A service is back (its exit alert resolves) once an instance has run this long, ms. */
+  readonly stableMs: number;
+  readonly restartWindowMs: number;
+  readonly restartCount: number;
+  /** An exit alert of a service that never came back resolves after this long, ms. */
+  readonly exitClearMs: number;
+  /** Tables further apart than this are a gap (the host was down): tracking starts over, ms. */
+  readonly gapMs: number;
+  /** Identities tracked per host at most (the least recently seen are dropped). */
+  readonly maxIdentities: number;
+  readonly maxHosts: number;
+  /** Parent process names (comm, 15 characters at most) that are supervisors: their children's restarts can loop. */
+  readonly supervisors: readonly string[];
+}
+
+export const DEFAULT_PROCESS_EVENTS: ProcessEventOptions = {
+  minAgeMs: 60_000,
+  confirmMs: 1_500,
+  stableMs: 10_000,
+  restartWindowMs: 60_000,
+  restartCount: 3,
+  exitClearMs: 30 * 60_000,
+  gapMs: 60_000,
+  maxIdentities: 4_096,
+  maxHosts: 2_000,
+  supervisors: ['systemd', 'init', 'supervisord', 'runsv', 's6-supervise', 'containerd-shim', 'conmon', 'tini', 'dumb-init', 'monit', 'openrc-run', 'daemontools', 'supervise'],
+};
+
+export const PROC_EXIT_NAME = 'event.proc_exit';
+export const RESTART_LOOP_NAME = 'event.restart_loop';
+
+interface Instance {
+  readonly pid: number;
+  readonly startMs: number;
+  /** Its parent is a supervisor. */
+  readonly supervised: boolean;
+}
+
+interface Identity {
+  readonly name: string;
+  alive: Instance[];
+  /** Some instance ran for minAgeMs. */
+  established: boolean;
+  /** Some instance listened on a TCP port (ports kept for the alert's log line). */
+  ports: number[];
+  /** Start times of new instances (seen after the host's first table), within the restart window. */
+  starts: number[];
+  lastSeenMs: number;
+  /** The last established listening instance that went away, until confirmed or back. */
+  gone: { pid: number; lastSeenMs: number; missingSinceMs: number } | null;
+  exitAlert: { id: string; startMs: number; pid: number } | null;
+  loopAlert: { id: string; startMs: number; peak: number } | null;
+}
+
+interface HostState {
+  readonly ids: Map<string, Identity>;
+  lastTs: number;
+}
+
+let seq = 0;
+function alertId(prefix: string, ts: number): string {
+  seq = (seq + 1) % 1e6;
+  return `${prefix}-${ts.toString(36)}-${seq.toString(36)}-${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
+}
+
+export function exitKey(name: string, pid: number): string {
+  return seriesKey(PROC_EXIT_NAME, { name, pid: String(pid) });
+}
+
+export function loopKey(name: string): string {
+  return seriesKey(RESTART_LOOP_NAME, { name });
+}
+
+export class ProcessEvents {
+  readonly options: ProcessEventOptions;
+  private readonly hosts = new Map<string, HostState>();
+  /** Open event alerts from before a console restart: host \0 name → alert; resolved by the same rules. */
+  private readonly adopted = new Map<string, { id: string; seriesKey: string; startMs: number }>();
+
+  private readonly supervisors: ReadonlySet<string>;
+
+  constructor(options: Partial<ProcessEventOptions> = {}) {
+    this.options = { ...DEFAULT_PROCESS_EVENTS, ...options };
+    this.supervisors = new Set(this.options.supervisors);
+  }
+
+  /** Open event alerts found at start: kept so that they resolve when their process runs again. */
+  adopt(alerts: readonly Alert[]): void {
+    for (const a of alerts) {
+      if (a.state !== 'open' || !a.seriesKey.startsWith('event.')) continue;
+      const name = parseSeriesKey(a.seriesKey)?.labels['name'];
+      if (name !== undefined) this.adopted.set(`${a.hostId}\0${name}`, { id: a.id, seriesKey: a.seriesKey, startMs: a.startMs });
+    }
+  }
+
+  /**
+   * One process table of a host (collector time `ts`), with its socket table when the batch has one.
+   * Returns the alert transitions it causes.
+   */
+  observe(hostId: string, ts: number, procs: readonly ProcessRow[], sockets?: readonly SocketRow[]): AlertEvent[] {
+    const o = this.options;
+    let host = this.hosts.get(hostId);
+    // After a gap in the tables (the host was down or unreachable, a reboot) what changed is not known one
+    // process at a time: start over from this table, as at the first one (a host that was down does not
+    // also raise an exit per service it runs).
+    if (host !== undefined && ts - host.lastTs > o.gapMs && host.ids.size > 0 && ![...host.ids.values()].some((id) => id.exitAlert !== null || id.loopAlert !== null)) {
+      this.hosts.delete(hostId);
+      host = undefined;
+    }
+    const first = host === undefined;
+    if (host === undefined) {
+      if (this.hosts.size >= o.maxHosts) this.hosts.delete(this.hosts.keys().next().value as string);
+      host = { ids: new Map(), lastTs: ts };
+      this.hosts.set(hostId, host);
+    } else if (ts <= host.lastTs) {
+      return []; // a replayed or reordered table (spool replay): the tables after it were already read
+    }
+    const prevTs = host.lastTs;
+    host.lastTs = ts;
+    const listening = new Set<number>();
+    const portsOf = new Map<number, number[]>();
+    for (const s of sockets ?? []) {
+      if (s.state !== 'LISTEN' || s.pid === null || (s.proto !== 'tcp' && s.proto !== 'tcp6')) continue;
+      listening.add(s.pid);
+      const ports = portsOf.get(s.pid) ?? [];
+      if (!ports.includes(s.localPort)) ports.push(s.localPort);
+      portsOf.set(s.pid, ports);
+    }
+    const now = new Map<string, Instance[]>();
+    const names = new Map<string, string>();
+    const nameOf = new Map<number, string>();
+    for (const p of procs) nameOf.set(p.pid, p.name);
+    for (const p of procs) {
+      if (p.cmd === '') continue; // kernel threads
+      const key = `${p.name}\0${p.cmd}`;
+      const list = now.get(key) ?? [];
+      list.push({ pid: p.pid, startMs: p.startMs, supervised: this.supervisors.has(nameOf.get(p.ppid) ?? '') });
+      now.set(key, list);
+      names.set(key, p.name);
+    }
+    const out: AlertEvent[] = [];
+    for (const [key, instances] of now) {
+      let id = host.ids.get(key);
+      if (id === undefined) {
+        if (host.ids.size >= o.maxIdentities) this.evictOldest(host);
+        id = { name: names.get(key)!, alive: [], established: false, ports: [], starts: [], lastSeenMs: ts, gone: null, exitAlert: null, loopAlert: null };
+      } else {
+        host.ids.delete(key); // re-inserted: least recently seen first
+      }
+      host.ids.set(key, id);
+      const known = new Set(id.alive.map((i) => i.pid));
+      for (const inst of instances) {
+        // Processes already running at the host's first table are not starts; nor is anything that began
+        // before the previous table (it was missed, not new).
+        if (!first && inst.supervised && !known.has(inst.pid) && inst.startMs > prevTs - 5_000) id.starts.push(inst.startMs);
+        if (listening.has(inst.pid)) for (const port of portsOf.get(inst.pid) ?? []) if (!id.ports.includes(port) && id.ports.length < 8) id.ports.push(port);
+        if (ts - inst.startMs >= o.minAgeMs) id.established = true;
+      }
+      id.alive = instances;
+      id.lastSeenMs = ts;
+    }
+    for (const [key, id] of host.ids) {
+      const alive = now.has(key);
+      if (!alive && id.alive.length > 0) {
+        const last = id.alive.reduce((a, b) => (a.startMs <= b.startMs ? a : b));
+        if (id.ports.length > 0 && id.lastSeenMs - last.startMs >= o.minAgeMs) id.gone = { pid: last.pid, lastSeenMs: id.lastSeenMs, missingSinceMs: ts };
+        id.alive = [];
+      }
+      out.push(...this.exitTransitions(hostId, id, ts, alive), ...this.loopTransitions(hostId, id, ts));
+      if (!alive && id.exitAlert === null && id.loopAlert === null && id.gone === null && ts - id.lastSeenMs > o.restartWindowMs + o.minAgeMs && !id.established) host.ids.delete(key);
+    }
+    out.push(...this.resolveAdopted(hostId, host, ts));
+    return out;
+  }
+
+  private exitTransitions(hostId: string, id: Identity, ts: number, alive: boolean): AlertEvent[] {
+    const o = this.options;
+    const out: AlertEvent[] = [];
+    if (id.gone !== null && alive) id.gone = null; // back (a restart), or a loop: the loop rule speaks for it
+    if (id.gone !== null && id.exitAlert === null && ts - id.gone.lastSeenMs >= o.confirmMs) {
+      const { pid, lastSeenMs } = id.gone;
+      id.exitAlert = { id: alertId('exit', ts), startMs: lastSeenMs + 1, pid };
+      id.gone = null;
+      out.push(event('open', hostId, exitKey(id.name, pid), id.exitAlert.id, ts, id.exitAlert.startMs, 0.9, 1, [[id.exitAlert.startMs, 0]]));
+    }
+    const a = id.exitAlert;
+    if (a !== null) {
+      const stable = id.alive.some((i) => ts - i.startMs >= o.stableMs);
+      if (stable || ts - a.startMs >= o.exitClearMs) {
+        out.push(event('resolve', hostId, exitKey(id.name, a.pid), a.id, ts, a.startMs, 0.9, 0, [[a.startMs, 0]]));
+        id.exitAlert = null;
+      }
+    }
+    return out;
+  }
+
+  private loopTransitions(hostId: string, id: Identity, ts: number): AlertEvent[] {
+    const o = this.options;
+    while (id.starts.length > 0 && id.starts[0]! < ts - o.restartWindowMs) id.starts.shift();
+    if (id.starts.length > 64) id.starts.splice(0, id.starts.length - 64);
+    const n = id.starts.length;
+    if (id.loopAlert === null) {
+      if (!id.established || n < o.restartCount) return [];
+      const startMs = id.starts[0]!;
+      id.loopAlert = { id: alertId('loop', ts), startMs, peak: n };
+      return [event('open', hostId, loopKey(id.name), id.loopAlert.id, ts, startMs, 0.9, 1, id.starts.map((s, i) => [s, i + 1] as const))];
+    }
+    id.loopAlert.peak = Math.max(id.loopAlert.peak, n);
+    if (n > 0) return [];
+    const a = id.loopAlert;
+    id.loopAlert = null;
+    return [event('resolve', hostId, loopKey(id.name), a.id, ts, a.startMs, 0.9, 0, [])];
+  }
+
+  private resolveAdopted(hostId: string, host: HostState, ts: number): AlertEvent[] {
+    if (this.adopted.size === 0) return [];
+    const out: AlertEvent[] = [];
+    for (const [k, a] of this.adopted) {
+      if (!k.startsWith(`${hostId}\0`)) continue;
+      const name = k.slice(hostId.length + 1);
+      const back = [...host.ids.values()].some((id) => parseSeriesKey(loopKey(id.name))?.labels['name'] === name && id.alive.some((i) => ts - i.startMs >= this.options.stableMs));
+      if (back || ts - a.startMs >= this.options.exitClearMs) {
+        out.push(event('resolve', hostId, a.seriesKey, a.id, ts, a.startMs, 0.9, 0, []));
+        this.adopted.delete(k);
+      }
+    }
+    return out;
+  }
+
+  private evictOldest(host: HostState): void {
+    for (const [key, id] of host.ids) {
+      if (id.exitAlert !== null || id.loopAlert !== null) continue;
+      host.ids.delete(key);
+      return;
+    }
+  }
+}
+
+function event(type: 'open' | 'resolve', hostId: string, seriesKey: string, alertId: string, tsMs: number, startMs: number, peakScore: number, lastScore: number, points: ReadonlyArray<readonly [number, number]>): AlertEvent {
+  const baseline = seriesKey.startsWith(PROC_EXIT_NAME) ? 1 : 0;
+  return { type, hostId, seriesKey, alertId, tsMs, startMs, peakScore, lastScore, baseline, points };
+}
