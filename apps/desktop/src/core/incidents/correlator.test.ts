@@ -206,3 +206,18 @@ test('a log alert whose lines one process wrote follows the same rule as a proce
   assert.equal(c.alertChanged('opened', logged('orders', 'log.new{template=a1}'), T0 + 5_000)[0]!.incident.id, exit.id);
   assert.notEqual(c.alertChanged('opened', logged('ledger', 'log.new{template=b2}'), T0 + 5_000)[0]!.incident.id, exit.id);
 });
+
+test('an incident open for longer than maxTimeJoinMs takes no more alerts for time and place alone', () => {
+  const c = new Correlator(ctx, { windowMs: 5 * MIN, quietMs: 10 * MIN, maxTimeJoinMs: 10 * MIN });
+  const cpu = alert('web', 'cpu.util_pct', T0);
+  const first = c.alertChanged('opened', cpu, T0)[0]!.incident;
+  // Still open (a busy host): at 9 minutes another alert of the host joins...
+  assert.equal(c.alertChanged('opened', alert('web', 'load.1', T0 + 9 * MIN), T0 + 9 * MIN)[0]!.incident.id, first.id);
+  // ...at 11 minutes a new one starts its own incident, ranked from its own onset.
+  const late = c.alertChanged('opened', alert('web', 'disk.read_iops{dev=loop0}', T0 + 11 * MIN), T0 + 11 * MIN)[0]!;
+  assert.equal(late.change, 'opened');
+  assert.notEqual(late.incident.id, first.id);
+  // The same series re-alerting still joins its incident (deduplication has no age limit).
+  c.alertChanged('resolved', closed(cpu, T0 + 12 * MIN), T0 + 12 * MIN);
+  assert.equal(c.alertChanged('opened', alert('web', 'cpu.util_pct', T0 + 13 * MIN), T0 + 13 * MIN)[0]!.incident.id, first.id);
+});

@@ -21,9 +21,16 @@ export interface CorrelatorOptions {
   readonly quietMs: number;
   /** Alerts listed per incident; more are folded into `suppressed` (bounded documents). */
   readonly maxAlerts: number;
+  /**
+   * An incident opened longer ago than this takes new alerts only for what ties them to it beyond time
+   * and place (the same series, the same or a connected process), ms: on a busy host a stream of unrelated
+   * alerts would otherwise keep one incident open for hours, and a new fault in it would be ranked from
+   * that incident's first onset instead of its own.
+   */
+  readonly maxTimeJoinMs: number;
 }
 
-export const DEFAULT_CORRELATOR_OPTIONS: CorrelatorOptions = { windowMs: 5 * 60_000, maxHops: 2, quietMs: 2 * 60_000, maxAlerts: 500 };
+export const DEFAULT_CORRELATOR_OPTIONS: CorrelatorOptions = { windowMs: 5 * 60_000, maxHops: 2, quietMs: 2 * 60_000, maxAlerts: 500, maxTimeJoinMs: 10 * 60_000 };
 
 /** What the correlator asks about the world. */
 export interface CorrelationContext {
@@ -160,7 +167,7 @@ export class Correlator {
       if (alert.startMs > activity + this.options.windowMs || alert.startMs < inc.openedMs - this.options.windowMs) continue;
       const near = inc.hostIds.some((h) => this.ctx.hostDistance(h, alert.hostId, this.options.maxHops) <= this.options.maxHops);
       if (!near) continue;
-      if (proc !== null && !this.sameTrouble(inc, proc)) continue;
+      if (proc !== null ? !this.sameTrouble(inc, proc) : alert.startMs - inc.openedMs > this.options.maxTimeJoinMs) continue;
       if (best === undefined || activity > best.activity) best = { id: inc.id, activity };
     }
     return best?.id;
