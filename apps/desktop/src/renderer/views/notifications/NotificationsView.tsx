@@ -3,47 +3,23 @@
  * newest first — sent, failed and retrying, given up, or suppressed by a silence or maintenance window —
  * the channels configured, with a button that sends a test message through each.
  */
-import { useEffect, useMemo, useState } from 'react';
-import type { NotificationsView as NotificationsData } from '@cerebro/shared/api/contract';
+import { useMemo, useState } from 'react';
 import { ErrorState, Loading } from '../../components/States';
 import { fmtClock } from '../../lib/format';
 import { routeHash } from '../../lib/route';
+import { usePolledRoute } from '../../feeds/use-polled-route';
 import { useTransport } from '../../transport/context';
 import { notificationRows } from './notification-rows';
 import './notifications.css';
 
 /** How often the deliveries are read again, ms (retries happen on their own schedule). */
 const REFRESH_MS = 3_000;
+const LIST_QUERY = { limit: 500 };
 
 export function NotificationsView({ incidentId = null }: { incidentId?: string | null }) {
   const transport = useTransport();
-  const [data, setData] = useState<NotificationsData | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { value: data, error } = usePolledRoute('notifications', LIST_QUERY, REFRESH_MS);
   const [testing, setTesting] = useState<Record<string, string>>({});
-  useEffect(() => {
-    let alive = true;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const load = (): void => {
-      transport.request('notifications', { query: { limit: 500 } }).then(
-        (v) => {
-          if (!alive) return;
-          setData(v);
-          setError(null);
-          timer = setTimeout(load, REFRESH_MS);
-        },
-        (e: Error) => {
-          if (!alive) return;
-          setError(e.message);
-          timer = setTimeout(load, REFRESH_MS);
-        },
-      );
-    };
-    load();
-    return () => {
-      alive = false;
-      if (timer) clearTimeout(timer);
-    };
-  }, [transport]);
   const rows = useMemo(() => notificationRows(data?.records ?? [], incidentId), [data, incidentId]);
   const sendTest = (channel: string): void => {
     setTesting((t) => ({ ...t, [channel]: 'sending…' }));

@@ -1,10 +1,9 @@
 /** #/actions: every remediation run, newest first: runbook, host, who (operator or policy), state, when, how long, and why it ended so. */
-import { useEffect, useMemo, useState } from 'react';
-import type { ActionRun } from '@cerebro/shared/api/contract';
+import { useMemo } from 'react';
 import { ErrorState, Loading } from '../../components/States';
 import { fmtClock } from '../../lib/format';
 import { useApp } from '../../state/store';
-import { useTransport } from '../../transport/context';
+import { usePolledRoute } from '../../feeds/use-polled-route';
 import { useNow } from '../fleet/FleetTable';
 import { outcomeTone } from './drawer-model';
 import { actionRows, fmtRunDuration } from './history-model';
@@ -12,37 +11,13 @@ import './remediation.css';
 
 /** How often the list is read again, ms. */
 const REFRESH_MS = 2_000;
+const LIST_QUERY = { limit: 500 };
 
 export function ActionsView() {
-  const transport = useTransport();
   const hosts = useApp((s) => s.hosts);
   const nowMs = useNow(1_000);
-  const [runs, setRuns] = useState<readonly ActionRun[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let alive = true;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const load = (): void => {
-      transport.request('actions', { query: { limit: 500 } }).then(
-        (v) => {
-          if (!alive) return;
-          setRuns(v.runs);
-          setError(null);
-          timer = setTimeout(load, REFRESH_MS);
-        },
-        (e: Error) => {
-          if (!alive) return;
-          setError(e.message);
-          timer = setTimeout(load, REFRESH_MS);
-        },
-      );
-    };
-    load();
-    return () => {
-      alive = false;
-      if (timer) clearTimeout(timer);
-    };
-  }, [transport]);
+  const { value: view, error } = usePolledRoute('actions', LIST_QUERY, REFRESH_MS);
+  const runs = view?.runs ?? null;
   const rows = useMemo(() => actionRows(runs ?? [], (id) => hosts[id]?.hostname ?? id, nowMs), [runs, hosts, nowMs]);
   if (runs === null) return error ? <ErrorState title="The actions cannot be loaded" message={error} hint={<p>Check that the console is still running.</p>} /> : <Loading what="actions" />;
   return (

@@ -1,44 +1,17 @@
 /** #/audit: the tail of the hash-chained audit log with the whole chain's verification, and the remediation policy. */
-import { useEffect, useState } from 'react';
-import type { AuditView as AuditData } from '@cerebro/shared/api/contract';
 import { ErrorState, Loading } from '../../components/States';
 import { fmtClock } from '../../lib/format';
-import { useTransport } from '../../transport/context';
+import { usePolledRoute } from '../../feeds/use-polled-route';
 import { auditSummary, verificationLine } from './history-model';
 import { PolicyPanel } from './PolicyPanel';
 import './remediation.css';
 
 const REFRESH_MS = 3_000;
 const TAIL = 200;
+const TAIL_QUERY = { limit: TAIL };
 
 export function AuditView() {
-  const transport = useTransport();
-  const [data, setData] = useState<AuditData | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let alive = true;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const load = (): void => {
-      transport.request('audit', { query: { limit: TAIL } }).then(
-        (v) => {
-          if (!alive) return;
-          setData(v);
-          setError(null);
-          timer = setTimeout(load, REFRESH_MS);
-        },
-        (e: Error) => {
-          if (!alive) return;
-          setError(e.message);
-          timer = setTimeout(load, REFRESH_MS);
-        },
-      );
-    };
-    load();
-    return () => {
-      alive = false;
-      if (timer) clearTimeout(timer);
-    };
-  }, [transport]);
+  const { value: data, error } = usePolledRoute('audit', TAIL_QUERY, REFRESH_MS);
   if (data === null) return error ? <ErrorState title="The audit log cannot be loaded" message={error} hint={<p>Check that the console is still running.</p>} /> : <Loading what="the audit log" />;
   const v = verificationLine(data.verification);
   const records = [...data.records].reverse();
