@@ -109,6 +109,9 @@ test('an incident appears live in the incidents view with its timeline and top c
       assert.equal(await top.getByTestId('cause-explanation').innerText(), incident.causes[0].explanation);
     }
     await screenshot(page, 'incidents');
+    // A terminal on the ranked cause's host is one click away (issue 7).
+    const causeHost = (await con.api('incident', incidentId)).causes[0]?.hostId;
+    if (causeHost !== undefined) assert.equal(await top.getByTestId('cause-terminal').getAttribute('href'), `#/terminal?${new URLSearchParams({ host: causeHost }).toString()}`);
 
     // The palette lists an open incident.
     if (incident.state === 'open') {

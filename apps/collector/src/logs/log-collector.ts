@@ -237,10 +237,9 @@ export class LogCollector {
   }
 
   private fileRecord(r: JoinedRecord, file: FollowedFile): void {
-    const header = SYSLOG_HEADER.exec(r.text);
     // A syslog line names its program; an application's own log file is named by the process writing it.
-    const writer = header?.[1] === undefined ? this.writers.of(file.path, Date.now()) : null;
-    this.intake(r.ts, file.src, r.text, r.truncated, file, file.generation, r.end, null, undefined, header?.[1] ?? writer?.unit, header?.[2] ? Number(header[2]) : writer?.pid);
+    const named = syslogProgram(r.text) ?? this.writers.of(file.path, Date.now());
+    this.intake(r.ts, file.src, r.text, r.truncated, file, file.generation, r.end, null, undefined, named?.unit, named?.pid);
   }
 
   private journalEntry(e: JournalEntry): void {
@@ -321,4 +320,13 @@ export class LogCollector {
 }
 
 // "Nov 10 12:00:00 host sshd[123]: ..." and "2024-11-10T12:00:00.123+00:00 host sshd[123]: ..." (rsyslog's formats).
-const SYSLOG_HEADER = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*) \S+ ([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: /;
+// An application's own "2024-11-10T12:00:00Z ERROR billing: ..." has a level where the host goes: that is
+// no syslog header (its "program" would be a component name, and the file's writer names the process).
+const SYSLOG_HEADER = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S*) (?!(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRIT|CRITICAL|ALERT|EMERG|SEVERE)\s)\S+ ([^\s[\]:]{1,64})(?:\[(\d{1,10})\])?: /i;
+
+/** The program (and pid) a syslog-formatted line names, or null for any other line. */
+export function syslogProgram(text: string): { unit: string; pid?: number } | null {
+  const m = SYSLOG_HEADER.exec(text);
+  if (m === null) return null;
+  return m[2] !== undefined ? { unit: m[1]!, pid: Number(m[2]) } : { unit: m[1]! };
+}

@@ -1,9 +1,12 @@
 /** The ranked causes: best first, each with its score (share of the ranking) and the sentence that explains it. */
 import type { IncidentCause, RunbookProposal } from '@cerebro/shared/api/contract';
-import { remediateHash, routeHash } from '../../lib/route';
+import { remediateHash, routeHash, terminalHash } from '../../lib/route';
 import { causeLabel } from '../../state/incidents';
 
-/** `proposals`: runbooks per cause rank; a cause that has some gets a "Fix…" link opening the remediation drawer. */
+/**
+ * `proposals`: runbooks per cause rank; a cause that has some gets a "Fix…" link opening the remediation
+ * drawer. Every cause links to a terminal on its host.
+ */
 export function CauseList({ causes, rankedMs, incidentId, proposals = [] }: { causes: readonly IncidentCause[]; rankedMs: number; incidentId?: string; proposals?: readonly RunbookProposal[] }) {
   if (causes.length === 0) {
     return (
@@ -29,6 +32,9 @@ export function CauseList({ causes, rankedMs, incidentId, proposals = [] }: { ca
               {c.score.toFixed(2)}
             </span>
             <CauseFix incidentId={incidentId} proposal={proposals.find((p) => p.causeRank === i + 1)} count={proposals.filter((p) => p.causeRank === i + 1).length} />
+            <a className="action cause-terminal" href={terminalHash(c.hostId)} data-testid="cause-terminal" title={`Open a shell on ${c.host} (a signed grant; the session is recorded)`}>
+              Terminal
+            </a>
           </div>
           <p className="cause-explanation" data-testid="cause-explanation">
             {c.explanation}
