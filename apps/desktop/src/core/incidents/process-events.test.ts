@@ -124,3 +124,12 @@ test('after a gap in the tables (the host was down) tracking starts over: no exi
   // Rebooted: five minutes without a table, then only db is back (srv starts later).
   assert.deepEqual(run(ev, 420_000, 440_000, 1000, () => ({ procs: [proc(7, 'db', 410_000)] })), []);
 });
+
+test('a supervisor and its programs are known as parent and child, by name', () => {
+  const ev = new ProcessEvents(OPTS);
+  run(ev, 0, 5_000, 1000, () => ({ procs: [proc(100, 'cerebro-pay', 0)] }));
+  assert.equal(ev.parentOf('h1', 'cerebro-pay', 'supervisord'), true);
+  assert.equal(ev.parentOf('h1', 'supervisord', 'cerebro-pay'), true, 'either way round');
+  assert.equal(ev.parentOf('h1', 'cerebro-pay', 'bash'), false);
+  assert.equal(ev.parentOf('other', 'cerebro-pay', 'supervisord'), false);
+});

@@ -91,7 +91,12 @@ interface Identity {
 interface HostState {
   readonly ids: Map<string, Identity>;
   lastTs: number;
+  /** child process name → the names of the parents it was seen under (a supervisor and its programs). */
+  readonly parents: Map<string, Set<string>>;
 }
+
+/** Parent names remembered per host at most (child names; a few parents each). */
+const MAX_PARENT_NAMES = 4_096;
 
 let seq = 0;
 function alertId(prefix: string, ts: number): string {
@@ -146,7 +151,7 @@ export class ProcessEvents {
     const first = host === undefined;
     if (host === undefined) {
       if (this.hosts.size >= o.maxHosts) this.hosts.delete(this.hosts.keys().next().value as string);
-      host = { ids: new Map(), lastTs: ts };
+      host = { ids: new Map(), lastTs: ts, parents: new Map() };
       this.hosts.set(hostId, host);
     } else if (ts <= host.lastTs) {
       return []; // a replayed or reordered table (spool replay): the tables after it were already read
@@ -166,6 +171,16 @@ export class ProcessEvents {
     const names = new Map<string, string>();
     const nameOf = new Map<number, string>();
     for (const p of procs) nameOf.set(p.pid, p.name);
+    for (const p of procs) {
+      const parent = nameOf.get(p.ppid);
+      if (parent === undefined || parent === p.name || p.cmd === '') continue;
+      let set = host.parents.get(p.name);
+      if (set === undefined) {
+        if (host.parents.size >= MAX_PARENT_NAMES) continue;
+        host.parents.set(p.name, (set = new Set()));
+      }
+      if (set.size < 8) set.add(parent);
+    }
     for (const p of procs) {
       if (p.cmd === '') continue; // kernel threads
       const key = `${p.name}\0${p.cmd}`;
@@ -207,6 +222,12 @@ export class ProcessEvents {
     }
     out.push(...this.resolveAdopted(hostId, host, ts));
     return out;
+  }
+
+  /** Whether one of the two processes (by name, on one host) was seen as the other's parent: a supervisor and its program. */
+  parentOf(hostId: string, a: string, b: string): boolean {
+    const parents = this.hosts.get(hostId)?.parents;
+    return parents?.get(a)?.has(b) === true || parents?.get(b)?.has(a) === true;
   }
 
   private exitTransitions(hostId: string, id: Identity, ts: number, alive: boolean): AlertEvent[] {

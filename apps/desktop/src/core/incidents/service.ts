@@ -106,7 +106,7 @@ export class IncidentService {
     this.processEvents = new ProcessEvents(options.processEvents);
     this.topology = new TopologyBuilder(deps.hosts);
     this.correlator = new Correlator(
-      { hostDistance: (a, b, max) => this.graph().distance(a, b, max), hostName: (id) => this.hostName(id), processesRelated: (a, b) => this.knowledge.related(a, b) },
+      { hostDistance: (a, b, max) => this.graph().distance(a, b, max), hostName: (id) => this.hostName(id), processesRelated: (a, b) => this.knowledge.related(a, b) || (a.hostId === b.hostId && this.processEvents.parentOf(a.hostId, a.name, b.name)) },
       options.correlator,
     );
     this.forecasts = new ForecastService(forecastSources(deps.store, deps.hosts), (e) => deps.alerts.apply(e), options.forecasts);
