@@ -4,18 +4,13 @@
  * dropped, and BM25 citing the similar past incident.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
 import { DIAGNOSIS_CONFIDENCE, DIAGNOSIS_LIMITS, type Diagnosis, type DiagnosisEvent, type Incident } from '@cerebro/shared/api/contract';
-import { ModelHost } from '../models/model-host';
-import { TINY_SHAPE, writeTestModel } from '../models/test-model';
-import type { GenerateRequest } from '../models/worker-protocol';
 import { DiagnosisService } from './diagnosis-service';
 import { diagnosisStep, incidentContext, incidentRefs } from './diagnosis-step';
 import { cosine, similarIncidents, similarIncidentsRanked } from './memory';
 import type { Generator } from './steps';
+import { scriptedGenerator, tinyModelHost } from './test-doubles';
 import { incidentFixture, type IncidentFixture } from './test-fixtures';
 
 function service(fixtures: readonly IncidentFixture[], generator: Generator | null): DiagnosisService {
@@ -38,21 +33,6 @@ function assertValid(d: Diagnosis, f: IncidentFixture): void {
   for (const r of d.evidence) assert.ok(refs.has(r), `reference ${r} is not in the incident`);
 }
 
-/** A generator that answers from a list (one per call), recording what it was asked. */
-function scripted(answers: readonly string[]): Generator & { calls: GenerateRequest[] } {
-  const calls: GenerateRequest[] = [];
-  return {
-    calls,
-    ready: () => true,
-    modelName: () => 'scripted.gguf',
-    generate: async (req, onText) => {
-      calls.push(req);
-      const text = answers[Math.min(calls.length - 1, answers.length - 1)]!;
-      onText?.(text);
-      return { text, timings: { promptTokens: 100, generatedTokens: 20, promptMs: 1, generateMs: 1 } };
-    },
-  };
-}
 
 test('with no model, the rules diagnose from the ranked causes', async () => {
   const f = incidentFixture('inc-rules', 6);
@@ -83,7 +63,7 @@ test('references to nothing are rejected, asked for again once, then dropped, an
   const good = `alert:${f.incident.alerts[0]!.id}`;
   const invented = (refs: string[]): string => JSON.stringify({ summary: 'Postgres is out of connections.', rootCause: 'Connection pool exhausted on db-01.', confidence: 'medium', evidence: refs });
   // Invented twice: the second answer is kept without the invented reference.
-  const twice = scripted([invented([good, 'alert:made-up', 'series:host-x/cpu.util_pct']), invented([good, 'template:deadbeef'])]);
+  const twice = scriptedGenerator([invented([good, 'alert:made-up', 'series:host-x/cpu.util_pct']), invented([good, 'template:deadbeef'])]);
   const r = await service([f], twice).start('inc-refs').done;
   assert.equal(twice.calls.length, 2);
   assert.equal(r.source, 'model');
@@ -93,14 +73,14 @@ test('references to nothing are rejected, asked for again once, then dropped, an
   assertValid(r.diagnosis!, f);
 
   // Invented once, right the second time: nothing dropped.
-  const once = scripted([invented(['alert:made-up']), invented([good])]);
+  const once = scriptedGenerator([invented(['alert:made-up']), invented([good])]);
   const r2 = await service([f], once).start('inc-refs').done;
   assert.equal(once.calls.length, 2);
   assert.deepEqual(r2.diagnosis!.evidence, [good]);
   assert.equal(r2.notes.length, 1);
 
   // Unusable twice (not JSON, then a missing field): the rules answer.
-  const broken = scripted(['not json', JSON.stringify({ summary: 'x', confidence: 'high', evidence: [] })]);
+  const broken = scriptedGenerator(['not json', JSON.stringify({ summary: 'x', confidence: 'high', evidence: [] })]);
   const r3 = await service([f], broken).start('inc-refs').done;
   assert.equal(r3.source, 'rules');
   assert.match(r3.notes.join('\n'), /the answer is not JSON.*\n.*"rootCause" must be a non-empty string.*answered from rules/);
@@ -125,12 +105,7 @@ test('the schema the model is held to names only the incident\'s references, wit
 });
 
 test('the tiny model in the worker writes a diagnosis that parses and validates, streamed token by token', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-agents-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  writeTestModel(path.join(dir, 'tiny.gguf'), TINY_SHAPE, 3);
-  const host = new ModelHost({ dir, threads: 1 });
-  t.after(() => host.close());
-  await host.load('tiny.gguf');
+  const { host } = await tinyModelHost(t, 3);
   const f = incidentFixture('inc-model', 9);
   const svc = service([f, incidentFixture('inc-old', 3)], host);
   const events: DiagnosisEvent[] = [];

@@ -5,17 +5,13 @@
  * tiny model's every step parses and validates, and its tokens stream under the ask's id.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
 import { AGENT_TOOLS, ASK_LIMITS, type DiagnosisEvent } from '@cerebro/shared/api/contract';
-import { ModelHost } from '../models/model-host';
-import { TINY_SHAPE, writeTestModel } from '../models/test-model';
 import type { GenerateRequest } from '../models/worker-protocol';
 import { DiagnosisService } from './diagnosis-service';
 import { Orchestrator, orchestratorStep } from './orchestrator';
 import type { Generator } from './steps';
+import { scriptedGenerator, tinyModelHost } from './test-doubles';
 import { incidentFixture } from './test-fixtures';
 import { runTool, toolScope, type ToolSources } from './tools';
 
@@ -48,25 +44,13 @@ function setup(generator: Generator | null, reads: string[] = []): { orch: Orche
   return { orch: new Orchestrator({ generator, tools: tools(reads), diagnoses, incidents: { get: async (id) => incidents.get(id) ?? null } }), diagnoses, events };
 }
 
-function scripted(answer: (call: number, req: GenerateRequest) => string): Generator & { calls: GenerateRequest[] } {
-  const calls: GenerateRequest[] = [];
-  return {
-    calls,
-    ready: () => true,
-    modelName: () => 'scripted.gguf',
-    generate: async (req) => {
-      calls.push(req);
-      return { text: answer(calls.length, req), timings: { promptTokens: 10, generatedTokens: 5, promptMs: 1, generateMs: 1 } };
-    },
-  };
-}
 
 /** The actions a step's schema offers. */
 const offered = (req: GenerateRequest): string[] => (req.schema as { oneOf: Array<{ properties: { action: { const: string } } }> }).oneOf.map((b) => b.properties.action.const);
 
 test('a model that always wants another tool is stopped after the bound, then must finish', async () => {
   const reads: string[] = [];
-  const g = scripted(() => JSON.stringify({ action: 'series', hostId: 'host-db-01', key: 'cpu.util_pct{x=1}', window: '15m' }).replace('cpu.util_pct{x=1}', f.incident.alerts[0]!.seriesKey));
+  const g = scriptedGenerator(() => JSON.stringify({ action: 'series', hostId: 'host-db-01', key: 'cpu.util_pct{x=1}', window: '15m' }).replace('cpu.util_pct{x=1}', f.incident.alerts[0]!.seriesKey));
   const { orch } = setup(g, reads);
   const r = await (await orch.ask('Why is db-01 slow?', 'inc-ask')).done;
   assert.equal(r.state, 'done');
@@ -84,7 +68,7 @@ test('a model that always wants another tool is stopped after the bound, then mu
 });
 
 test('a tool call naming something that does not exist is rejected and asked again', async () => {
-  const g = scripted((n) =>
+  const g = scriptedGenerator((n) =>
     n === 1 ? JSON.stringify({ action: 'neighbours', node: 'host:made-up' }) : n === 2 ? JSON.stringify({ action: 'neighbours', node: 'host:host-db-01' }) : JSON.stringify({ action: 'answer', answer: 'db-01 is called by web-01 on 5432.' }),
   );
   const { orch, events } = setup(g);
@@ -131,12 +115,7 @@ test('with no model: an incident question is diagnosed by the rules; a fleet que
 });
 
 test('the tiny model: every step parses and validates, the loop ends within its bound, tokens stream under the ask id', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-ask-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  writeTestModel(path.join(dir, 'tiny.gguf'), TINY_SHAPE, 11);
-  const host = new ModelHost({ dir, threads: 1 });
-  t.after(() => host.close());
-  await host.load('tiny.gguf');
+  const { host } = await tinyModelHost(t, 11);
   const { orch, events } = setup(host);
   for (const incidentId of ['inc-ask', null]) {
     const { started, done } = await orch.ask('Why is the database slow?', incidentId);
@@ -153,12 +132,7 @@ test('the tiny model: every step parses and validates, the loop ends within its 
 });
 
 test('the first step offers the tools as node-llama-cpp functions: a call runs the read-only tool, within the same bound', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-fn-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  writeTestModel(path.join(dir, 'tiny.gguf'), TINY_SHAPE, 13);
-  const host = new ModelHost({ dir, threads: 1 });
-  t.after(() => host.close());
-  await host.load('tiny.gguf');
+  const { host } = await tinyModelHost(t, 13);
   const reads: string[] = [];
   const incidents = new Map([[f.incident.id, f.incident]]);
   const diagnoses = new DiagnosisService({ incidents: { get: async (id) => incidents.get(id) ?? null, list: async () => [f.incident] }, alerts: { get: async (id) => f.alerts.get(id) ?? null }, generator: host });

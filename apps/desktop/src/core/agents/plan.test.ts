@@ -6,16 +6,11 @@
  * the engine (dry run first; a live run is a separate call) and persists nothing itself.
  */
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { open } from 'lmdb';
 import type { Actor, DryRunView, Host, Incident } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
-import { ModelHost } from '../models/model-host';
-import { TINY_SHAPE, writeTestModel } from '../models/test-model';
-import type { GenerateRequest } from '../models/worker-protocol';
 import { defaultRunbookDir, loadRunbooks } from '../remediation/loader';
 import { DiagnosisService } from './diagnosis-service';
 import { LmdbDiagnosisStore } from './diagnosis-store';
@@ -23,6 +18,7 @@ import { ExecutorError, PlanExecutor, type PlanEngine } from './executor';
 import { NO_RUNBOOK, paramProblems, planStep } from './plan-step';
 import { planningInput, REMEDIATION_OFF, type PlannerSources } from './planning';
 import type { Generator } from './steps';
+import { scriptedGenerator, tinyModelHost } from './test-doubles';
 import { incidentFixture } from './test-fixtures';
 
 const lib = loadRunbooks(defaultRunbookDir());
@@ -56,19 +52,6 @@ function service(generator: Generator | null, sources: PlannerSources | null, ex
   };
 }
 
-function scripted(answers: readonly string[]): Generator & { calls: GenerateRequest[] } {
-  const calls: GenerateRequest[] = [];
-  return {
-    calls,
-    ready: () => true,
-    modelName: () => 'scripted.gguf',
-    generate: async (req) => {
-      calls.push(req);
-      const text = answers[Math.min(calls.length - 1, answers.length - 1)]!;
-      return { text, timings: { promptTokens: 10, generatedTokens: 5, promptMs: 1, generateMs: 1 } };
-    },
-  };
-}
 
 /** The runbook ids a oneOf schema lets the model name. */
 function schemaIds(schema: object): string[] {
@@ -128,22 +111,22 @@ test('a runbook that is not a candidate is rejected and asked again; refused par
   const diag = JSON.stringify({ summary: 'Postgres burns CPU.', rootCause: 'postgres on db-01', confidence: 'high', evidence: [] });
   const good = JSON.stringify({ runbookId: 'cpu-hog-renice', hostId: HOST, params: { pid: 4100, startMs: hog.startMs, nice: 19 }, reason: 'lower its priority' });
   const invented = JSON.stringify({ runbookId: 'wipe-the-disk', hostId: HOST, params: {}, reason: 'why not' });
-  const g1 = scripted([diag, invented, good]);
+  const g1 = scriptedGenerator([diag, invented, good]);
   const r1 = await service(g1, planner(true)).svc.start('inc-plan').done;
   assert.equal(g1.calls.length, 3, 'diagnosis, plan, plan again');
   assert.equal(r1.plan!.source, 'model');
   assert.deepEqual(r1.plan!.plan, { runbookId: 'cpu-hog-renice', hostId: HOST, params: { pid: 4100, startMs: hog.startMs, nice: 19 }, missing: [], reason: 'lower its priority' });
   // The fixed params are filled in when the answer leaves them out (the grammar does not ask for them).
   const lean = JSON.stringify({ runbookId: 'cpu-hog-renice', params: { nice: 10 }, reason: 'lower it' });
-  const r0 = await service(scripted([diag, lean]), planner(true)).svc.start('inc-plan').done;
+  const r0 = await service(scriptedGenerator([diag, lean]), planner(true)).svc.start('inc-plan').done;
   assert.deepEqual(r0.plan!.plan.params, { pid: 4100, startMs: hog.startMs, nice: 10 });
   const hijack = JSON.stringify({ runbookId: 'cpu-hog-renice', params: { pid: 1, nice: 10 }, reason: 'another process' });
-  const rh = await service(scripted([diag, hijack, hijack]), planner(true)).svc.start('inc-plan').done;
+  const rh = await service(scriptedGenerator([diag, hijack, hijack]), planner(true)).svc.start('inc-plan').done;
   assert.match(rh.plan!.notes.join(' '), /param "pid" is 4100 in this incident, got 1/);
   assert.match(r1.plan!.notes[0]!, /plan: first answer rejected \(references to nothing in the incident: runbook:wipe-the-disk\); asked again/);
 
   const badParams = JSON.stringify({ runbookId: 'cpu-hog-renice', hostId: HOST, params: { pid: 4100, startMs: hog.startMs, nice: 40 }, reason: 'be nicer' });
-  const g2 = scripted([diag, badParams, badParams]);
+  const g2 = scriptedGenerator([diag, badParams, badParams]);
   const r2 = await service(g2, planner(true)).svc.start('inc-plan').done;
   assert.equal(g2.calls.length, 3);
   assert.equal(r2.plan!.plan.runbookId, null, 'dropped');
@@ -152,12 +135,7 @@ test('a runbook that is not a candidate is rejected and asked again; refused par
 });
 
 test('the tiny model in the worker writes a plan that parses, names a candidate (or none) and validates', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-plan-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  writeTestModel(path.join(dir, 'tiny.gguf'), TINY_SHAPE, 7);
-  const host = new ModelHost({ dir, threads: 1 });
-  t.after(() => host.close());
-  await host.load('tiny.gguf');
+  const { host, dir } = await tinyModelHost(t, 7);
   const env = open({ path: path.join(dir, 'db') });
   t.after(() => env.close());
   const tokens: string[] = [];
