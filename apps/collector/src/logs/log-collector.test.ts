@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LogRecord, LogStats } from '@cerebro/shared/protocol/messages';
 import { DEFAULT_LOGS, type LogsConfig } from './config';
-import { createLogCollector, type LogCollector } from './log-collector';
+import { createLogCollector, syslogProgram, type LogCollector } from './log-collector';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -251,4 +251,12 @@ test('rename rotation where the new file is only found by a rescan: the old file
   await sleep(550);
   h.tick(); // the rescan finds the new file in the same tick as the old one's last lines are read
   assert.deepEqual(h.msgs(), lines(1, 6).trim().split('\n'));
+});
+
+test('a syslog line names its program; an application line with a level where the host goes does not', () => {
+  assert.deepEqual(syslogProgram('Nov 10 12:00:00 web-01 sshd[123]: Accepted publickey for ops'), { unit: 'sshd', pid: 123 });
+  assert.deepEqual(syslogProgram('2024-11-10T12:00:00.123456+00:00 web-01 kernel: Out of memory: Killed process 7 (java)'), { unit: 'kernel' });
+  assert.equal(syslogProgram('2026-11-25T23:58:00.000Z ERROR ledger: cannot post entry 17'), null);
+  assert.equal(syslogProgram('2026-11-25T23:58:00.000Z INFO orders: request 5 ok'), null);
+  assert.equal(syslogProgram('GET /index.html 200'), null);
 });

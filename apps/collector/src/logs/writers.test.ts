@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { syslogProgram } from './log-collector';
 import { LogWriters } from './writers';
 
 /** A real process appending to a real file (and a reader that only has it open for reading). */
@@ -36,12 +35,4 @@ test('the writer of a log file is the process holding it open for writing, not a
   assert.deepEqual(w.of(file, now + 1000), { unit: 'node', pid: writer.pid }, 'a fresh answer is reused');
   assert.equal(w.scans, scans + 1, 'no second scan within freshMs');
   assert.equal(w.of(path.join(dir, 'nobody.log'), now + 2000), null, 'a file nobody writes has no writer');
-});
-
-test('a syslog line names its program; an application line with a level where the host goes does not', () => {
-  assert.deepEqual(syslogProgram('Nov 10 12:00:00 web-01 sshd[123]: Accepted publickey for ops'), { unit: 'sshd', pid: 123 });
-  assert.deepEqual(syslogProgram('2024-11-10T12:00:00.123456+00:00 web-01 kernel: Out of memory: Killed process 7 (java)'), { unit: 'kernel' });
-  assert.equal(syslogProgram('2026-11-25T23:58:00.000Z ERROR ledger: cannot post entry 17'), null);
-  assert.equal(syslogProgram('2026-11-25T23:58:00.000Z INFO orders: request 5 ok'), null);
-  assert.equal(syslogProgram('GET /index.html 200'), null);
 });

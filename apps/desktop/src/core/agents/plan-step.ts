@@ -5,21 +5,16 @@
  * incident gives are the only choice; the rest are typed and bounded). The answer is validated again with
  * the runbook library's own param check: an invalid answer is asked for once more, then dropped with why.
  */
-import { PLAN_LIMITS, type Diagnosis, type Incident, type Plan, type Runbook, type RunbookParam } from '@cerebro/shared/api/contract';
+import { PLAN_LIMITS, type Diagnosis, type Incident, type Plan, type Runbook, type RunbookParam, type RunbookProposal } from '@cerebro/shared/api/contract';
 import { checkParamValue } from '../remediation/runbook-schema';
 import type { AgentStep, StepCheck } from './steps';
 
-/** A runbook the planner may choose: it exists, fits the incident and its preconditions hold on `hostId`. */
-export interface PlanCandidate {
-  readonly runbook: Runbook;
-  readonly hostId: string;
-  /** Params the incident gives (from its top cause). */
-  readonly params: Readonly<Record<string, unknown>>;
-  /** Required params nothing gives. */
-  readonly missing: readonly string[];
-  /** Why it fits (from proposals.ts). */
-  readonly reason: string;
-}
+/**
+ * A runbook the planner may choose: it exists, fits the incident and its preconditions hold on `hostId`.
+ * The proposal's fields (host, params the incident gives, missing params, reason; proposals.ts) with the
+ * runbook itself.
+ */
+export type PlanCandidate = Pick<RunbookProposal, 'hostId' | 'params' | 'missing' | 'reason'> & { readonly runbook: Runbook };
 
 export interface PlanInput {
   readonly incident: Incident;

@@ -21,7 +21,8 @@ const OOM_KILL = /oom-kill:.*?[,:]task=([^,]{1,64}),pid=(\d+)/;
 
 /** The process an OOM-killer line names, or null for any other line (cheap for those: two substring tests). */
 export function parseOomKill(msg: string): OomKill | null {
-  if (msg.includes('process ')) {
+  // Every log record passes here: substring tests before any regex.
+  if (msg.includes('Killed process ') || msg.includes('Kill process ')) {
     const m = KILLED.exec(msg);
     // Only the kernel's wording: an application's own "killed process 12 (worker)" is not the OOM killer.
     if (m !== null && (/out of memory/i.test(msg) || msg.includes('total-vm:'))) return { pid: Number(m[1]), name: m[2]! };
