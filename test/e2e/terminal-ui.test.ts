@@ -1,8 +1,9 @@
 /**
  * A terminal in a real browser (Debian's Chromium) against a real TLS console and a real enrolled
  * collector: the host view's "Terminal" button opens a shell on the host, a typed command's output shows
- * in xterm, the session is listed with who opened it, and its recording replays. Screenshot:
- * test/artifacts/terminal.png.
+ * in xterm, the session is listed with who opened it, and its recording replays in time: paused in an
+ * idle gap it shows the same screen as the live session had then, and it plays on at another speed to the
+ * end. Screenshots: test/artifacts/terminal.png, terminal-replay.png.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -59,12 +60,30 @@ test('the host view opens a terminal on the host; a command runs and the session
   assert.equal(sessions[0]?.state, 'open');
   await page.locator('[data-testid="terminal-sessions"] tbody tr').first().waitFor({ timeout: 10_000 });
 
+  // Idle for longer than the replay's 2 s gap cap, so that a timed replay has a pause here.
+  await new Promise((r) => setTimeout(r, 3000));
+  const lines = (text: string): string => text.split('\n').map((l) => l.trimEnd()).join('\n').trimEnd();
+  const liveScreen = lines(await screen());
+  assert.match(liveScreen, new RegExp(`${marker} marker`));
+
   await page.keyboard.type('exit');
   await page.keyboard.press('Enter');
   await page.locator('[data-testid="terminal-status"]', { hasText: 'ended' }).waitFor({ timeout: 15_000 });
   await page.locator('[data-testid="terminal-sessions"] button', { hasText: 'Replay' }).first().click();
-  await waitFor('the replay to show the output', async () => {
-    const sid = await page.evaluate(() => (window as unknown as { __cerebroTerminal?: { sid: string } }).__cerebroTerminal?.sid);
-    return sid === sessions[0]?.sid && (await screen()).includes(`${marker} marker`);
-  }, 15_000, 200);
+  const replaying = async (): Promise<boolean> => (await page.evaluate(() => JSON.stringify((window as unknown as { __cerebroTerminal?: { sid: string; mode: string } }).__cerebroTerminal ?? null))) === JSON.stringify({ sid: sessions[0]?.sid, mode: 'replay' });
+  const state = page.locator('[data-testid="replay-state"]');
+  // The replay reaches the screen the live session showed before its idle gap, and holds it during the (capped) gap: pause there.
+  await waitFor('the replay to reach the live screen', async () => (await replaying()) && lines(await screen()) === liveScreen, 15_000, 50);
+  await page.locator('[data-testid="replay-toggle"]', { hasText: 'Pause' }).click();
+  await state.filter({ hasText: /^paused/ }).waitFor({ timeout: 5_000 });
+  const paused = lines(await screen());
+  assert.equal(paused, liveScreen, 'paused at the same moment, the replay shows the screen the live session showed');
+  await new Promise((r) => setTimeout(r, 2500));
+  assert.equal(lines(await screen()), paused, 'nothing more is written while paused');
+  await page.locator('[data-testid="replay-speed"]').selectOption('4');
+  await page.locator('[data-testid="replay-toggle"]', { hasText: 'Play' }).click();
+  await state.filter({ hasText: /^replay done/ }).waitFor({ timeout: 15_000 });
+  await screenshot(page, 'terminal-replay');
+  const end = lines(await screen());
+  assert.ok(end.startsWith(paused) && /exit$/m.test(end), `the replay ends with the exit:\n${end}`);
 });

@@ -3,7 +3,9 @@
  * processes: a granted session runs commands and returns their output; sessions without a valid grant
  * (unsigned, expired, or for a session id never opened) and on a host whose policy forbids terminals are
  * refused, logged on the host and written to the audit log; 100 MB of output does not stop the host's
- * metrics; recordings replay to the same screen; input typed with echo off (a password) is not recorded.
+ * metrics; recordings replay to the same screen, and page through the API; input typed with echo off (a
+ * password) is not recorded; output printed just before `exit` all arrives; an account with a nologin
+ * shell is refused up front; the host closes idle sessions itself.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -143,6 +145,51 @@ test('terminals: granted sessions run, ungranted and forbidden ones are refused 
     assert.ok(a.some((l) => l.includes('cerebro-42-marker')), `the screen shows the marker:\n${a.join('\n')}`);
   });
 
+  await t.test('the recording API pages: every page is an asciicast of whole events, and the pages add up to the recording', async () => {
+    const { apiUrl, apiToken } = core.info;
+    const get = (q: string): Promise<Response> => fetch(`${apiUrl}/api/v1/terminals/${sid}/recording${q}`, { headers: { authorization: `Bearer ${apiToken}` } });
+    const whole = broker.recording(sid).cast;
+    const header = whole.slice(0, whole.indexOf('\n') + 1);
+    let offset: number | null = 0;
+    let events = '';
+    let pages = 0;
+    while (offset !== null) {
+      const r = await get(`?offset=${offset}&limit=64`);
+      assert.equal(r.status, 200);
+      const page = (await r.json()) as { cast: string; page: { offset: number; nextOffset: number | null; totalBytes: number } };
+      assert.ok(page.cast.startsWith(header), 'each page starts with the header');
+      assert.equal(page.page.totalBytes, Buffer.byteLength(whole));
+      parseCast(page.cast);
+      events += page.cast.slice(header.length);
+      offset = page.page.nextOffset;
+      pages++;
+      assert.ok(pages < 10_000);
+    }
+    assert.ok(pages > 1, `a 64-byte limit gives several pages (${pages})`);
+    assert.equal(header + events, whole, 'the pages add up to the whole recording');
+    const bad = await get('?offset=3');
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /offset 3 is not where an event of the recording starts/);
+    assert.equal((await get('?limit=lots')).status, 400);
+  });
+
+  await t.test('everything printed just before the shell exits reaches the viewer and the recording', async () => {
+    for (let round = 0; round < 3; round++) {
+      const session = await broker.open({ hostId, cols: 80, rows: 24, by: 'it-operator' });
+      const viewer = collectingViewer();
+      broker.attach(session.sid, viewer);
+      broker.input(session.sid, Buffer.from("s=$(printf '%065536d' 0 | tr 0 q); printf '%s[E''ND]' \"$s\"; exit\n"));
+      const end = await viewer.exited;
+      assert.equal(end.code, 0, end.reason);
+      const qs = (text: string): number => (text.match(/q{100,}/g) ?? []).reduce((n, r) => n + r.length, 0);
+      assert.equal(qs(viewer.text()), 65_536, `round ${round}: all of it reached the viewer`);
+      assert.ok(viewer.text().includes('q[END]'));
+      assert.equal(qs(castOutput(broker.recording(session.sid).cast)), 65_536, `round ${round}: and the recording`);
+      const opened = auditRecords(core).find((r) => r.kind === 'command' && (r.payload as { sid?: string }).sid === session.sid);
+      assert.match(String((opened?.payload as { capabilities?: string }).capabilities), /dropped/, 'the audit says how capabilities were handled');
+    }
+  });
+
   await t.test('unsigned and expired grants are refused by the host, logged there and audited', async () => {
     const unsigned = broker.open({ hostId, cols: 80, rows: 24, by: 'mallory' }, (payload) => {
       const now = Date.now();
@@ -200,6 +247,34 @@ test('terminals: granted sessions run, ungranted and forbidden ones are refused 
     assert.equal((refusal?.payload as { code?: string }).code, 'FORBIDDEN_BY_POLICY');
     await waitFor('the host to log it', () => /refused command \w+ \('terminal.open'\): FORBIDDEN_BY_POLICY/.test(locked.output), 5_000);
     await locked.stop();
+  });
+
+  await t.test('an account whose shell refuses logins is refused with what to do, and audited', async (st) => {
+    const nobody = /^nobody:[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:(.*)$/m.exec(fs.readFileSync('/etc/passwd', 'utf8'))?.[1] ?? '';
+    if (!/\/(nologin|false)$/.test(nobody)) {
+      st.skip(`this host's nobody account has the shell ${JSON.stringify(nobody)}, not nologin`);
+      return;
+    }
+    const nologinId = `${hostId}-nologin`;
+    const host = await enrolledCollector(t, core, home, nologinId, { terminalUser: 'nobody' });
+    await assert.rejects(broker.open({ hostId: nologinId, cols: 80, rows: 24, by: 'it-operator' }), (e: unknown) => e instanceof TerminalError && e.code === 'REFUSED' && /FORBIDDEN_BY_POLICY: the account "nobody"'s shell is \S+, which refuses logins: set "terminalUser" in this host's policy/.test(e.message));
+    const refusal = auditRecords(core).find((r) => r.kind === 'refusal' && (r.payload as { hostId?: string }).hostId === nologinId);
+    assert.match(String((refusal?.payload as { reason?: string }).reason), /"nobody".*refuses logins/);
+    await host.stop();
+  });
+
+  await t.test('the host closes a session that stays idle past its policy limit, even if the console does not', async () => {
+    const idleId = `${hostId}-idle`;
+    const host = await enrolledCollector(t, core, home, idleId, { terminalIdleMinutes: 0.05 });
+    const session = await broker.open({ hostId: idleId, cols: 80, rows: 24, by: 'it-operator' });
+    const viewer = collectingViewer();
+    broker.attach(session.sid, viewer);
+    const started = Date.now();
+    const end = await viewer.exited;
+    assert.match(end.reason, /idle for 3 s \(no input or output\), closed by the host/);
+    assert.ok(Date.now() - started >= 2000, 'not before the limit');
+    assert.equal(broker.get(session.sid)?.state, 'closed');
+    await host.stop();
   });
 
   await t.test('while a terminal prints 100 MB, the host keeps sending metrics', async () => {

@@ -433,7 +433,7 @@ export const ROUTES = {
   terminals: { method: 'GET', path: `${API_PREFIX}/terminals` },
   /** Open a terminal on a host: the console signs a short-lived terminal.open grant; the host's policy may refuse it. */
   openTerminal: { method: 'POST', path: `${API_PREFIX}/terminals` },
-  /** A session and its asciicast v2 recording, for replay. */
+  /** A session and its asciicast v2 recording, for replay: ?offset=bytes&limit=bytes, one page (TerminalRecordingView). */
   terminalRecording: { method: 'GET', path: `${API_PREFIX}/terminals/:id/recording` },
   closeTerminal: { method: 'POST', path: `${API_PREFIX}/terminals/:id/close` },
 } as const;

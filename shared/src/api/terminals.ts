@@ -54,11 +54,32 @@ export interface TerminalOpenRequest {
   readonly user?: string;
 }
 
-/** The session and its asciicast v2 recording (newline-delimited JSON: header, then [time, "o"|"i"|"r", data] events). */
+/**
+ * The session and its asciicast v2 recording (newline-delimited JSON: header, then [time, "o"|"i"|"r",
+ * data] events), one page at a time: `GET …/recording?offset=B&limit=N` answers the header line and the
+ * whole event lines that start at byte B of the `.cast` file (0: the first event) and fit in N bytes
+ * (at least one line; default TERMINAL_RECORDING_PAGE_BYTES, at most TERMINAL_RECORDING_MAX_PAGE_BYTES).
+ * Every page is a valid asciicast file by itself.
+ */
 export interface TerminalRecordingView {
   readonly session: TerminalSessionView;
   readonly cast: string;
+  /** Where this page lies in the recording (absent from consoles before paging: the whole recording). */
+  readonly page?: TerminalRecordingPage;
 }
+
+export interface TerminalRecordingPage {
+  /** Byte offset in the .cast file of this page's first event. */
+  readonly offset: number;
+  /** The offset to ask for next; null: no complete event after this page (yet, while the session is open). */
+  readonly nextOffset: number | null;
+  /** Size of the .cast file when read, bytes (header included). */
+  readonly totalBytes: number;
+}
+
+/** Default and largest `limit` of a recording page, bytes. */
+export const TERMINAL_RECORDING_PAGE_BYTES = 1024 * 1024;
+export const TERMINAL_RECORDING_MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
 /** Client → console control messages (text frames on the terminal socket). */
 export type TerminalClientMessage = { readonly op: 'resize'; readonly cols: number; readonly rows: number } | { readonly op: 'close' };

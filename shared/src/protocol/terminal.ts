@@ -42,6 +42,10 @@ export interface TerminalOpened {
   /** The account the shell runs as. */
   readonly user: string;
   readonly shell: string;
+  /** How the shell was stripped of the collector's capabilities, or why not (older collectors: absent). */
+  readonly capabilities?: string;
+  /** A warning the console shows as the session's first line (capabilities not dropped). */
+  readonly warning?: string;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {

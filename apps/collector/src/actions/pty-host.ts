@@ -8,12 +8,19 @@
  * its own, non-session-leader process, so it never becomes its controlling terminal). The chunk is
  * reported back as recordable input (`i`) only when ECHO is on; with echo off (a password prompt) or
  * unknown it is written to the pty but never leaves the host. Chunks are handled strictly in order.
+ *
+ * Capabilities: the shell is started through setpriv or capsh (shellLaunch), so that it does not keep
+ * the capabilities the collector's unit grants it.
  */
 import { execFile } from 'node:child_process';
-import { echoFromStty, type FromPtyHost, type ToPtyHost } from './pty-host-protocol';
+import fs from 'node:fs';
+import path from 'node:path';
+import { echoFromStty, parseCapSets, shellLaunch, type CapSets, type FromPtyHost, type ToPtyHost } from './pty-host-protocol';
 
 interface Pty {
   readonly pid: number;
+  /** The master's file descriptor. */
+  readonly fd?: number;
   readonly ptsName?: string;
   onData(cb: (d: string | Buffer) => void): void;
   onExit(cb: (e: { exitCode: number; signal?: number }) => void): void;
@@ -23,6 +30,17 @@ interface Pty {
   resume(): void;
   kill(signal?: string): void;
 }
+
+/** node-pty's private read stream of the master (unixTerminal.js `_socket`). */
+interface PtySocket {
+  read(): Buffer | string | null;
+  destroy(...args: unknown[]): unknown;
+}
+
+/** Most output read from the pty after the shell's exit (a background job may go on printing), bytes. */
+const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
+/** Longest time spent reading it, ms. */
+const DRAIN_MAX_MS = 2000;
 
 function send(msg: FromPtyHost): void {
   if (process.connected) process.send?.(msg);
@@ -34,23 +52,78 @@ function echoState(pts: string): Promise<boolean | null> {
   });
 }
 
-/**
- * node-pty reports a shell's exit only once the pty is read to its end, and destroys it (dropping what is
- * unread) if that takes over 200 ms. While paused for flow control nothing is read, so: watch the shell,
- * and resume as soon as it is gone, to read its last output before node-pty gives up on it. (Output still
- * in the pty when the shell, its session leader, exits can be flushed by the kernel's hangup anyway: a
- * command chained with `; exit` may lose its last few KiB, as in any terminal that reads late.)
- */
-function watchWhilePaused(p: Pty): NodeJS.Timeout {
-  const timer = setInterval(() => {
+/** The first executable `name` in PATH and the system directories, or null. */
+export function findTool(name: string, pathVar = process.env['PATH'] ?? ''): string | null {
+  for (const dir of [...pathVar.split(':'), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    if (!dir.startsWith('/')) continue;
+    const file = path.join(dir, name);
     try {
-      process.kill(p.pid, 0);
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return file;
     } catch {
-      clearInterval(timer);
-      p.resume();
+      // not here
     }
-  }, 20);
-  return timer;
+  }
+  return null;
+}
+
+function ownCaps(): CapSets {
+  try {
+    return parseCapSets(fs.readFileSync('/proc/self/status', 'utf8'));
+  } catch {
+    return { inh: 0n, prm: 0n, eff: 0n, bnd: 0n, amb: 0n };
+  }
+}
+
+/**
+ * Makes sure everything the shell printed reaches `emit` before node-pty reports its exit.
+ *
+ * Why: when the shell (the only holder of the pty's slave side) exits, reads of the master fail with
+ * EIO, and Node's stream over the master can end on that error with the last KiB read by the kernel
+ * but never delivered (a `printf` of 64 KiB followed by `exit` lost its tail about every other time).
+ * So the host keeps the slave open itself: the master then never fails while output is unread. node-pty
+ * destroys its stream 200 ms after the exit when it did not end by itself (which now it never does);
+ * just before that, this reads what the stream buffered (also while paused for flow control) and then
+ * the master directly until it is empty, bounded by DRAIN_MAX_MS and DRAIN_MAX_BYTES for a background
+ * job that keeps printing, and only then lets go of the slave.
+ */
+function deliverAllOutput(p: Pty, emit: (data: Buffer) => void): void {
+  const socket = (p as unknown as { _socket?: PtySocket })._socket;
+  if (!p.ptsName || p.fd === undefined || !socket || typeof socket.destroy !== 'function' || typeof socket.read !== 'function') return;
+  let slave: number | null;
+  try {
+    slave = fs.openSync(p.ptsName, fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+  } catch {
+    return;
+  }
+  const fd = p.fd;
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (...args: unknown[]): unknown => {
+    if (slave !== null) {
+      // What the stream already holds comes first: read() hands it to the 'data' listeners.
+      while (socket.read() !== null);
+      const buf = Buffer.alloc(64 * 1024);
+      const end = Date.now() + DRAIN_MAX_MS;
+      for (let total = 0; total < DRAIN_MAX_BYTES && Date.now() < end; ) {
+        let n = 0;
+        try {
+          n = fs.readSync(fd, buf, 0, buf.byteLength, null);
+        } catch {
+          break; // EAGAIN: empty (the slave is ours, so not EIO)
+        }
+        if (n <= 0) break;
+        total += n;
+        emit(Buffer.from(buf.subarray(0, n)));
+      }
+      try {
+        fs.closeSync(slave);
+      } catch {
+        // already closed
+      }
+      slave = null;
+    }
+    return destroy(...args);
+  };
 }
 
 /** Runs until the shell exits or the collector goes away; never returns normally. */
@@ -62,7 +135,6 @@ export async function runPtyHost(): Promise<void> {
   let pty: Pty | null = null;
   let inputQueue: Promise<void> = Promise.resolve();
   let exited = false;
-  let pauseWatch: NodeJS.Timeout | null = null;
   const finish = (code: number, last?: FromPtyHost): void => {
     // The IPC channel writes asynchronously: exit once the last message (and so every earlier one) is out.
     if (last && process.connected) process.send?.(last, () => process.exit(code));
@@ -104,13 +176,9 @@ export async function runPtyHost(): Promise<void> {
           pty?.resize(msg.cols, msg.rows);
           return;
         case 'pause':
-          if (!pty || pauseWatch) return;
-          pty.pause();
-          pauseWatch = watchWhilePaused(pty);
+          pty?.pause();
           return;
         case 'resume':
-          if (pauseWatch) clearInterval(pauseWatch);
-          pauseWatch = null;
           pty?.resume();
           return;
         case 'close':
@@ -131,23 +199,32 @@ export async function runPtyHost(): Promise<void> {
     const mod = (await import('@lydell/node-pty')) as unknown as { spawn?: Spawn; default?: { spawn: Spawn } };
     const spawn = mod.spawn ?? mod.default?.spawn;
     if (!spawn) throw new Error('@lydell/node-pty has no spawn()');
-    const p = spawn(o.shell, [...o.args], {
+    const launch = shellLaunch({
+      shell: o.shell,
+      args: o.args,
+      setpriv: findTool('setpriv'),
+      capsh: findTool('capsh'),
+      switchTo: o.uid !== undefined && o.gid !== undefined ? { uid: o.uid, gid: o.gid } : null,
+      uid: process.getuid?.() ?? -1,
+      caps: ownCaps(),
+    });
+    const p = spawn(launch.file, [...launch.args], {
       name: 'xterm-256color',
       cols: o.cols,
       rows: o.rows,
       cwd: o.cwd,
       env: o.env,
       encoding: null,
-      ...(o.uid !== undefined ? { uid: o.uid, gid: o.gid } : {}),
+      ...(launch.uid !== undefined ? { uid: launch.uid, gid: launch.gid } : {}),
     });
-    p.onData((d) => {
-      send({ t: 'out', stream: 'o', data: typeof d === 'string' ? Buffer.from(d) : d });
-    });
+    const emit = (data: Buffer): void => send({ t: 'out', stream: 'o', data });
+    p.onData((d) => emit(typeof d === 'string' ? Buffer.from(d) : d));
+    deliverAllOutput(p, emit);
     p.onExit((e) => {
       exited = true;
       finish(0, { t: 'exit', code: e.signal ? null : e.exitCode, signal: e.signal ?? null });
     });
-    send({ t: 'ready', pid: p.pid, pts: p.ptsName ?? '' });
+    send({ t: 'ready', pid: p.pid, pts: p.ptsName ?? '', capabilities: launch.capabilities, ...(launch.warning ? { warning: launch.warning } : {}) });
     return p;
   }
 }

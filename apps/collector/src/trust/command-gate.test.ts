@@ -103,7 +103,7 @@ test('unknown kinds that pass the gate are refused as unsupported', async () => 
 });
 
 test('bad policy files are refused with the field at fault', (t) => {
-  assert.throws(() => parsePolicy({ terminal: false }, 'policy file P'), /policy file P: unknown field "terminal"; known fields are commands, terminals, terminalUser, remediation/);
+  assert.throws(() => parsePolicy({ terminal: false }, 'policy file P'), /policy file P: unknown field "terminal"; known fields are commands, terminals, terminalUser, terminalIdleMinutes, remediation/);
   assert.throws(() => parsePolicy({ terminals: 'no' }, 'p'), /"terminals" must be true or false/);
   assert.throws(() => parsePolicy({ commands: { deny: 'ping' } }, 'p'), /"commands.deny" must be a list of strings/);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-policy-'));

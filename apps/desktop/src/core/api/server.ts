@@ -428,7 +428,7 @@ export class ApiServer {
     if (parts[0] === 'logs') return this.logs(parts, url.searchParams);
     if (isAgentRoute(parts)) return this.agentRoute(parts, null);
     if (parts[0] === 'remediation') return this.remediationRoute(parts, url.searchParams, null);
-    if (parts[0] === 'terminals') return this.terminalRoute(parts, null);
+    if (parts[0] === 'terminals') return this.terminalRoute(parts, null, url.searchParams);
     if (parts[0] === 'notifications') return this.notificationRoute(parts, url.searchParams, null);
     if (parts[0] === 'incidents' || parts[0] === 'forecasts') return this.incidentRoutes(parts, url.searchParams);
     if (parts[0] !== 'hosts') throw new ApiError('NOT_FOUND', `no route ${path}`);
@@ -484,12 +484,12 @@ export class ApiServer {
   }
 
   /** GET (body null) or POST of the terminal routes. */
-  private terminalRoute(parts: readonly string[], body: Record<string, unknown> | null): unknown {
+  private terminalRoute(parts: readonly string[], body: Record<string, unknown> | null, params?: URLSearchParams): unknown {
     const t = this.deps.terminals;
     if (!t) throw new ApiError('NOT_FOUND', 'this console has no terminal broker');
     const asApi = (e: unknown): unknown => (e instanceof TerminalError ? new ApiError(e.code === 'CLOSED' ? 'BAD_REQUEST' : e.code, e.message) : e);
     try {
-      const out = terminalRoute(t, parts, body);
+      const out = terminalRoute(t, parts, body, params);
       return out instanceof Promise ? out.catch((e: unknown) => Promise.reject(asApi(e))) : out;
     } catch (e) {
       throw asApi(e);

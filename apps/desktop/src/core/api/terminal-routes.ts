@@ -5,7 +5,7 @@
  * reconnects) sees the prompt and the screen's recent past.
  */
 import type { WebSocket } from 'ws';
-import type { RouteResponses, TerminalClientMessage, TerminalServerEvent } from '@cerebro/shared/api/contract';
+import { TERMINAL_RECORDING_MAX_PAGE_BYTES, TERMINAL_RECORDING_PAGE_BYTES, type RouteResponses, type TerminalClientMessage, type TerminalServerEvent } from '@cerebro/shared/api/contract';
 import { MAX_TERMINAL_CHUNK_BYTES } from '@cerebro/shared/protocol/terminal';
 import type { TerminalBroker } from '../terminals/broker';
 import { TerminalError } from '../terminals/broker';
@@ -15,11 +15,24 @@ const ATTACH_REPLAY_BYTES = 256 * 1024;
 /** A viewer that answers no ping for two periods is dropped, ms. */
 const PING_MS = 15_000;
 
+/** A non-negative integer query parameter, `fallback` when absent; TerminalError BAD_REQUEST otherwise. */
+function intParam(params: URLSearchParams | undefined, name: string, fallback: number, max: number): number {
+  const raw = params?.get(name);
+  if (raw === null || raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n > max) throw new TerminalError('BAD_REQUEST', `"${name}" must be a whole number of bytes from 0 to ${max}, got ${JSON.stringify(raw.slice(0, 32))}`);
+  return n;
+}
+
 /** GET (body null) or POST of /terminals…; throws TerminalError (mapped to API errors by the server). */
-export function terminalRoute(broker: TerminalBroker, parts: readonly string[], body: Record<string, unknown> | null): unknown {
+export function terminalRoute(broker: TerminalBroker, parts: readonly string[], body: Record<string, unknown> | null, params?: URLSearchParams): unknown {
   if (body === null) {
     if (parts.length === 1) return { sessions: broker.list(), idleTimeoutMs: broker.idleMs } satisfies RouteResponses['terminals'];
-    if (parts.length === 3 && parts[2] === 'recording') return broker.recording(parts[1] as string) satisfies RouteResponses['terminalRecording'];
+    if (parts.length === 3 && parts[2] === 'recording') {
+      const offset = intParam(params, 'offset', 0, Number.MAX_SAFE_INTEGER);
+      const limit = Math.max(1, intParam(params, 'limit', TERMINAL_RECORDING_PAGE_BYTES, TERMINAL_RECORDING_MAX_PAGE_BYTES));
+      return broker.recording(parts[1] as string, { offset, limit }) satisfies RouteResponses['terminalRecording'];
+    }
     throw new TerminalError('NOT_FOUND', `no route /${parts.join('/')}; terminal routes are GET /terminals and /terminals/:sid/recording`);
   }
   if (parts.length === 1) {

@@ -137,3 +137,31 @@ test('sessions are listed newest first with who opened them, across a restart (o
   assert.equal(again.broker.get(b.sid)?.reason, 'the console stopped during the session');
   assert.throws(() => again.broker.recording('../../etc/passwd'), (e: unknown) => e instanceof TerminalError && e.code === 'NOT_FOUND');
 });
+
+test("the host's capability warning is the session's first line and in the audit; recordings read in pages of whole events", async (t) => {
+  const f = fake(t);
+  f.answer = { type: 'result', id: 'c1', ok: true, output: { sid: 'x', pid: 42, user: 'svc', shell: '/bin/sh', capabilities: 'NOT dropped: neither setpriv nor capsh', warning: 'cerebro: shell keeps capabilities' } };
+  const s = await f.broker.open({ hostId: 'h1', cols: 80, rows: 24, by: 'ann' });
+  const opened = f.audit.find((a) => a.kind === 'command');
+  assert.equal(opened?.payload['capabilities'], 'NOT dropped: neither setpriv nor capsh');
+  assert.equal(opened?.payload['warning'], 'cerebro: shell keeps capabilities');
+  f.broker.frame('h1', { type: 'term.out', sid: s.sid, stream: 'o', data: Buffer.from('short\r\n') });
+  f.broker.frame('h1', { type: 'term.out', sid: s.sid, stream: 'o', data: Buffer.from('x'.repeat(5000)) });
+  f.broker.frame('h1', { type: 'term.out', sid: s.sid, stream: 'o', data: Buffer.from('end') });
+  const whole = f.broker.recording(s.sid);
+  assert.ok(castOutput(whole.cast).startsWith('\x1b[33mcerebro: shell keeps capabilities\x1b[0m\r\n'), 'the warning comes first');
+  assert.equal(whole.page.nextOffset, null);
+  const sizes: number[] = [];
+  let text = '';
+  for (let offset: number | null = 0; offset !== null; ) {
+    // 100 bytes: less than the 5000-byte event, which still comes whole, alone.
+    const page = f.broker.recording(s.sid, { offset, limit: 100 });
+    sizes.push(parseCast(page.cast).events.length);
+    text += castOutput(page.cast);
+    offset = page.page.nextOffset;
+  }
+  assert.equal(text, castOutput(whole.cast));
+  assert.deepEqual(sizes, [2, 1, 1], 'the warning and "short" share a page; the long event is a page of its own');
+  assert.throws(() => f.broker.recording(s.sid, { offset: 5, limit: 100 }), (e: unknown) => e instanceof TerminalError && e.code === 'BAD_REQUEST');
+  assert.throws(() => f.broker.recording(s.sid, { offset: whole.page.totalBytes + 1, limit: 100 }), (e: unknown) => e instanceof TerminalError && e.code === 'BAD_REQUEST');
+});

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Actor, AuditKind, TerminalSessionView } from '@cerebro/shared/api/contract';
+import type { Actor, AuditKind, TerminalRecordingPage, TerminalRecordingView, TerminalSessionView } from '@cerebro/shared/api/contract';
 import type { CommandEnvelope, CommandResult, TerminalExit, TerminalOutput } from '@cerebro/shared/protocol/messages';
 import { MAX_TERMINAL_CHUNK_BYTES, TERMINAL_MAX_COLS, TERMINAL_MAX_ROWS, TERMINAL_SID_PATTERN, type TerminalOpened, type TerminalOpenPayload } from '@cerebro/shared/protocol/terminal';
 import type { IngestServer, TerminalSink } from '../ingest/server';
@@ -153,9 +153,11 @@ export class TerminalBroker implements TerminalSink {
       throw new TerminalError('REFUSED', `the terminal on ${req.hostId} was closed at once: the console cannot record it (${(e as Error).message})`);
     }
     this.live.set(sid, { view, recorder, viewers: new Set(), lastActivityMs: openedMs, unacked: 0, closingSinceMs: null });
+    // The host's warning (the shell keeps the collector's capabilities) is the session's first line: shown to every viewer and kept in the recording.
+    if (typeof opened?.warning === 'string') recorder.data('o', Buffer.from(`\x1b[33m${opened.warning}\x1b[0m\r\n`), openedMs);
     this.saveMeta(view);
-    this.o.log('info', `terminal ${sid} opened on ${req.hostId} by ${req.by} as ${view.user}`);
-    this.audit(actor, 'command', { terminal: 'open', hostId: req.hostId, sid, user: view.user, shell: view.shell, pid: opened?.pid ?? null });
+    this.o.log(opened?.warning ? 'warn' : 'info', `terminal ${sid} opened on ${req.hostId} by ${req.by} as ${view.user}${opened?.warning ? `: ${opened.warning}` : ''}`);
+    this.audit(actor, 'command', { terminal: 'open', hostId: req.hostId, sid, user: view.user, shell: view.shell, pid: opened?.pid ?? null, capabilities: opened?.capabilities ?? null, ...(opened?.warning ? { warning: opened.warning } : {}) });
     return view;
   }
 
@@ -220,17 +222,54 @@ export class TerminalBroker implements TerminalSink {
     }
   }
 
-  /** The session and its recording so far. */
-  recording(sid: string): { session: TerminalSessionView; cast: string } {
+  /**
+   * The session and its recording so far: whole, or one page of whole event lines from byte `offset` of
+   * the .cast file within `limit` bytes (at least one line). Every page starts with the header line.
+   * Throws TerminalError NOT_FOUND, or BAD_REQUEST for an offset that is not where an event starts.
+   */
+  recording(sid: string, range?: { readonly offset: number; readonly limit: number }): TerminalRecordingView & { page: TerminalRecordingPage } {
     const session = this.get(sid);
     if (!session) throw new TerminalError('NOT_FOUND', `no terminal session ${JSON.stringify(sid.slice(0, 64))}`);
-    let cast = '';
+    let fd: number;
     try {
-      cast = fs.readFileSync(this.castFile(sid), 'utf8');
+      fd = fs.openSync(this.castFile(sid), 'r');
     } catch (e) {
       throw new TerminalError('NOT_FOUND', `the recording of session ${sid} cannot be read: ${(e as Error).message}`);
     }
-    return { session, cast };
+    try {
+      const size = fs.fstatSync(fd).size;
+      const read = (at: number, bytes: number): Buffer => {
+        const buf = Buffer.alloc(Math.max(0, Math.min(bytes, size - at)));
+        const n = buf.byteLength > 0 ? fs.readSync(fd, buf, 0, buf.byteLength, at) : 0;
+        return buf.subarray(0, n);
+      };
+      if (!range) {
+        const cast = read(0, size).toString('utf8');
+        const headerEnd = cast.indexOf('\n') + 1;
+        return { session, cast, page: { offset: headerEnd, nextOffset: null, totalBytes: size } };
+      }
+      const head = read(0, 64 * 1024);
+      const headerEnd = head.indexOf(0x0a) + 1;
+      if (headerEnd === 0) throw new TerminalError('NOT_FOUND', `the recording of session ${sid} has no complete header line`);
+      const offset = range.offset === 0 ? headerEnd : range.offset;
+      const atLineStart = offset === headerEnd || (offset > headerEnd && offset <= size && read(offset - 1, 1)[0] === 0x0a);
+      if (!Number.isInteger(offset) || !atLineStart) throw new TerminalError('BAD_REQUEST', `offset ${range.offset} is not where an event of the recording starts (0, or a page's nextOffset; the recording has ${size} bytes)`);
+      // Whole lines within the limit; a longer first line is read to its end (an event is at most a few hundred KiB).
+      let chunk = read(offset, range.limit);
+      let end = chunk.lastIndexOf(0x0a) + 1;
+      for (let more = range.limit; end === 0 && offset + chunk.byteLength < size; more *= 2) {
+        chunk = read(offset, more * 2);
+        end = chunk.indexOf(0x0a) + 1;
+      }
+      const next = offset + end;
+      return {
+        session,
+        cast: head.subarray(0, headerEnd).toString('utf8') + chunk.subarray(0, end).toString('utf8'),
+        page: { offset, nextOffset: end > 0 && next < size ? next : null, totalBytes: size },
+      };
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** The session's most recent output, up to about `maxBytes` of recording read from its end (a viewer's catch-up). */

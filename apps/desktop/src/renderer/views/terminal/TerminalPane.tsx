@@ -1,7 +1,9 @@
 /**
  * One xterm.js terminal: live (a session's byte socket) or a replay of its recording. Fits its box,
  * WebGL renderer where the browser gives a context (DOM renderer otherwise), search, and copy / paste
- * with Ctrl+Shift+C / Ctrl+Shift+V (plain Ctrl+C stays the shell's interrupt).
+ * with Ctrl+Shift+C / Ctrl+Shift+V (plain Ctrl+C stays the shell's interrupt). A replay is timed
+ * (replay-player.ts: the session's own delays, idle gaps capped at 2 s) with pause, speed and skip to
+ * the end, and reads the recording page by page.
  */
 import { useEffect, useRef, useState } from 'react';
 import { Terminal } from '@xterm/xterm';
@@ -11,12 +13,12 @@ import { WebglAddon } from '@xterm/addon-webgl';
 import '@xterm/xterm/css/xterm.css';
 import type { TerminalServerEvent } from '@cerebro/shared/api/contract';
 import { useTransport } from '../../transport/context';
-import { castOutputText } from './cast-text';
+import { castEvents, REPLAY_SPEEDS, ReplayPlayer, type ReplayState } from './replay-player';
 
 declare global {
   interface Window {
     /** The visible terminal's screen as text, for the e2e tests (a WebGL canvas has no DOM text). */
-    __cerebroTerminal?: { readonly sid: string; text(): string };
+    __cerebroTerminal?: { readonly sid: string; readonly mode: 'live' | 'replay'; text(): string };
   }
 }
 
@@ -25,6 +27,12 @@ function screenText(term: Terminal): string {
   const lines: string[] = [];
   for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
   return lines.join('\n');
+}
+
+/** Seconds as m:ss. */
+function clockText(s: number): string {
+  const whole = Math.floor(s);
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`;
 }
 
 export interface TerminalPaneProps {
@@ -43,6 +51,8 @@ export function TerminalPane({ sid, mode, active, onEnded }: TerminalPaneProps) 
   const fitRef = useRef<FitAddon | null>(null);
   const [status, setStatus] = useState<string>(mode === 'live' ? 'connecting…' : 'loading the recording…');
   const [query, setQuery] = useState('');
+  const [replay, setReplay] = useState<ReplayState | null>(null);
+  const playerRef = useRef<ReplayPlayer | null>(null);
   const ended = useRef(onEnded);
   ended.current = onEnded;
 
@@ -80,13 +90,44 @@ export function TerminalPane({ sid, mode, active, onEnded }: TerminalPaneProps) 
     });
     let cleanup = (): void => undefined;
     if (mode === 'replay') {
-      transport.request('terminalRecording', { hostId: sid }).then(
-        (r) => {
-          term.write(castOutputText(r.cast));
-          setStatus(`replay of ${r.session.user}@${r.session.hostname}, opened by ${r.session.by} at ${new Date(r.session.openedMs).toLocaleString()}`);
-        },
-        (e: unknown) => setStatus(`cannot load the recording: ${(e as Error).message}`),
-      );
+      let stopped = false;
+      let nextOffset: number | null = 0;
+      let fetching = false;
+      let started = false;
+      const player = new ReplayPlayer({
+        write: (text) => term.write(text),
+        onState: setReplay,
+        onLow: () => fetchPage(),
+      });
+      playerRef.current = player;
+      const fetchPage = (): void => {
+        if (fetching || stopped || nextOffset === null) return;
+        fetching = true;
+        transport.request('terminalRecording', { hostId: sid, query: { offset: nextOffset } }).then(
+          (r) => {
+            fetching = false;
+            if (stopped) return;
+            // A console without paging answers the whole recording.
+            nextOffset = r.page?.nextOffset ?? null;
+            player.append(castEvents(r.cast), nextOffset === null);
+            if (!started) {
+              started = true;
+              setStatus(`replay of ${r.session.user}@${r.session.hostname}, opened by ${r.session.by} at ${new Date(r.session.openedMs).toLocaleString()}`);
+              player.play();
+            }
+          },
+          (e: unknown) => {
+            fetching = false;
+            setStatus(`cannot load the recording: ${(e as Error).message}`);
+          },
+        );
+      };
+      fetchPage();
+      cleanup = () => {
+        stopped = true;
+        player.stop();
+        playerRef.current = null;
+      };
     } else {
       const enc = new TextEncoder();
       let connected = false;
@@ -136,11 +177,12 @@ export function TerminalPane({ sid, mode, active, onEnded }: TerminalPaneProps) 
     if (!active || !term) return;
     fitRef.current?.fit();
     term.focus();
-    window.__cerebroTerminal = { sid, text: () => screenText(term) };
+    const visible = { sid, mode, text: () => screenText(term) };
+    window.__cerebroTerminal = visible;
     return () => {
-      if (window.__cerebroTerminal?.sid === sid) delete window.__cerebroTerminal;
+      if (window.__cerebroTerminal === visible) delete window.__cerebroTerminal;
     };
-  }, [active, sid]);
+  }, [active, sid, mode]);
 
   const find = (backwards: boolean): void => {
     if (!query) return;
@@ -149,7 +191,7 @@ export function TerminalPane({ sid, mode, active, onEnded }: TerminalPaneProps) 
   };
 
   return (
-    <div className="term-pane" hidden={!active} data-testid="terminal-pane" data-sid={sid}>
+    <div className="term-pane" hidden={!active} data-testid="terminal-pane" data-sid={sid} data-mode={mode}>
       <div className="term-bar">
         <span className="muted term-status" data-testid="terminal-status">
           {status}
@@ -171,6 +213,34 @@ export function TerminalPane({ sid, mode, active, onEnded }: TerminalPaneProps) 
           ↓
         </button>
       </div>
+      {mode === 'replay' && replay ? (
+        <div className="term-bar term-replay" data-testid="replay-controls">
+          <button
+            type="button"
+            data-testid="replay-toggle"
+            disabled={replay.done}
+            onClick={() => (replay.playing ? playerRef.current?.pause() : playerRef.current?.play())}
+          >
+            {replay.playing ? 'Pause' : 'Play'}
+          </button>
+          <label>
+            Speed{' '}
+            <select data-testid="replay-speed" value={replay.speed} onChange={(e) => playerRef.current?.setSpeed(Number(e.target.value))}>
+              {REPLAY_SPEEDS.map((x) => (
+                <option key={x} value={x}>
+                  {x}×
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" data-testid="replay-end" disabled={replay.done} onClick={() => playerRef.current?.skipToEnd()}>
+            Skip to end
+          </button>
+          <span className="muted" data-testid="replay-state">
+            {replay.done ? 'replay done' : replay.waiting ? 'loading…' : replay.playing ? 'playing' : 'paused'} · {clockText(replay.position)} / {clockText(replay.duration)} (idle gaps cut to 2 s)
+          </span>
+        </div>
+      ) : null}
       <div className="term-box" ref={box} data-testid="terminal" />
     </div>
   );

@@ -11,6 +11,8 @@ import { TerminalPane } from './TerminalPane';
 import './terminal.css';
 
 interface Tab {
+  /** The session id, prefixed with "replay:" for a replay (a session can be open live and replayed at once). */
+  readonly key: string;
   readonly sid: string;
   readonly label: string;
   readonly mode: 'live' | 'replay';
@@ -35,8 +37,8 @@ export function TerminalView({ hostId, replay }: { hostId: string; replay: strin
   }, [transport, hostId]);
 
   const addTab = useCallback((tab: Tab) => {
-    setTabs((ts) => (ts.some((t) => t.sid === tab.sid) ? ts : [...ts, tab]));
-    setActive(tab.sid);
+    setTabs((ts) => (ts.some((t) => t.key === tab.key) ? ts : [...ts, tab]));
+    setActive(tab.key);
   }, []);
 
   const open = useCallback(() => {
@@ -45,7 +47,7 @@ export function TerminalView({ hostId, replay }: { hostId: string; replay: strin
     transport.post('openTerminal', undefined, { hostId, cols: 100, rows: 30, by: 'operator' }).then(
       (s) => {
         setOpening(false);
-        addTab({ sid: s.sid, label: `${s.user}@${s.hostname}`, mode: 'live', ended: false });
+        addTab({ key: s.sid, sid: s.sid, label: `${s.user}@${s.hostname}`, mode: 'live', ended: false });
         refresh();
       },
       (e: unknown) => {
@@ -59,14 +61,14 @@ export function TerminalView({ hostId, replay }: { hostId: string; replay: strin
     if (started.current) return;
     started.current = true;
     refresh();
-    if (replay) addTab({ sid: replay, label: `replay ${replay.slice(0, 6)}`, mode: 'replay', ended: true });
+    if (replay) addTab({ key: `replay:${replay}`, sid: replay, label: `replay ${replay.slice(0, 6)}`, mode: 'replay', ended: true });
     else open();
   }, [replay, open, refresh, addTab]);
 
   const close = (tab: Tab): void => {
     if (tab.mode === 'live' && !tab.ended) void transport.post('closeTerminal', tab.sid, {}).catch(() => undefined);
-    setTabs((ts) => ts.filter((t) => t.sid !== tab.sid));
-    setActive((a) => (a === tab.sid ? (tabs.find((t) => t.sid !== tab.sid)?.sid ?? null) : a));
+    setTabs((ts) => ts.filter((t) => t.key !== tab.key));
+    setActive((a) => (a === tab.key ? (tabs.find((t) => t.key !== tab.key)?.key ?? null) : a));
   };
 
   return (
@@ -90,8 +92,8 @@ export function TerminalView({ hostId, replay }: { hostId: string; replay: strin
       ) : null}
       <div className="term-tabs" role="tablist">
         {tabs.map((t) => (
-          <span key={t.sid} className={`term-tab${t.sid === active ? ' on' : ''}${t.ended ? ' ended' : ''}`}>
-            <button type="button" role="tab" aria-selected={t.sid === active} onClick={() => setActive(t.sid)}>
+          <span key={t.key} className={`term-tab${t.key === active ? ' on' : ''}${t.ended ? ' ended' : ''}`}>
+            <button type="button" role="tab" aria-selected={t.key === active} onClick={() => setActive(t.key)}>
               {t.mode === 'replay' ? '▶ ' : ''}
               {t.label}
             </button>
@@ -104,12 +106,12 @@ export function TerminalView({ hostId, replay }: { hostId: string; replay: strin
       <div className="term-area">
         {tabs.map((t) => (
           <TerminalPane
-            key={t.sid}
+            key={t.key}
             sid={t.sid}
             mode={t.mode}
-            active={t.sid === active}
+            active={t.key === active}
             onEnded={() => {
-              setTabs((ts) => ts.map((x) => (x.sid === t.sid ? { ...x, ended: true } : x)));
+              setTabs((ts) => ts.map((x) => (x.key === t.key ? { ...x, ended: true } : x)));
               refresh();
             }}
           />
@@ -137,11 +139,11 @@ export function TerminalView({ hostId, replay }: { hostId: string; replay: strin
               <td>{(s.outputBytes / 1024).toFixed(1)} KiB</td>
               <td>
                 {s.state === 'open' ? (
-                  <button type="button" className="link-button" onClick={() => addTab({ sid: s.sid, label: `${s.user}@${s.hostname}`, mode: 'live', ended: false })}>
+                  <button type="button" className="link-button" onClick={() => addTab({ key: s.sid, sid: s.sid, label: `${s.user}@${s.hostname}`, mode: 'live', ended: false })}>
                     Attach
                   </button>
                 ) : null}{' '}
-                <button type="button" className="link-button" onClick={() => addTab({ sid: s.sid, label: `replay ${s.sid.slice(0, 6)}`, mode: 'replay', ended: true })}>
+                <button type="button" className="link-button" onClick={() => addTab({ key: `replay:${s.sid}`, sid: s.sid, label: `replay ${s.sid.slice(0, 6)}`, mode: 'replay', ended: true })}>
                   Replay
                 </button>
               </td>
