@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Contextual, contextual } from './contextual';
+import { CONTEXTUAL_PARAMS, Contextual, contextual } from './contextual';
 import { ensemble } from './ensemble';
 
 function rng(seed: number): () => number {
@@ -119,5 +119,32 @@ test('a damaged or foreign state is refused with a reason', () => {
   bad({ ...s, seen: 'not base64!' }, /seen/);
   bad({ ...s, seen: s.seen.slice(8) }, /seen/);
   bad({ ...s, s: s.s.map((v, i) => (i === 9 ? 1 : v)) }, /out of range/);
+  bad({ ...s, recent: [1] }, /recent window/);
   bad(null, /not an object/);
+});
+
+test('issue 4: a busy warm-up is forgotten; after 20 quiet minutes a jump to 50 % scores high again', () => {
+  const rnd = rng(5);
+  // 1-second CPU %: busy for the first 150 samples, idle (2–5) for 20 minutes, then 47–53.
+  const values = [...Array.from({ length: 150 }, () => 60 + 40 * rnd()), ...Array.from({ length: 1200 }, () => 2 + 3 * rnd()), ...Array.from({ length: 60 }, () => 47 + 6 * rnd())];
+  const jump = 1350;
+  const scores = scoresOf(values, 1000);
+  const blind = new Contextual({ ...CONTEXTUAL_PARAMS, recent: { ...CONTEXTUAL_PARAMS.recent, blocks: 0 } });
+  const before = values.map((v, i) => blind.update(i * 1000, v));
+  assert.ok(before[jump]! < 0.25, `without the window the jump scores ${before[jump]}`);
+  const quietMax = Math.max(...scores.slice(W, jump));
+  assert.ok(scores[jump]! > 0.5 && scores[jump]! > 2.5 * quietMax, `jump ${scores[jump]} vs quiet ${quietMax}`);
+});
+
+test('a version-1 state (before the recent window) is restored and keeps scoring', () => {
+  const values = noisy(3000, 21);
+  const a = contextual.create();
+  for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
+  const { recent, ...v1 } = a.toJSON() as unknown as Record<string, unknown>;
+  assert.ok(Array.isArray(recent));
+  const r = contextual.fromJSON({ ...v1, version: 1 });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  values[2000] = 160;
+  const scores = values.slice(1000).map((v, i) => r.value.update((1000 + i) * 300_000, v));
+  assert.ok(scores[1000]! > 0.8, `spike after restore ${scores[1000]}`);
 });

@@ -20,16 +20,22 @@
  * nab, rows 15a–15u): Numenta's likelihood step, relative entropy, a time-of-day echo, per-signal rarity,
  * a variance-stabilising input, nearest-neighbour windows, fuzzy-ART categories, CUSUM and others.
  *
- * State: 15 numbers, the 40-bin rarity histogram and a 576-bit set of seen contexts (under 1 KB in memory).
+ * A busy period is forgotten as in the ensemble (issue 4): the slow mean and variance restart from the
+ * last ~1,000 samples (recent-window.ts) when those are at least 4 times calmer in variance.
+ *
+ * State: 15 numbers, the 40-bin rarity histogram, a 576-bit set of seen contexts and the recent window
+ * (5 numbers and 16 blocks of 2): under 2 KB in memory, ~1.2 KB of JSON.
  */
 import { err, ok, type Result } from '../../result';
 import { fromBase64, toBase64 } from './base64';
 import { ContextNovelty, type ContextNoveltyParams } from './context-novelty';
 import { stateRecord, type DetectorKind, type DetectorState, type StreamingDetector } from './detector';
+import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-window';
 import { TailRarity, type TailRarityParams } from './tail-rarity';
 
 const KIND = 'contextual';
-const VERSION = 1;
+/** 2 added `recent`; a version-1 state is restored with an empty window. */
+const VERSION = 2;
 
 export interface ContextualParams {
   readonly levelAlpha: number;
@@ -50,6 +56,8 @@ export interface ContextualParams {
   readonly rarityDecades: number;
   readonly context: ContextNoveltyParams;
   readonly rarity: TailRarityParams;
+  /** Window that re-seeds the slow mean and variance when it is much calmer, as the ensemble's (blocks 0: off). */
+  readonly recent: RecentWindowParams;
 }
 
 /**
@@ -72,6 +80,7 @@ export const CONTEXTUAL_PARAMS: ContextualParams = {
   rarityDecades: 3,
   context: { bins: 8, orders: 3, rateAlpha: 0.01, shortAlpha: 0.3 },
   rarity: { bins: 40, step: 0.25, decay: 0.999, prior: 1 },
+  recent: { blocks: 16, blockSamples: 64, calmRatio: 4 },
 };
 
 const MAD_TO_STD = 1.2533141373155003;
@@ -87,6 +96,8 @@ interface ContextualState extends DetectorState {
   readonly tail: number[];
   /** The seen-contexts bitset, little-endian 32-bit words, base64. */
   readonly seen: string;
+  /** RecentWindow.toArray(). */
+  readonly recent: number[];
 }
 
 export class Contextual implements StreamingDetector {
@@ -102,10 +113,19 @@ export class Contextual implements StreamingDetector {
   private peak = 0;
   private readonly novelty: ContextNovelty;
   private readonly rarity: TailRarity;
+  private readonly recent: RecentWindow;
+  /** The recent window's open block (recent-window.ts, OpenBlock), kept here: this is the hot path. */
+  private bN = 0;
+  private bRef = 0;
+  private bS1 = 0;
+  private bS2 = 0;
+  private readonly blockSize: number;
 
   constructor(private readonly p: ContextualParams = CONTEXTUAL_PARAMS) {
     this.novelty = new ContextNovelty(p.context);
     this.rarity = new TailRarity(p.rarity);
+    this.recent = new RecentWindow(p.recent);
+    this.blockSize = this.recent.blockSize;
   }
 
   update(_timestampMs: number, value: number): number {
@@ -140,6 +160,8 @@ export class Contextual implements StreamingDetector {
     this.n = 1;
     this.prev = this.level = this.slowMean = this.min = this.max = value;
     this.novelty.update(value, value, value, false);
+    this.bRef = value;
+    this.bN = 1;
     return 0;
   }
 
@@ -158,8 +180,23 @@ export class Contextual implements StreamingDetector {
     this.slowVar = (1 - b) * (this.slowVar + b * dm * dm);
     if (value > this.max) this.max = value;
     if (value < this.min) this.min = value;
+    const x = value - this.bRef;
+    this.bS1 += x;
+    this.bS2 += x * x;
+    if (++this.bN === this.blockSize) this.closeBlock();
     this.prev = value;
     this.n++;
+  }
+
+  /** Hands the open block to the recent window; once it is full, the slow statistics restart from it if it is much calmer (see the ensemble's). */
+  private closeBlock(): void {
+    this.bRef = this.recent.close(this.openBlock());
+    this.bN = this.bS1 = this.bS2 = 0;
+    if (!this.recent.full) return;
+    const v = this.recent.variance();
+    if (!(v * this.p.recent.calmRatio < this.slowVar)) return;
+    this.slowVar = v;
+    this.slowMean = this.recent.mean();
   }
 
   toJSON(): ContextualState {
@@ -171,11 +208,17 @@ export class Contextual implements StreamingDetector {
       s: [...FIELDS.map((f) => this[f]), nov.history, nov.rate, nov.short, tail.total, tail.weight],
       tail: [...tail.counts],
       seen: toBase64(new Uint8Array(nov.seen.buffer, nov.seen.byteOffset, nov.seen.byteLength)),
+      recent: this.recent.toArray(this.openBlock()),
     };
   }
 
+  private openBlock(): OpenBlock {
+    return { n: this.bN, ref: this.bRef, s1: this.bS1, s2: this.bS2 };
+  }
+
   static fromJSON(state: unknown, params: ContextualParams = CONTEXTUAL_PARAMS): Result<Contextual, string> {
-    const rec = stateRecord(state, KIND, VERSION);
+    const v1 = stateRecord(state, KIND, 1);
+    const rec = v1.ok ? v1 : stateRecord(state, KIND, VERSION);
     if (!rec.ok) return rec;
     const { s, tail, seen } = rec.value;
     const nums = FIELDS.length + 5;
@@ -195,6 +238,16 @@ export class Contextual implements StreamingDetector {
     Object.assign(d.rarity, { total, weight });
     d.rarity.counts.set(tail);
     new Uint8Array(d.novelty.seen.buffer).set(bytes);
+    if (v1.ok) {
+      d.bRef = d.slowMean;
+      return ok(d);
+    }
+    const b = d.recent.load(rec.value['recent']);
+    if (typeof b === 'string') return err(`${KIND}: ${b}`);
+    d.bN = b.n;
+    d.bRef = b.ref;
+    d.bS1 = b.s1;
+    d.bS2 = b.s2;
     return ok(d);
   }
 }

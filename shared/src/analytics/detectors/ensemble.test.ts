@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Ensemble, ensemble } from './ensemble';
+import { ENSEMBLE_PARAMS, Ensemble, ensemble } from './ensemble';
 
 function noisy(n: number, seed = 1): number[] {
   const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -75,7 +75,8 @@ test('state survives JSON: a restored detector continues with identical scores',
   const values = noisy(3000, 9);
   values[1500] = 150;
   values[2500] = 40;
-  for (const cut of [10, W - 1, W, 1200]) {
+  // 2,100: the recent window is full and has dropped blocks (16 × 64 samples).
+  for (const cut of [10, W - 1, W, 1200, 2100]) {
     const a = ensemble.create();
     for (let i = 0; i < cut; i++) a.update(i, values[i]!);
     const r = ensemble.fromJSON(JSON.parse(JSON.stringify(a.toJSON())));
@@ -86,6 +87,7 @@ test('state survives JSON: a restored detector continues with identical scores',
   assert.equal(Ensemble.fromJSON({ ...good, kind: 'robustEwma' }).ok, false);
   assert.equal(Ensemble.fromJSON({ ...good, version: 99 }).ok, false);
   assert.equal(Ensemble.fromJSON({ ...good, s: [1, 2] }).ok, false);
+  assert.equal(Ensemble.fromJSON({ ...good, recent: [1, 2] }).ok, false);
   assert.equal(Ensemble.fromJSON(null).ok, false);
 });
 
@@ -98,5 +100,42 @@ test('state is small and of constant size: under 4 KB of JSON, however long the 
   const late = JSON.stringify(d.toJSON()).length;
   assert.ok(late < 4096, `state ${late} B`);
   assert.ok(late < early + 200, `state grows: ${early} → ${late} B`);
+  // 14 numbers, then the recent window: 5 numbers and 16 blocks of 2.
+  assert.equal((d.toJSON() as unknown as { recent: number[] }).recent.length, 5 + 16 * 2);
   assert.equal((d.toJSON() as unknown as { s: number[] }).s.length, 14);
+});
+
+/** 1-second CPU %: busy (60–100) for the first 150 samples of warm-up, idle (2–5) for 20 minutes, then 47–53. */
+function busyWarmupThenJump(seed: number): { values: number[]; jump: number } {
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const values = [...Array.from({ length: 150 }, () => 60 + 40 * rnd()), ...Array.from({ length: 1200 }, () => 2 + 3 * rnd()), ...Array.from({ length: 60 }, () => 47 + 6 * rnd())];
+  return { values, jump: 1350 };
+}
+
+test('issue 4: a busy warm-up is forgotten; after 20 quiet minutes a jump to 50 % scores high again', () => {
+  const noWindow = { ...ENSEMBLE_PARAMS, recent: { ...ENSEMBLE_PARAMS.recent, blocks: 0 } };
+  for (const seed of [1, 2, 3]) {
+    const { values, jump } = busyWarmupThenJump(seed);
+    const scores = scoresOf(values, 1000);
+    const blind = new Ensemble(noWindow);
+    const before = values.map((v, i) => blind.update(i * 1000, v));
+    // Without the window (the detector before the fix) the slow variance still remembers the busy warm-up.
+    assert.ok(before[jump]! < 0.25, `seed ${seed}: without the window the jump scores ${before[jump]}`);
+    assert.ok(scores[jump]! > 0.5, `seed ${seed}: jump ${scores[jump]}`);
+    const quietMax = Math.max(...scores.slice(W, jump));
+    assert.ok(quietMax < 0.25 && scores[jump]! > 2.5 * quietMax, `seed ${seed}: jump ${scores[jump]} vs quiet ${quietMax}`);
+  }
+});
+
+test('a version-1 state (before the recent window) is restored and keeps scoring', () => {
+  const values = noisy(3000, 21);
+  const a = ensemble.create();
+  for (let i = 0; i < 1000; i++) a.update(i, values[i]!);
+  const { s } = a.toJSON() as unknown as { s: number[] };
+  const r = ensemble.fromJSON({ kind: 'ensemble', version: 1, s });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  values[2000] = 160;
+  const scores = values.slice(1000).map((v, i) => r.value.update(1000 + i, v));
+  assert.ok(scores[1000]! > 0.8, `spike after restore ${scores[1000]}`);
+  assert.equal(ensemble.fromJSON({ kind: 'ensemble', version: 1, s: s.slice(1) }).ok, false);
 });

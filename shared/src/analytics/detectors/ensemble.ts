@@ -16,7 +16,15 @@
  * anomaly likelihood, in constant memory with EWMAs) and takes the larger of the two. The output is then
  * damped by the recent peak (score · (1 − peak), the peak decaying per sample) so a detector that has just
  * fired says so once per episode: NAB counts only the first detection in a window and charges every false
- * one. Nothing is emitted during the warm-up. Constant memory: fourteen numbers.
+ * one. Nothing is emitted during the warm-up.
+ *
+ * A busy period is forgotten (issue 4): the slow mean and variance that floor every scale restart from a
+ * window of the last ~1,000 samples (recent-window.ts) when that window is at least 4 times calmer in
+ * variance, so a series that was at 60–100 % during its warm-up and then idled at 2–5 % for 20 minutes
+ * scores a return to 50 % as the anomaly it is. The range signal keeps the all-time extremes (forgetting
+ * them cost NAB points).
+ *
+ * Constant memory: fourteen numbers and the window (5 numbers and 16 blocks of 2).
  *
  * Measured on NAB (docs/benchmarks.md, nab): level + range carry the score. Range (a sample beyond
  * everything seen since the series started, warm-up included) is the big gain over robustEwma, a longer
@@ -26,9 +34,11 @@
  */
 import { ok, err, type Result } from '../../result';
 import { stateRecord, type DetectorKind, type DetectorState, type StreamingDetector } from './detector';
+import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-window';
 
 const KIND = 'ensemble';
-const VERSION = 1;
+/** 2 added `recent`; a version-1 state is restored with an empty window. */
+const VERSION = 2;
 
 export interface EnsembleParams {
   readonly levelAlpha: number;
@@ -47,6 +57,16 @@ export interface EnsembleParams {
   readonly rangeTol: number;
   /** Per-sample pull of min and max towards the slow mean (0: the all-time range). */
   readonly rangeDecay: number;
+  /**
+   * Window that re-seeds the slow mean and variance (blocks 0: off): whenever a block closes on a full
+   * window and the slow variance is calmRatio times the window's or more, they restart from the window.
+   */
+  readonly recent: RecentWindowParams;
+  /**
+   * Huber clip of the slow mean and variance updates after warm-up, in slow standard deviations (0: none).
+   * Off for NAB, where only an episode's first score counts; the console sets it (alerts/detector-kind.ts).
+   */
+  readonly slowClip: number;
   /** z at which the raw score is 0.5. */
   readonly half: number;
   /** Likelihood: EWMA weights of the raw score's short mean and of its long mean/variance. */
@@ -78,6 +98,8 @@ export const ENSEMBLE_PARAMS: EnsembleParams = {
   wRange: 300,
   rangeTol: 0,
   rangeDecay: 0,
+  recent: { blocks: 16, blockSamples: 64, calmRatio: 4 },
+  slowClip: 0,
   half: 10,
   likShortAlpha: 0.1,
   likLongAlpha: 0.001,
@@ -94,6 +116,8 @@ type Field = (typeof FIELDS)[number];
 
 interface EnsembleState extends DetectorState {
   readonly s: number[];
+  /** RecentWindow.toArray(). */
+  readonly recent: number[];
 }
 
 export class Ensemble implements StreamingDetector {
@@ -111,8 +135,18 @@ export class Ensemble implements StreamingDetector {
   private likMean = 0;
   private likVar = 0;
   private peak = 0;
+  private readonly recent: RecentWindow;
+  /** The recent window's open block (recent-window.ts, OpenBlock), kept here: this is the hot path. */
+  private bN = 0;
+  private bRef = 0;
+  private bS1 = 0;
+  private bS2 = 0;
+  private readonly blockSize: number;
 
-  constructor(private readonly p: EnsembleParams = ENSEMBLE_PARAMS) {}
+  constructor(private readonly p: EnsembleParams = ENSEMBLE_PARAMS) {
+    this.recent = new RecentWindow(p.recent);
+    this.blockSize = this.recent.blockSize;
+  }
 
   update(_timestampMs: number, value: number): number {
     const p = this.p;
@@ -124,6 +158,8 @@ export class Ensemble implements StreamingDetector {
       this.short = value;
       this.min = value;
       this.max = value;
+      this.bRef = value;
+      this.bN = 1;
       return 0;
     }
     const warm = this.n >= p.warmup;
@@ -168,7 +204,11 @@ export class Ensemble implements StreamingDetector {
     const dc = Math.min(Math.abs(d), dbound);
     this.dScale += a * (dc - this.dScale);
     const b = warm ? p.spreadAlpha : 1 / (this.n + 1);
-    const dm = value - this.slowMean;
+    let dm = value - this.slowMean;
+    if (warm && p.slowClip > 0) {
+      const cb = p.slowClip * Math.max(slowStd, tiny);
+      dm = dm > cb ? cb : dm < -cb ? -cb : dm;
+    }
     this.slowMean += b * dm;
     this.slowVar = (1 - b) * (this.slowVar + b * dm * dm);
     this.short = short;
@@ -178,17 +218,44 @@ export class Ensemble implements StreamingDetector {
     }
     if (value > this.max) this.max = value;
     if (value < this.min) this.min = value;
+    const x = value - this.bRef;
+    this.bS1 += x;
+    this.bS2 += x * x;
+    if (++this.bN === this.blockSize) this.closeBlock();
     this.prev = value;
     this.n++;
     return score;
   }
 
-  toJSON(): EnsembleState {
-    return { kind: KIND, version: VERSION, s: FIELDS.map((f) => this[f]) };
+  /**
+   * Hands the open block to the recent window, then, once the window is full, checks the slow mean and
+   * variance (the scales' floor). They remember a busy period for thousands of samples: a stretch at
+   * 60–100 % kept a later jump from 4 % to 50 % below the alert threshold for over half an hour (issue 4).
+   * If the last ~1,000 samples are much calmer than they say, they restart from those. (The range signal keeps the all-time extremes: forgetting them
+   * with a window of the same length cost 2.3 NAB points, docs/benchmarks.md nab.)
+   */
+  private closeBlock(): void {
+    this.bRef = this.recent.close(this.openBlock());
+    this.bN = this.bS1 = this.bS2 = 0;
+    if (!this.recent.full) return;
+    const v = this.recent.variance();
+    if (!(v * this.p.recent.calmRatio < this.slowVar)) return;
+    this.slowVar = v;
+    this.slowMean = this.recent.mean();
   }
 
+  toJSON(): EnsembleState {
+    return { kind: KIND, version: VERSION, s: FIELDS.map((f) => this[f]), recent: this.recent.toArray(this.openBlock()) };
+  }
+
+  private openBlock(): OpenBlock {
+    return { n: this.bN, ref: this.bRef, s1: this.bS1, s2: this.bS2 };
+  }
+
+  /** Rebuilds from `toJSON()` output; a version-1 state (before `recent`) gets an empty window, so an upgrade keeps every series warm. */
   static fromJSON(state: unknown, params: EnsembleParams = ENSEMBLE_PARAMS): Result<Ensemble, string> {
-    const r = stateRecord(state, KIND, VERSION);
+    const v1 = stateRecord(state, KIND, 1);
+    const r = v1.ok ? v1 : stateRecord(state, KIND, VERSION);
     if (!r.ok) return r;
     const s = r.value['s'];
     if (!Array.isArray(s) || s.length !== FIELDS.length || !s.every((x) => typeof x === 'number' && Number.isFinite(x))) return err(`${KIND}: state needs ${FIELDS.length} finite numbers`);
@@ -198,6 +265,16 @@ export class Ensemble implements StreamingDetector {
     }
     const d = new Ensemble(params);
     for (const f of FIELDS) d[f] = v[f];
+    if (v1.ok) {
+      d.bRef = d.slowMean;
+      return ok(d);
+    }
+    const b = d.recent.load(r.value['recent']);
+    if (typeof b === 'string') return err(`${KIND}: ${b}`);
+    d.bN = b.n;
+    d.bRef = b.ref;
+    d.bS1 = b.s1;
+    d.bS2 = b.s2;
     return ok(d);
   }
 }

@@ -1,8 +1,8 @@
 /**
  * The detector kinds the console knows, the one it runs on every series by default, and the stronger
  * tier. Both are chosen by measurement (`npm run bench -- nab`, docs/benchmarks.md). Default: ensemble,
- * 59.33 / 51.10 / 64.55 (standard / low FP / low FN), ~300 B per series. Stronger tier: contextual (the
- * ensemble plus context novelty and per-series rarity), 65.58 / 54.06 / 71.31 in under 1 KB per series;
+ * 59.76 / 51.94 / 64.48 (standard / low FP / low FN), ~0.9 KB per series. Stronger tier: contextual (the
+ * ensemble plus context novelty and per-series rarity), 65.37 / 53.39 / 71.17 in under 2 KB per series;
  * the console does not run it yet. Baselines: robustEwma 44.83 / 31.61 / 54.60, windowedGaussian
  * 40.13 / 23.94 / 47.73.
  */

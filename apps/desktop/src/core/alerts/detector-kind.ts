@@ -9,6 +9,14 @@
  * detector, turns one episode into one alert. The damping exponent has no "off" value, so a tiny one
  * (pow(1 − peak, 1e-9) ≈ 1) stands for it.
  *
+ * Why the slow statistics are clipped (slowClip 20 σ): hysteresis needs two samples ≥ enter, and the
+ * second sample of a jump is scored against a scale floor (2 × slow σ) that the first sample has already
+ * inflated (slow variance ×6): a jump of 46 on noise σ 0.9 (4 % → 50 % CPU) scored ~1.0 and then 0.48–0.52,
+ * so whether an alert opened at all was luck (one seed in five never did; scorer.test.ts). Clipped, one
+ * sample can raise the slow variance by at most 80 %, and the second sample scores 0.65–0.68. NAB does not need it (only an episode's
+ * first score counts there): ensemble with it 59.60 / 51.43 / 64.26 against 59.76 / 51.94 / 64.48
+ * (docs/benchmarks.md, nab).
+ *
  * `serve --detector-warmup N` (tests and benchmarks only) shortens the warm-up so a real collector's
  * series warm up in seconds instead of 300 samples. A saved state does not record the warm-up length;
  * the scorer's own sample count decides when a series may alert.
@@ -18,11 +26,13 @@ import { ENSEMBLE_PARAMS, Ensemble, ensemble } from '@cerebro/shared/analytics/d
 import { DEFAULT_DETECTOR } from '@cerebro/shared/analytics/detectors/registry';
 
 const UNDAMPED = 1e-9;
+/** Huber clip of the slow mean and variance updates, in slow standard deviations (see above). */
+const SLOW_CLIP = 20;
 
 export function consoleDetector(warmupSamples: number = ENSEMBLE_PARAMS.warmup): DetectorKind {
   if (DEFAULT_DETECTOR.kind !== ensemble.kind) throw new Error(`the console's scorer is built for the ensemble detector; the default is now ${DEFAULT_DETECTOR.kind}: revisit detector-kind.ts`);
   if (!Number.isInteger(warmupSamples) || warmupSamples < 2) throw new Error(`the detector warm-up must be an integer ≥ 2 samples, got ${warmupSamples}`);
-  const params = { ...ENSEMBLE_PARAMS, warmup: warmupSamples, damp: UNDAMPED };
+  const params = { ...ENSEMBLE_PARAMS, warmup: warmupSamples, damp: UNDAMPED, slowClip: SLOW_CLIP };
   return {
     kind: ensemble.kind,
     warmupSamples,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DetectorKind, StreamingDetector } from '@cerebro/shared/analytics/detectors/detector';
+import { ENSEMBLE_PARAMS, Ensemble } from '@cerebro/shared/analytics/detectors/ensemble';
 import { consoleDetector } from './detector-kind';
 import { AlertScorer, MAX_EVIDENCE_POINTS, ScorerLimitError, type AlertEvent } from './scorer';
 
@@ -114,4 +115,38 @@ test('saved states restore warm: no second warm-up, open alerts stay open', () =
   feed(b, 'cpu', Array<number>(400).fill(90), 200_000);
   const resolved = events.find((e) => e.type === 'resolve');
   assert.equal(resolved?.alertId, events[0]!.alertId);
+});
+
+/** Samples from the jump to the open alert (1 = the jump's own sample), or null when none opened. */
+function samplesToAlert(kind: DetectorKind, values: number[], jump: number): number | null {
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: kind });
+  feed(scorer, 'cpu.util_pct', values);
+  const early = events.filter((e) => e.type === 'open' && e.tsMs < jump * 1000);
+  assert.deepEqual(early, [], 'no alert before the jump');
+  const open = events.find((e) => e.type === 'open');
+  return open ? open.tsMs / 1000 - jump + 1 : null;
+}
+
+test('issue 4: after a busy warm-up and 20 quiet minutes, a CPU jump to 50 % opens an alert on its 2nd sample', () => {
+  // The console's detector before the fix: no recent window, no clip of the slow statistics.
+  const old = { ...ENSEMBLE_PARAMS, warmup: 300, damp: 1e-9, recent: { ...ENSEMBLE_PARAMS.recent, blocks: 0 }, slowClip: 0 };
+  const before: DetectorKind = { kind: 'ensemble', warmupSamples: 300, create: () => new Ensemble(old), fromJSON: (s) => Ensemble.fromJSON(s, old) };
+  for (const seed of [1, 2, 3, 4, 5]) {
+    let x = seed;
+    const rnd = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    // 1-second cpu.util_pct: 60–100 % for the first 150 samples of warm-up, 2–5 % for 20 minutes, then 47–53 %.
+    const values = [...Array.from({ length: 150 }, () => 60 + 40 * rnd()), ...Array.from({ length: 1200 }, () => 2 + 3 * rnd()), ...Array.from({ length: 60 }, () => 47 + 6 * rnd())];
+    assert.equal(samplesToAlert(before, values, 1350), null, `seed ${seed}: the old detector stays blind for a minute`);
+    assert.equal(samplesToAlert(consoleDetector(), values, 1350), 2, `seed ${seed}`);
+  }
+});
+
+test('a jump after a quiet warm-up opens an alert on its 2nd sample, however the noise falls', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    let x = seed;
+    const rnd = (): number => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const values = [...Array.from({ length: 1350 }, () => 2 + 3 * rnd()), ...Array.from({ length: 60 }, () => 47 + 6 * rnd())];
+    assert.equal(samplesToAlert(consoleDetector(), values, 1350), 2, `seed ${seed}`);
+  }
 });
