@@ -5,7 +5,8 @@
  * model worker, grammars, validation, the runbook candidates whose preconditions hold, the plan) is timed
  * from "diagnose this incident" to the record with both the validated diagnosis and the validated plan;
  * then raw node-llama-cpp in this process replays every generation the pipeline made (same prompt, same
- * grammar, same number of generated tokens), so the overhead is a ratio.
+ * grammar, same number of generated tokens), so the overhead is a ratio. Last, the memory: embedding its
+ * documents with this model (ms a document) and one brute-force cosine search over 10,000 vectors of its width.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,8 @@ import type { Host } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { DiagnosisService, type DiagnosisSources } from '../../apps/desktop/src/core/agents/diagnosis-service';
 import { diagnosisStep } from '../../apps/desktop/src/core/agents/diagnosis-step';
+import { incidentDoc } from '../../apps/desktop/src/core/agents/memory-docs';
+import { cosineTopK, unitVector } from '../../apps/desktop/src/core/agents/memory-store';
 import type { PlannerSources } from '../../apps/desktop/src/core/agents/planning';
 import type { Generator } from '../../apps/desktop/src/core/agents/steps';
 import type { GenerateRequest, GenerateTimings } from '../../apps/desktop/src/core/models/worker-protocol';
@@ -181,6 +184,28 @@ async function rawRun(llama: Llama, model: LlamaModel, threads: number, gens: Re
   }
 }
 
+/** Memory figures: ms to embed one document (median of a batch after a warm-up) and one cosine top-3 over 10,000 vectors. */
+async function memoryFigures(host: ModelHost, texts: readonly string[]): Promise<{ memoryEmbedMsPerDoc: number | null; memorySearchMs: number | null; memoryVectors: number; memoryDimension: number }> {
+  const [first] = await host.embed(texts.slice(0, 1));
+  const t0 = performance.now();
+  await host.embed(texts);
+  const memoryEmbedMsPerDoc = (performance.now() - t0) / texts.length;
+  const dim = first?.length ?? 0;
+  let seed = 1;
+  const rnd = (): number => ((seed = (seed * 48271) % 2147483647) / 2147483647) * 2 - 1;
+  const vectors = Array.from({ length: 10_000 }, (_, i) => ({ id: `v${i}`, vector: unitVector(Array.from({ length: dim }, rnd))! }));
+  const q = unitVector(first ?? [])!;
+  const times: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    const t = performance.now();
+    cosineTopK(q, vectors, 3);
+    times.push(performance.now() - t);
+  }
+  const memorySearchMs = median(times.slice(1))!;
+  log(`memory: ${memoryEmbedMsPerDoc.toFixed(1)} ms to embed a document (${texts.length} in one request); cosine top-3 over ${vectors.length} vectors of ${dim}: ${memorySearchMs.toFixed(2)} ms`);
+  return { memoryEmbedMsPerDoc: round(memoryEmbedMsPerDoc, 1), memorySearchMs: round(memorySearchMs, 2), memoryVectors: vectors.length, memoryDimension: dim };
+}
+
 export const agentsBench: Bench = {
   name: NAME,
   summary: 'diagnosis on a generated ~0.5B-shaped model: prompt and generated tokens/s, diagnosis ms, overhead over raw node-llama-cpp',
@@ -258,6 +283,7 @@ export const agentsBench: Bench = {
         raws.push(r);
         ratios.push(p.ms / r.ms);
       }
+      const memory = await memoryFigures(host, past.map((p) => incidentDoc(p.incident).text));
       const last = pipeline.at(-1)!;
       const diagnosisMs = median(pipeline.map((p) => p.ms))!;
       const rawMs = median(raws.map((r) => r.ms))!;
@@ -286,6 +312,7 @@ export const agentsBench: Bench = {
           generations: last.gens.length,
           planCandidates: last.candidates,
           planRunbook: last.planRunbook,
+          ...memory,
           goal: { diagnosisMs: 30_000, overheadRatio: 1.1 },
         },
         skipped: model.generatedMs === null ? { modelGeneratedMs: 'the model was already in build/models from an earlier run' } : {},

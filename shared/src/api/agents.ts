@@ -5,7 +5,10 @@
  * root-cause ranking alone (`source: 'rules'`): both have the same shape.
  */
 
+import type { MemoryMethod, SimilarMemoryDoc } from './memory';
 import type { DryRunView } from './remediation';
+
+export * from './memory';
 
 /** One GGUF file in the models folder, with what its header says. */
 export interface ModelFile {
@@ -96,8 +99,17 @@ export interface DiagnosisRecord {
   readonly diagnosis: Diagnosis | null;
   /** What the validation had to do: references dropped, a retry, a fallback (one line each). */
   readonly notes: readonly string[];
-  /** Past incidents cited as similar (BM25 over their text, reranked by the loaded model's embeddings when there is one), best first. */
-  readonly similar: ReadonlyArray<{ readonly incidentId: string; readonly title: string; readonly score: number; readonly by?: 'bm25' | 'bm25+embedding' }>;
+  /**
+   * Past incidents cited as similar, best first: cosine similarity of the loaded model's embeddings (`by`
+   * cosine), or BM25 over their text (reranked by embeddings, `bm25+embedding`, where no persisted memory is wired).
+   */
+  readonly similar: ReadonlyArray<{ readonly incidentId: string; readonly title: string; readonly score: number; readonly by?: 'bm25' | 'bm25+embedding' | 'cosine' }>;
+  /** Which search found `similar` ("cosine", "bm25 (no embedding model loaded)", …); absent where no memory is wired. */
+  readonly similarMethod?: MemoryMethod;
+  /** Past resolutions (remediation runs that ended) similar to the incident, best first; offered to the planner. */
+  readonly similarResolutions?: readonly SimilarMemoryDoc[];
+  /** Runbooks whose text is similar to the incident, best first; offered to the planner. */
+  readonly similarRunbooks?: readonly SimilarMemoryDoc[];
   /** Prompt tokens and generated tokens (model only). */
   readonly promptTokens: number | null;
   readonly generatedTokens: number | null;
@@ -161,7 +173,8 @@ export interface PlanRecord {
 }
 
 /** Read-only tools the orchestrator may call while answering (at most ASK_LIMITS.toolSteps calls). */
-export const AGENT_TOOLS = ['series', 'logTemplate', 'neighbours', 'similarIncidents'] as const;
+/** `similarResolutions`: past resolutions and runbooks similar to a text (offered where the console has a memory). */
+export const AGENT_TOOLS = ['series', 'logTemplate', 'neighbours', 'similarIncidents', 'similarResolutions'] as const;
 export type AgentToolName = (typeof AGENT_TOOLS)[number];
 
 export const ASK_LIMITS = { questionChars: 500, answerChars: 600, toolSteps: 4 } as const;

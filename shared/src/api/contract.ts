@@ -13,6 +13,7 @@ import type { ActionRun, ActionsView, ApproveRunRequest, AuditView, DryRunView, 
 import type { NotificationRecord, NotificationsView, NotificationTestRequest } from './notifications';
 import type { TerminalOpenRequest, TerminalRecordingView, TerminalSessionView, TerminalsView } from './terminals';
 import type { AskRecord, AskRequest, DiagnoseRequest, DiagnosisEvent, DiagnosisRecord, LoadModelRequest, ModelsView, ModelStatus, ModelStatusEvent, PlanDryRunView, PlanRunRequest } from './agents';
+import type { MemoryStatus } from './memory';
 
 export * from './incidents';
 export * from './graph';
@@ -403,6 +404,8 @@ export const ROUTES = {
   ask: { method: 'POST', path: `${API_PREFIX}/agents/ask` },
   /** An Ask by id (:id). */
   askRecord: { method: 'GET', path: `${API_PREFIX}/agents/ask/:id` },
+  /** The agents' embedding memory: what is embedded (done/total per kind), with which model, and the search method in force. */
+  agentMemory: { method: 'GET', path: `${API_PREFIX}/agents/memory` },
   /** The runbook library, and the files that failed validation. */
   runbooks: { method: 'GET', path: `${API_PREFIX}/remediation/runbooks` },
   /** What a run of runbook :id would do on body.hostId, with the policy's verdict; sends nothing, and records the dry run (a live run needs one first: DRY_RUN_REQUIRED). */
@@ -493,6 +496,7 @@ export interface RouteResponses {
   planExecute: ActionRun;
   ask: AskRecord;
   askRecord: AskRecord;
+  agentMemory: MemoryStatus;
   runbooks: RunbooksView;
   runbookDryRun: DryRunView;
   runbookExecute: ActionRun;

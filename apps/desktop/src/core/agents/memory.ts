@@ -2,7 +2,9 @@
  * Lexical memory of past incidents: BM25 (k1 = 1.2, b = 0.75) over each incident's title, series keys,
  * services and cause explanations, so a diagnosis can cite similar past incidents. The fallback the agents
  * issue names for when no embedding model is loaded; the index is rebuilt from the stored incidents on
- * each search (at most a few hundred documents).
+ * each search (at most a few hundred documents). The console's persisted, embedded memory
+ * (embedding-memory.ts) uses the same index for its fallback; `similarIncidentsRanked` below serves where
+ * no such memory is wired (tests, the benchmark).
  */
 import type { Incident } from '@cerebro/shared/api/contract';
 

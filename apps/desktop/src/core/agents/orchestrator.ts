@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AGENT_TOOLS, ASK_LIMITS, type AgentToolCall, type AgentToolName, type AskAction, type AskRecord, type DiagnosisRecord, type Incident } from '@cerebro/shared/api/contract';
+import type { AskStore } from './ask-store';
 import { incidentContext } from './diagnosis-step';
 import type { DiagnosisService } from './diagnosis-service';
 import { runStep, type AgentStep, type Generator, type StepCheck, type StepFunctions } from './steps';
@@ -23,6 +24,8 @@ export interface OrchestratorDeps {
   readonly functionCalling?: boolean;
   /** Make the first step's function turn start with a call (tests: random weights never call on their own). */
   readonly forceFunctionCall?: boolean;
+  /** Where Asks are kept across restarts (each step written through); absent: memory only. */
+  readonly store?: AskStore;
 }
 
 export class AskError extends Error {
@@ -113,11 +116,20 @@ export const orchestratorStep: AgentStep<StepState, Decision> = {
 
 export class Orchestrator {
   private readonly records = new Map<string, AskRecord>();
+  /** Asks running now. */
+  private running = 0;
 
-  constructor(private readonly deps: OrchestratorDeps) {}
+  constructor(private readonly deps: OrchestratorDeps) {
+    for (const r of deps.store?.load() ?? []) this.remember(r);
+  }
 
   get(id: string): AskRecord | null {
     return this.records.get(id) ?? null;
+  }
+
+  /** Whether an Ask runs now (the memory's background embedding waits meanwhile). */
+  busy(): boolean {
+    return this.running > 0;
   }
 
   /** Start an Ask; `started` is the running record (its id names the tokens on the live `diagnosis` topic). */
@@ -142,10 +154,13 @@ export class Orchestrator {
       notes: [],
     };
     this.store(started);
-    const done = this.run(started, incident, generator).catch((e: unknown) => {
-      this.deps.log?.('error', `agents: ask ${started.id} failed: ${(e as Error).message}`);
-      return this.store({ ...this.records.get(started.id)!, state: 'failed', finishedMs: Date.now(), error: (e as Error).message });
-    });
+    this.running++;
+    const done = this.run(started, incident, generator)
+      .catch((e: unknown) => {
+        this.deps.log?.('error', `agents: ask ${started.id} failed: ${(e as Error).message}`);
+        return this.store({ ...this.records.get(started.id)!, state: 'failed', finishedMs: Date.now(), error: (e as Error).message });
+      })
+      .finally(() => this.running--);
     return { started, done };
   }
 
@@ -154,7 +169,7 @@ export class Orchestrator {
     let state: StepState = {
       question: record.question,
       incident,
-      context: incident ? incidentContext({ incident, alerts: new Map(), similar: diagnosis?.similar ?? [] }) : null,
+      context: incident ? incidentContext({ incident, alerts: new Map(), similar: (diagnosis?.similar ?? []).map((h) => ({ incidentId: h.incidentId, title: h.title, score: h.score })) }) : null,
       scope: toolScope(this.deps.tools, incident),
       calls: [],
       toolsLeft: ASK_LIMITS.toolSteps,
@@ -231,10 +246,20 @@ export class Orchestrator {
     return `${r.diagnosis.summary} Root cause: ${r.diagnosis.rootCause} (confidence ${r.diagnosis.confidence}). ${proposal}`;
   }
 
+  /** Keep and persist a record; a running one too, so a stop mid-Ask is told as such after the restart. */
   private store(record: AskRecord): AskRecord {
+    this.remember(record);
+    this.deps.store?.save(record);
+    return record;
+  }
+
+  private remember(record: AskRecord): void {
     this.records.delete(record.id);
     this.records.set(record.id, record);
-    while (this.records.size > KEEP) this.records.delete(this.records.keys().next().value as string);
-    return record;
+    while (this.records.size > KEEP) {
+      const oldest = this.records.keys().next().value as string;
+      this.records.delete(oldest);
+      this.deps.store?.delete(oldest);
+    }
   }
 }

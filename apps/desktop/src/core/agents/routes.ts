@@ -1,10 +1,10 @@
 /**
  * GET /models, POST /models/load, POST /models/unload, POST /incidents/:id/diagnose,
- * GET /incidents/:id/diagnosis, POST /incidents/:id/plan/dry-run|execute, POST /agents/ask and
- * GET /agents/ask/:id (contract: shared/src/api). Errors are thrown as AgentRouteError with the API error
- * code the server answers with.
+ * GET /incidents/:id/diagnosis, POST /incidents/:id/plan/dry-run|execute, POST /agents/ask,
+ * GET /agents/ask/:id and GET /agents/memory (contract: shared/src/api). Errors are thrown as
+ * AgentRouteError with the API error code the server answers with.
  */
-import type { RouteResponses } from '@cerebro/shared/api/contract';
+import type { MemoryStatus, RouteResponses } from '@cerebro/shared/api/contract';
 import { ModelError, type ModelHost } from '../models/model-host';
 import { RemediationRefused } from '../remediation/engine';
 import { RunbookError } from '../remediation/runbook-schema';
@@ -29,6 +29,8 @@ export interface AgentDeps {
   readonly executor?: PlanExecutor;
   /** Answers free questions; absent: POST /agents/ask answers NOT_FOUND. */
   readonly orchestrator?: Orchestrator;
+  /** The embedded memory; absent: GET /agents/memory answers NOT_FOUND. */
+  readonly memory?: { status(): MemoryStatus };
 }
 
 /** Whether the path belongs to these routes. */
@@ -61,8 +63,12 @@ export async function agentGet(deps: AgentDeps, parts: readonly string[]): Promi
   }
   if (parts[0] === 'agents' && parts[1] === 'ask' && parts.length === 3) {
     const record = deps.orchestrator?.get(parts[2]!);
-    if (!record) throw new AgentRouteError('NOT_FOUND', `no ask ${parts[2]} (asks are kept in memory, the newest 200)`);
+    if (!record) throw new AgentRouteError('NOT_FOUND', `no ask ${parts[2]} (the newest 200 asks are kept)`);
     return record satisfies RouteResponses['askRecord'];
+  }
+  if (parts[0] === 'agents' && parts[1] === 'memory' && parts.length === 2) {
+    if (!deps.memory) throw new AgentRouteError('NOT_FOUND', 'this console has no agent memory');
+    return deps.memory.status() satisfies MemoryStatus;
   }
   throw new AgentRouteError('NOT_FOUND', `no route /${parts.join('/')}; model routes are GET /models, POST /models/load and /models/unload`);
 }

@@ -1,12 +1,15 @@
 /**
  * The orchestrator's read-only tools: a series' latest value or range (TSDB), a log template's latest lines,
- * a topology node's neighbours, and past incidents similar to a text (BM25 memory). Each answers with a
- * short text the model reads; none changes anything. Their arguments are enums of what exists (hosts,
- * series, templates, nodes), so a grammar-constrained call cannot name something that is not there.
+ * a topology node's neighbours, past incidents similar to a text, and (where the console has a memory) past
+ * resolutions and runbooks similar to a text (the memory: cosine over the loaded model's embeddings, BM25
+ * without them; the result names the method). Each answers with a short text the model reads; none
+ * changes anything. Their arguments are enums of what exists (hosts, series, templates, nodes), so a
+ * grammar-constrained call cannot name something that is not there.
  */
 import type { AgentToolCall, AgentToolName, Incident } from '@cerebro/shared/api/contract';
 import type { TopologyGraph } from '@cerebro/shared/topology/topology';
 import type { FunctionSpec } from '../models/worker-protocol';
+import type { MemorySearch, MemorySearchResult } from './embedding-memory';
 import { Bm25Index, incidentText } from './memory';
 
 /** What the tools read (the console core wires its stores in; tests pass fakes). */
@@ -23,6 +26,8 @@ export interface ToolSources {
   logLines(templateId: string, limit: number): ReadonlyArray<{ readonly ts: number; readonly hostId: string; readonly msg: string }>;
   topology(): TopologyGraph;
   incidents(): Promise<readonly Incident[]>;
+  /** The persisted memory (embeddings, BM25 fallback); absent: BM25 over `incidents()`, and no resolutions tool. */
+  readonly memory?: MemorySearch;
   now?(): number;
 }
 
@@ -32,6 +37,8 @@ export interface ToolScope {
   readonly keys: readonly string[];
   readonly templates: readonly string[];
   readonly nodes: readonly string[];
+  /** Whether the similarResolutions tool is offered (the console has a memory of resolutions and runbooks). */
+  readonly resolutions?: boolean;
 }
 
 const MAX_CHOICES = 32;
@@ -54,6 +61,7 @@ export function toolScope(sources: ToolSources, incident: Incident | null): Tool
       keys: cap(incident.alerts.map((a) => a.seriesKey)),
       templates: cap(incident.alerts.flatMap((a) => /template=([^,}]+)/.exec(a.seriesKey)?.[1] ?? [])),
       nodes: cap([...incident.subgraph.nodes, ...incident.hostIds.map((h) => `host:${h}`)]),
+      ...(sources.memory ? { resolutions: true } : {}),
     };
   }
   const hosts = cap(sources.hosts().map((h) => h.id));
@@ -62,6 +70,7 @@ export function toolScope(sources: ToolSources, incident: Incident | null): Tool
     keys: cap([...COMMON_KEYS, ...hosts.flatMap((h) => sources.seriesKeys(h).slice(0, 8))]),
     templates: cap(sources.templates().map((t) => t.id)),
     nodes: cap(hosts.map((h) => `host:${h}`)),
+    ...(sources.memory ? { resolutions: true } : {}),
   };
 }
 
@@ -75,6 +84,7 @@ export function toolBranches(scope: ToolScope): object[] {
   if (scope.templates.length > 0) branch('logTemplate', { templateId: { enum: scope.templates } });
   if (scope.nodes.length > 0) branch('neighbours', { node: { enum: scope.nodes } });
   branch('similarIncidents', { query: { type: 'string', maxLength: 80 } });
+  if (scope.resolutions) branch('similarResolutions', { query: { type: 'string', maxLength: 80 } });
   return out;
 }
 
@@ -84,7 +94,8 @@ export function toolFunctions(scope: ToolScope): FunctionSpec[] {
     series: 'Latest value, or min/max over a window, of a series of a host (TSDB).',
     logTemplate: 'The newest log lines of a log template.',
     neighbours: 'Topology neighbours of a host or process node (who it calls, who calls it).',
-    similarIncidents: 'Past incidents similar to a text (BM25 memory).',
+    similarIncidents: 'Past incidents similar to a text (memory: embeddings, or BM25 without them).',
+    similarResolutions: 'How past incidents like a text were resolved (remediation runs that ended, with outcome) and the runbooks that fit it.',
   };
   return toolBranches(scope).map((b) => {
     const { properties, required } = b as { properties: Record<string, object> & { action: { const: AgentToolName } }; required: string[] };
@@ -112,6 +123,9 @@ export function toolArgs(tool: AgentToolName, raw: Readonly<Record<string, unkno
     case 'neighbours':
       return { node: arg(raw, 'node', scope.nodes) };
     case 'similarIncidents':
+      return { query: arg(raw, 'query').slice(0, 80) };
+    case 'similarResolutions':
+      if (!scope.resolutions) throw new ToolArgError('similarResolutions is not offered: this console has no memory of resolutions');
       return { query: arg(raw, 'query').slice(0, 80) };
   }
 }
@@ -154,6 +168,7 @@ async function answer(tool: AgentToolName, args: Readonly<Record<string, string>
       return `${label.get(node) ?? node}: ${[...out, ...inc].slice(0, 16).join(', ')}`;
     }
     case 'similarIncidents': {
+      if (s.memory) return describe(await s.memory.search('incident', args['query']!, 3), `no past incident matches "${args['query']}"`);
       const past = await s.incidents();
       const index = new Bm25Index();
       for (const p of past) index.add(p.id, incidentText(p));
@@ -162,5 +177,16 @@ async function answer(tool: AgentToolName, args: Readonly<Record<string, string>
       const byId = new Map(past.map((p) => [p.id, p]));
       return hits.map((h) => `${h.id} (${byId.get(h.id)?.title ?? ''}, score ${h.score.toFixed(2)})`).join('; ');
     }
+    case 'similarResolutions': {
+      if (!s.memory) return 'this console has no memory of resolutions';
+      const [runs, runbooks] = await Promise.all([s.memory.search('resolution', args['query']!, 3), s.memory.search('runbook', args['query']!, 2)]);
+      return `resolutions: ${describe(runs, 'none match')}. Runbooks: ${describe(runbooks, 'none match')}`;
+    }
   }
+}
+
+/** Hits as "id (title, score 0.83); … [by cosine]". */
+function describe(r: MemorySearchResult, none: string): string {
+  if (r.hits.length === 0) return `${none} [by ${r.method}]`;
+  return `${r.hits.map((h) => `${h.id} (${clip(h.title, 100)}, score ${h.score.toFixed(2)})`).join('; ')} [by ${r.method}]`;
 }
