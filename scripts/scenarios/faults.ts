@@ -1,24 +1,31 @@
 /**
  * The six faults, each a real process (or mount, or service) on this machine. A scenario prepares what
- * must exist before the detectors' warm-up (a mount, a supervised service, a two-tier pair: their series
+ * must exist before the detectors' warm-up (a mount, supervised services, a two-tier pair: their series
  * and baselines must be learned while healthy), then injects the fault on demand and says, precisely,
  * which alerts it explains and which causes are right (see judge.ts for how those are applied).
+ *
+ * Services run under the run's supervisord (supervisor.ts), as on a real host, and each scenario names
+ * the runbook that should resolve it (`remedy`): with the harness's autonomous policy the console runs it
+ * alone, through the enrolled collector, and the harness times it from diagnosis to verification.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { IncidentCause } from '@cerebro/shared/api/contract';
 import type { Cleanup } from '../bench/cleanup';
-import { freePort, startProcess, waitFor, type Spawned } from '../bench/spawned';
-import { programCommand, startProgram } from './programs';
+import { freePort, waitFor } from '../bench/spawned';
+import { programLine, startProgram } from './programs';
+import type { Supervisor } from './supervisor';
 
 export interface ScenarioEnv {
   readonly cleanup: Cleanup;
-  /** This scenario's own folder (scripts, mount point, supervisord config), removed by the cleanup. */
+  /** This scenario's own folder (scripts, mount point), removed by the cleanup. */
   readonly dir: string;
   /** The folder the collector follows (`--log-file DIR/*.log`). */
   readonly logDir: string;
+  /** The run's supervisord, or why there is none. */
+  readonly supervisor: Supervisor | string;
   readonly log: (message: string) => void;
 }
 
@@ -31,8 +38,17 @@ export interface Injected {
   /** Words for the table: what the right top cause is. */
   readonly expected: string;
   rightCause(c: IncidentCause): boolean;
-  /** Ends the fault and restores the healthy state; safe to call twice. */
+  /** Ends the fault and restores the healthy state (also after a remediation); safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** The runbook that resolves a scenario, and the params an operator previews it with when turning autonomy on. */
+export interface Remedy {
+  readonly runbook: string;
+  /** `sample`: a harmless running process (pid, start time) for runbooks that name one; a dry run sends nothing. */
+  dryRunParams(sample: { pid: number; startMs: number }): Record<string, unknown>;
+  /** Directories the host's policy must open to file actions for it (remediation.allowedDirs). */
+  allowedDirs?(): readonly string[];
 }
 
 export interface Scenario {
@@ -40,6 +56,8 @@ export interface Scenario {
   readonly summary: string;
   /** Longest the fault stays injected while the harness waits for detection and diagnosis, ms. */
   readonly observeMs: number;
+  /** The runbook that should resolve it; set by prepare where it depends on what prepare made. */
+  readonly remedy: Remedy;
   /** Before the warm-up; resolves with a reason to skip the scenario, or null. */
   prepare(env: ScenarioEnv): Promise<string | null>;
   inject(env: ScenarioEnv): Promise<Injected>;
@@ -49,10 +67,22 @@ const isProcessCause = (c: IncidentCause): boolean => c.kind === 'process' || c.
 /** A cause naming one of `names`, or exactly `pid`. */
 const namesProcess = (c: IncidentCause, names: readonly string[], pid?: number): boolean => isProcessCause(c) && (names.includes(c.name) || (pid !== undefined && c.pid === pid));
 
+/** The run's supervisord, or an error naming why there is none (prepare returns that as the skip reason). */
+function needSupervisor(env: ScenarioEnv): Supervisor {
+  if (typeof env.supervisor === 'string') throw new Error(env.supervisor);
+  return env.supervisor;
+}
+
+/** A service's remedy by name: the params are the supervisor's program name and the process name. */
+function serviceRemedy(runbook: string, service: string): Remedy {
+  return { runbook, dryRunParams: () => ({ service, process: service }) };
+}
+
 const cpuHog: Scenario = {
   name: 'cpu-hog',
   summary: 'a process burning one core',
   observeMs: 90_000,
+  remedy: { runbook: 'cpu-hog-stop', dryRunParams: (p) => ({ pid: p.pid, startMs: p.startMs }) },
   prepare: () => Promise.resolve(null),
   inject(env) {
     const hog = startProgram(env.cleanup, env.dir, 'hog', 'cerebro-hog', { 'max-sec': 150 });
@@ -66,21 +96,36 @@ const cpuHog: Scenario = {
   },
 };
 
+const LEAK = 'cerebro-leak';
+
 const memLeak: Scenario = {
   name: 'mem-leak',
-  summary: 'a process keeping 40 MiB more every second (up to 2.5 GiB)',
+  summary: 'a supervised worker keeping 40 MiB more every second (up to 2.5 GiB)',
   observeMs: 90_000,
-  prepare: () => Promise.resolve(null),
-  inject(env) {
-    const leak = startProgram(env.cleanup, env.dir, 'leak', 'cerebro-leak', { 'mb-per-sec': 40, 'max-mb': 2560, 'max-sec': 150 });
-    return Promise.resolve({
+  remedy: serviceRemedy('memory-leak-restart', LEAK),
+  async prepare(env) {
+    if (typeof env.supervisor === 'string') return env.supervisor;
+    // Started at injection (autostart off): the worker's leak begins when it does.
+    await env.supervisor.add(LEAK, { command: programLine(env.dir, 'leak', LEAK, { 'mb-per-sec': 40, 'max-mb': 2560, 'max-sec': 7200 }), autostart: false, autorestart: 'false' });
+    return null;
+  },
+  async inject(env) {
+    const sup = needSupervisor(env);
+    sup.ctl('start', LEAK);
+    const pid = sup.pid(LEAK);
+    env.log(`mem-leak: ${LEAK} started (pid ${pid})`);
+    return {
       // Touching 40 MiB a second costs the leaker CPU too (page faults, zeroing).
-      series: ['mem.*', 'forecast.memory', 'cpu.*', 'load.*'],
+      series: ['mem.*', 'forecast.memory', 'cpu.*', 'load.*', `event.*{name=${LEAK}}`],
       logFiles: [],
-      expected: `process cerebro-leak (pid ${leak.pid})`,
-      rightCause: (c: IncidentCause) => namesProcess(c, ['cerebro-leak'], leak.pid),
-      stop: () => leak.stop().then(() => undefined),
-    });
+      expected: `process ${LEAK} (pid ${pid}, or its restarted successor)`,
+      rightCause: (c: IncidentCause) => namesProcess(c, [LEAK], pid),
+      stop: () => {
+        // A restarted worker leaks again (the remedy buys time): the fault ends when the service stops.
+        sup.ctl('stop', LEAK);
+        return Promise.resolve();
+      },
+    };
   },
 };
 
@@ -92,11 +137,19 @@ function run(cmd: string, args: readonly string[]): string | null {
 /** The mount point fs-fill uses (set by prepare). */
 let fillMount: string | null = null;
 let fillDevice = 'loop';
+/** Archives the retention job should have pruned: this many, of this size, three days old. */
+const OLD_ARCHIVES = 6;
+const ARCHIVE_MIB = 10;
 
 const fsFill: Scenario = {
   name: 'fs-fill',
-  summary: 'a writer filling a 128 MiB filesystem at 2 MiB/s',
+  summary: `a backup job writing a new archive at 2 MiB/s into a 128 MiB filesystem that still holds ${OLD_ARCHIVES * ARCHIVE_MIB} MiB of archives its retention never pruned`,
   observeMs: 120_000,
+  remedy: {
+    runbook: 'fs-delete-old-files',
+    dryRunParams: () => ({ mount: fillMount, dir: path.join(fillMount ?? '/nonexistent', 'backups') }),
+    allowedDirs: () => (fillMount === null ? [] : [path.join(fillMount, 'backups')]),
+  },
   prepare(env) {
     const mnt = path.join(env.dir, 'mnt');
     fs.mkdirSync(mnt);
@@ -114,13 +167,26 @@ const fsFill: Scenario = {
     // Lazy unmount: a writer still holding a file open must not keep the mount (or the scenario) alive.
     env.cleanup.add(`unmount ${mnt}`, () => void run('umount', ['-l', mnt]));
     fillMount = mnt;
-    env.log(`fs-fill: ${fillDevice} filesystem mounted at ${mnt}`);
+    // The old archives, written and aged now: part of the healthy baseline the detectors learn.
+    const backups = path.join(mnt, 'backups');
+    fs.mkdirSync(backups);
+    const threeDaysAgo = new Date(Date.now() - 3 * 86_400_000);
+    const chunk = Buffer.alloc(1 << 20, 5);
+    for (let i = 1; i <= OLD_ARCHIVES; i++) {
+      const file = path.join(backups, `ledger-${i}.tar`);
+      const fd = fs.openSync(file, 'w');
+      for (let m = 0; m < ARCHIVE_MIB; m++) fs.writeSync(fd, chunk);
+      fs.fsyncSync(fd);
+      fs.closeSync(fd);
+      fs.utimesSync(file, threeDaysAgo, threeDaysAgo);
+    }
+    env.log(`fs-fill: ${fillDevice} filesystem mounted at ${mnt}, ${OLD_ARCHIVES} archives of ${ARCHIVE_MIB} MiB aged 3 days in ${backups}`);
     return Promise.resolve(null);
   },
   inject(env) {
     const mnt = fillMount;
     if (mnt === null) throw new Error('fs-fill was not prepared');
-    const file = path.join(mnt, 'fill.bin');
+    const file = path.join(mnt, 'backups', 'ledger-new.tar');
     const filler = startProgram(env.cleanup, env.dir, 'fill', 'cerebro-fill', { file, 'kb-per-sec': 2048, 'max-sec': 200 });
     return Promise.resolve({
       // Written pages pass through the page cache (and tmpfs is memory); the loop device and its backing disk see the writes.
@@ -136,99 +202,61 @@ const fsFill: Scenario = {
   },
 };
 
-/** supervisord for crash-loop (set by prepare). */
-let supervisor: { conf: string; flag: string; proc: Spawned } | null = null;
-
-function supervisorctl(conf: string, ...args: string[]): string {
-  return execFileSync('supervisorctl', ['-c', conf, ...args], { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
+const PAY = 'cerebro-pay';
+/** The flag file that breaks payments' config (set by prepare). */
+let payFlag: string | null = null;
 
 const crashLoop: Scenario = {
   name: 'crash-loop',
   summary: 'a service under supervisord that fails at every start (bad config)',
   observeMs: 90_000,
+  remedy: serviceRemedy('crash-loop-stop', PAY),
   async prepare(env) {
-    if (spawnSync('supervisord', ['--version'], { encoding: 'utf8' }).status !== 0) return 'supervisord is not installed (apt-get install supervisor; .ci/run does it as root)';
-    const conf = path.join(env.dir, 'supervisord.conf');
+    if (typeof env.supervisor === 'string') return env.supervisor;
     const flag = path.join(env.dir, 'payments.broken');
-    const sock = path.join(env.dir, 'supervisor.sock');
-    const { command, script } = programCommand(env.dir, 'crashy', 'cerebro-pay');
-    // Its own socket, pid file and logs in this scenario's folder: no clash with any other supervisord here.
-    fs.writeFileSync(
-      conf,
-      [
-        '[unix_http_server]',
-        `file=${sock}`,
-        '[supervisord]',
-        `logfile=${path.join(env.logDir, 'supervisord.log')}`,
-        `pidfile=${path.join(env.dir, 'supervisord.pid')}`,
-        `childlogdir=${env.dir}`,
-        'nodaemon=true',
-        '[rpcinterface:supervisor]',
-        'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
-        '[supervisorctl]',
-        `serverurl=unix://${sock}`,
-        '[program:payments]',
-        `command=${command} ${script} --broken-flag ${flag} --max-sec 7200`,
-        'autorestart=true',
-        // startsecs=0: every start counts as started, so each crash is restarted at once, forever (a tight loop).
-        'startsecs=0',
-        'startretries=1000',
-        `stdout_logfile=${path.join(env.logDir, 'payments.log')}`,
-        'redirect_stderr=true',
-        'stopasgroup=true',
-        'killasgroup=true',
-        '',
-      ].join('\n'),
-    );
-    const proc = startProcess(env.cleanup, 'supervisord', 'supervisord', ['-n', '-c', conf]);
-    try {
-      await waitFor('supervisord to run payments', 20_000, () => {
-        try {
-          return /RUNNING/.test(supervisorctl(conf, 'status', 'payments')) ? true : null;
-        } catch {
-          return null;
-        }
-      }, 250);
-    } catch (e) {
-      return `supervisord did not start the service: ${(e as Error).message}\n${proc.tail()}`;
-    }
-    supervisor = { conf, flag, proc };
-    env.log(`crash-loop: supervisord pid ${proc.pid} runs payments (cerebro-pay)`);
+    // startsecs=0: every start counts as started, so each crash is restarted at once, forever (a tight loop).
+    await env.supervisor.add(PAY, { command: programLine(env.dir, 'crashy', PAY, { 'broken-flag': flag, 'max-sec': 7200 }), autorestart: 'true', startsecs: 0, startretries: 1000, logFile: path.join(env.logDir, 'payments.log') });
+    payFlag = flag;
+    env.log(`crash-loop: supervisord runs ${PAY} (pid ${env.supervisor.pid(PAY)})`);
     return null;
   },
   inject(env) {
-    const s = supervisor;
-    if (s === null) throw new Error('crash-loop was not prepared');
-    fs.writeFileSync(s.flag, 'broken\n');
-    const pid = Number(supervisorctl(s.conf, 'pid', 'payments'));
+    const sup = needSupervisor(env);
+    const flag = payFlag;
+    if (flag === null) throw new Error('crash-loop was not prepared');
+    fs.writeFileSync(flag, 'broken\n');
+    const pid = sup.pid(PAY);
     // The crash: the healthy process dies; every restart then fails on the broken config.
     if (pid > 0) process.kill(pid, 'SIGKILL');
-    env.log(`crash-loop: killed payments (pid ${pid}); its config is now broken`);
+    env.log(`crash-loop: killed ${PAY} (pid ${pid}); its config is now broken`);
     return Promise.resolve({
       // Node starting twice a second: forks, short-lived processes, their CPU and memory.
-      series: ['proc.*', 'cpu.*', 'load.*', 'mem.*', 'event.*{name=cerebro-pay}'],
+      series: ['proc.*', 'cpu.*', 'load.*', 'mem.*', `event.*{name=${PAY}}`],
       logFiles: [path.join(env.logDir, 'payments.log'), path.join(env.logDir, 'supervisord.log')],
-      expected: 'process or service cerebro-pay (any pid: it restarts)',
-      rightCause: (c: IncidentCause) => namesProcess(c, ['cerebro-pay']),
-      stop() {
-        // The config repaired: the next restart succeeds and the loop ends.
-        fs.rmSync(s.flag, { force: true });
-        return Promise.resolve();
+      expected: `process or service ${PAY} (any pid: it restarts)`,
+      rightCause: (c: IncidentCause) => namesProcess(c, [PAY]),
+      async stop() {
+        // The config repaired; the service runs again (the remedy stopped it, or supervisord restarts it).
+        fs.rmSync(flag, { force: true });
+        await sup.ensureRunning(PAY);
       },
     });
   },
 };
 
-let twoTier: { port: number; server: Spawned } | null = null;
+const SRV = 'cerebro-srv';
+let twoTierPort: number | null = null;
 
 const twoTierKill: Scenario = {
   name: 'two-tier',
-  summary: 'a client (orders) calling a server (inventory) over loopback TCP; the server is killed',
+  summary: 'a client (orders) calling a supervised server (inventory) over loopback TCP; the server is killed and not restarted by its supervisor',
   observeMs: 90_000,
+  remedy: serviceRemedy('two-tier-restart-server', SRV),
   async prepare(env) {
+    if (typeof env.supervisor === 'string') return env.supervisor;
     const port = await freePort();
-    const server = startProgram(env.cleanup, env.dir, 'server', 'cerebro-srv', { port, 'max-sec': 7200 });
+    // autorestart=false: a server that died stays dead until someone restarts it (the fault).
+    await env.supervisor.add(SRV, { command: programLine(env.dir, 'server', SRV, { port, 'max-sec': 7200 }), autorestart: 'false' });
     await waitFor('the server to listen', 10_000, () => new Promise<true | null>((resolve) => {
       const s = new net.Socket();
       s.once('connect', () => (s.destroy(), resolve(true)));
@@ -236,44 +264,63 @@ const twoTierKill: Scenario = {
       s.connect(port, '127.0.0.1');
     }), 200);
     startProgram(env.cleanup, env.dir, 'client', 'cerebro-cli', { port, log: path.join(env.logDir, 'orders.log'), 'max-sec': 7200 });
-    twoTier = { port, server };
-    env.log(`two-tier: cerebro-srv (pid ${server.pid}) on 127.0.0.1:${port}, cerebro-cli calling it`);
+    twoTierPort = port;
+    env.log(`two-tier: ${SRV} (pid ${env.supervisor.pid(SRV)}) on 127.0.0.1:${port} under supervisord, cerebro-cli calling it`);
     return null;
   },
   inject(env) {
-    const t = twoTier;
-    if (t === null) throw new Error('two-tier was not prepared');
-    const killed = t.server.pid;
-    t.server.child.kill('SIGKILL');
+    const sup = needSupervisor(env);
+    if (twoTierPort === null) throw new Error('two-tier was not prepared');
+    const killed = sup.pid(SRV);
+    if (killed > 0) process.kill(killed, 'SIGKILL');
     return Promise.resolve({
-      series: ['net.*{if=lo}', 'net.tcp*', 'sock.*', 'event.*{name=cerebro-srv}'],
+      series: ['net.*{if=lo}', 'net.tcp*', 'sock.*', `event.*{name=${SRV}}`],
       logFiles: [path.join(env.logDir, 'orders.log')],
-      expected: `process or service cerebro-srv (pid ${killed})`,
-      rightCause: (c: IncidentCause) => namesProcess(c, ['cerebro-srv'], killed),
-      async stop() {
-        // The server back: the client recovers, so the next scenarios start from a healthy pair.
-        await t.server.exited;
-        twoTier = { port: t.port, server: startProgram(env.cleanup, env.dir, 'server', 'cerebro-srv', { port: t.port, 'max-sec': 7200 }) };
-      },
+      expected: `process or service ${SRV} (pid ${killed})`,
+      rightCause: (c: IncidentCause) => namesProcess(c, [SRV], killed),
+      // The server back (if no remedy did it): the client recovers, so the next scenarios start from a healthy pair.
+      stop: () => sup.ensureRunning(SRV),
     });
   },
 };
 
+const STORM = 'cerebro-storm';
+/** The ledger's log (set by prepare). */
+let stormLog: string | null = null;
+
 const logStorm: Scenario = {
   name: 'log-storm',
-  summary: 'a process writing 200 lines/s of a never-seen error template to a followed file',
+  summary: 'a supervised service (ledger) that loses its quorum and writes 200 lines/s of a never-seen error to a followed file until restarted',
   observeMs: 90_000,
-  prepare: () => Promise.resolve(null),
-  inject(env) {
+  remedy: {
+    runbook: 'log-storm-rotate-restart',
+    dryRunParams: () => ({ path: stormLog ?? '/nonexistent', service: STORM, process: STORM }),
+  },
+  async prepare(env) {
+    if (typeof env.supervisor === 'string') return env.supervisor;
     const file = path.join(env.logDir, 'ledger.log');
-    const storm = startProgram(env.cleanup, env.dir, 'storm', 'cerebro-storm', { log: file, 'per-sec': 200, 'max-sec': 150 });
+    await env.supervisor.add(STORM, { command: programLine(env.dir, 'storm', STORM, { log: file, 'per-sec': 200, 'max-sec': 7200 }), autorestart: 'unexpected' });
+    stormLog = file;
+    return null;
+  },
+  inject(env) {
+    const sup = needSupervisor(env);
+    const file = stormLog;
+    if (file === null) throw new Error('log-storm was not prepared');
+    const pid = sup.pid(STORM);
+    process.kill(pid, 'SIGUSR2');
+    env.log(`log-storm: ${STORM} (pid ${pid}) lost its quorum`);
     return Promise.resolve({
       // Shipping, storing and mining the storm costs the collector and console CPU, disk and loopback traffic.
       series: ['cpu.*', 'load.*', 'disk.*', 'net.*{if=lo}', 'proc.running'],
       logFiles: [file],
-      expected: `process cerebro-storm (pid ${storm.pid})`,
-      rightCause: (c: IncidentCause) => namesProcess(c, ['cerebro-storm'], storm.pid),
-      stop: () => storm.stop().then(() => undefined),
+      expected: `process ${STORM} (pid ${pid})`,
+      rightCause: (c: IncidentCause) => namesProcess(c, [STORM], pid),
+      async stop() {
+        // Still the storming process (no remedy restarted it): a restart brings it back healthy.
+        if (sup.pid(STORM) === pid) sup.ctl('restart', STORM);
+        await sup.ensureRunning(STORM);
+      },
     });
   },
 };

@@ -4,16 +4,26 @@
  * is detected and diagnosed or its time is up, stop it, settle); then a quiet period with no fault.
  * Every process, mount and file it makes is undone by one Cleanup, also on failure and Ctrl-C.
  * The rules that judge alerts and causes are in judge.ts.
+ *
+ * The link is the product's own: the console serves TLS, the collector is enrolled with a one-time token
+ * and runs under a host policy file (the actions it may run, the directories file actions may touch,
+ * the run's supervisord, and only the scenarios' own `cerebro-*` processes may be signalled: never
+ * another process of this shared machine). With `remediate: 'autonomous'` (the default) the console's
+ * remediation policy runs each scenario's runbook alone (faults.ts `remedy`), after the dry run an
+ * operator would look at when turning autonomy on; the harness times diagnosis → verified remediation.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { routePath, type Alert, type Incident, type RouteName, type RouteResponses } from '@cerebro/shared/api/contract';
+import { routePath, type Alert, type DryRunView, type Incident, type RouteName, type RouteResponses } from '@cerebro/shared/api/contract';
 import { Cleanup } from '../bench/cleanup';
-import { COLLECTOR_BIN, createToken, ensureBundles, REPO_ROOT, startConsole, type ConsoleInfo } from '../bench/console-process';
+import { execFileSync } from 'node:child_process';
+import type { ActionRun } from '@cerebro/shared/api/contract';
+import { COLLECTOR_BIN, CONSOLE_BIN, ensureBundles, REPO_ROOT, startConsole, type ConsoleInfo } from '../bench/console-process';
 import { sleep, startProcess, tempDir, waitFor } from '../bench/spawned';
 import { SCENARIOS, type Injected, type Scenario, type ScenarioEnv } from './faults';
 import { describeCause, EARLY_MS, explainedBy, falsePositives, isExplained, relatedIncidents, type Attribution, type FalsePositiveCount } from './judge';
 import { startProgram } from './programs';
+import { Supervisor } from './supervisor';
 
 export interface HarnessOptions {
   /** Scenario names to run (all when null). */
@@ -42,6 +52,10 @@ export interface HarnessOptions {
   readonly observeMaxSec?: number | null;
   /** `serve --service-min-age`: how long a listening process must have run before its exit is an event, s (default: the console's, 60). */
   readonly serviceMinAgeSec?: number;
+  /** 'autonomous': the scenarios' runbooks may run alone (the console's policy); 'off': the default policy, nothing runs alone. */
+  readonly remediate: 'autonomous' | 'off';
+  /** After diagnosis, how long to wait at most for the autonomous run to end, s. */
+  readonly remediateWaitSec: number;
   readonly log: (message: string) => void;
 }
 
@@ -55,6 +69,8 @@ export const DEFAULT_HARNESS_OPTIONS: Omit<HarnessOptions, 'log'> = {
   settleMaxSec: 240,
   minFaultSec: 20,
   pollMs: 500,
+  remediate: 'autonomous',
+  remediateWaitSec: 90,
 };
 
 export interface AlertRow {
@@ -89,6 +105,31 @@ export interface ScenarioResult {
   readonly cpuBeforePct: { readonly median: number; readonly max: number } | null;
   /** Alerts the fault explains. */
   readonly alerts: readonly AlertRow[];
+  /** The runbook that should resolve it. */
+  readonly remedy: string;
+  /** Autonomous runs on the fault's incidents (by when they started). */
+  readonly runs: readonly RunRow[];
+  /** Diagnosis seen → the autonomous run's verification passed, ms (0 when it passed before the harness saw the diagnosis); null: not resolved alone. */
+  readonly remediateMs: number | null;
+  /** Fault injected → verified remediation, ms; null: not resolved alone. */
+  readonly remediatedAfterMs: number | null;
+  /** An autonomous run of the fault's incidents passed its verification (diagnosed right or not). */
+  readonly resolvedAlone: boolean;
+}
+
+/** One autonomous run, as the harness saw it last. */
+export interface RunRow {
+  readonly id: string;
+  readonly runbookId: string;
+  readonly state: string;
+  readonly incidentId: string | null;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly createdMs: number;
+  /** When its verification passed (succeeded runs). */
+  readonly verifiedMs: number | null;
+  readonly summary: string;
+  /** The scenario whose incident it acted on, or null (an action no fault called for). */
+  readonly scenario: string | null;
 }
 
 export interface HarnessResult {
@@ -99,6 +140,9 @@ export interface HarnessResult {
   /** Every alert with an onset after the warm-up. */
   readonly alerts: readonly AlertRow[];
   readonly falsePositives: FalsePositiveCount;
+  readonly remediate: 'autonomous' | 'off';
+  /** Every autonomous run after the warm-up. */
+  readonly runs: readonly RunRow[];
 }
 
 /** GET a route of the console's API with query parameters. */
@@ -119,6 +163,8 @@ class Watch {
   readonly alerts = new Map<string, Alert>();
   readonly firstSeen = new Map<string, number>();
   incidents: readonly Incident[] = [];
+  /** Autonomous remediation runs (actor: the policy), by id. */
+  readonly runs = new Map<string, ActionRun>();
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   lastError: string | null = null;
@@ -143,7 +189,8 @@ class Watch {
   }
 
   private async fetch(): Promise<void> {
-    const [a, i] = await Promise.all([api(this.info, 'alerts', { all: '1' }), api(this.info, 'incidents', { state: 'all' })]);
+    const [a, i, r] = await Promise.all([api(this.info, 'alerts', { all: '1' }), api(this.info, 'incidents', { state: 'all' }), api(this.info, 'actions', { limit: '500' })]);
+    for (const run of r.runs) if (run.actor.type === 'policy') this.runs.set(run.id, run);
     const now = Date.now();
     for (const alert of a.alerts) {
       this.alerts.set(alert.id, alert);
@@ -152,6 +199,9 @@ class Watch {
     this.incidents = i.incidents;
   }
 }
+
+/** Run states after which nothing more happens (engine.ts). */
+const FINAL_RUN_STATES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'rolled-back', 'rollback-failed', 'refused']);
 
 interface Phase {
   readonly name: string;
@@ -180,21 +230,19 @@ async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: Harne
   fs.mkdirSync(logDir);
   const home = path.join(root, 'console');
   fs.mkdirSync(home);
-  const token = createToken(home);
-  const con = await startConsole(cleanup, home, [], undefined, ['--detector-warmup', String(o.warmupSamples), '--log-learning-minutes', String(o.logLearningMinutes), ...(o.serviceMinAgeSec !== undefined ? ['--service-min-age', String(o.serviceMinAgeSec)] : [])]);
+  const scenarioSet = selected;
+  if (o.remediate === 'autonomous') writeRemediationPolicy(home, scenarioSet);
+  const con = await startConsole(cleanup, home, [], true, ['--detector-warmup', String(o.warmupSamples), '--log-learning-minutes', String(o.logLearningMinutes), ...(o.serviceMinAgeSec !== undefined ? ['--service-min-age', String(o.serviceMinAgeSec)] : [])]);
   const hostId = `scenarios-${process.pid}`;
-  const tokenFile = path.join(root, 'token');
-  fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
   // The heartbeat's lines are this host's first log records: the log learning period starts with them.
-  startProgram(cleanup, root, 'heartbeat', 'cerebro-beat', { log: path.join(logDir, 'harness.log'), 'max-sec': 7200 });
-  const collectorArgs = [COLLECTOR_BIN, 'run', '--console', con.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(root, 'collector'), '--interval', String(o.intervalMs), '--host-id', hostId, '--journal', 'off', '--log-file', path.join(logDir, '*.log')];
-  if (con.info.ingestUrl.startsWith('ws://')) collectorArgs.push('--plaintext');
-  const collector = startProcess(cleanup, 'collector', process.execPath, collectorArgs, { cwd: REPO_ROOT });
-  log(`console pid ${con.proc.pid}, collector pid ${collector.pid} (host id ${hostId}, ${o.intervalMs} ms), logs followed in ${logDir}`);
+  const beat = startProgram(cleanup, root, 'heartbeat', 'cerebro-beat', { log: path.join(logDir, 'harness.log'), 'max-sec': 7200 });
+  const supervisor = await Supervisor.start(cleanup, path.join(root, 'supervisor'), logDir);
+  if (typeof supervisor === 'string') log(`no supervisord: ${supervisor}; the supervised scenarios are skipped`);
 
+  // Prepared before the collector starts: what they make (mounts, services) is there from its first sample.
   const skips = new Map<string, string>();
   for (const s of selected) {
-    const env = scenarioEnv(cleanup, root, logDir, s, log);
+    const env = scenarioEnv(cleanup, root, logDir, s, supervisor, log);
     const why = await s.prepare(env).catch((e: unknown) => `prepare failed: ${(e as Error).message}`);
     if (why !== null) {
       skips.set(s.name, why);
@@ -202,12 +250,22 @@ async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: Harne
     }
   }
 
+  const stateDir = path.join(root, 'collector');
+  enrol(con, home, stateDir, hostId);
+  const policyFile = path.join(root, 'collector-policy.json');
+  writeHostPolicy(policyFile, logDir, supervisor, selected.filter((s) => !skips.has(s.name)));
+  const collectorArgs = [COLLECTOR_BIN, 'run', '--state-dir', stateDir, '--policy-file', policyFile, '--interval', String(o.intervalMs), '--host-id', hostId, '--journal', 'off', '--log-file', path.join(logDir, '*.log')];
+  const collector = startProcess(cleanup, 'collector', process.execPath, collectorArgs, { cwd: REPO_ROOT });
+  log(`console pid ${con.proc.pid} (TLS), collector pid ${collector.pid} enrolled (host id ${hostId}, ${o.intervalMs} ms, policy ${policyFile}), logs followed in ${logDir}; remediation: ${o.remediate}`);
+
   const watch = new Watch(con.info);
   watch.start(cleanup, o.pollMs);
   const warmStart = Date.now();
   const warmupMs = await waitForWarmup(con.info, hostId, o, () => collector.tail(), log);
   const measureFrom = Date.now();
   log(`warm-up done in ${(warmupMs / 1000).toFixed(0)} s (since the console started: ${((measureFrom - warmStart) / 1000).toFixed(0)} s); alerts from now on are counted`);
+
+  if (o.remediate === 'autonomous') await dryRuns(con.info, hostId, selected.filter((s) => !skips.has(s.name)), beat.pid, log);
 
   const phases: Phase[] = [{ name: 'after the warm-up', fromMs: measureFrom }];
   await settle(watch, hostId, o.settleSec, o.settleMaxSec, (m) => log(`after the warm-up: ${m}`));
@@ -217,10 +275,10 @@ async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: Harne
   for (const s of selected) {
     const skipped = skips.get(s.name);
     if (skipped !== undefined) {
-      results.push({ name: s.name, summary: s.summary, skipped, expected: '', detectMs: null, diagnoseMs: null, topCauseRight: false, topCauses: [], faultMs: 0, cpuBeforePct: null, alerts: [] });
+      results.push(skippedResult(s, skipped));
       continue;
     }
-    const env = scenarioEnv(cleanup, root, logDir, s, log);
+    const env = scenarioEnv(cleanup, root, logDir, s, supervisor, log);
     // No fault and no quiet period follow the last one: nothing to wait for.
     const last = s === selected.at(-1) && o.quietMinutes === 0;
     const r = await runOne(s, env, watch, hostId, phases, last ? { ...o, settleMaxSec: 0 } : o);
@@ -248,13 +306,92 @@ async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: Harne
   const all = [...watch.alerts.values()].filter((a) => a.startMs >= measureFrom).sort((a, b) => a.startMs - b.startMs);
   const rows = all.map((a) => alertRow(a, attributions, attributionNames, phases));
   const withRows = results.map((r) => (r.skipped !== null ? r : { ...r, alerts: rows.filter((x) => x.explainedBy === r.name) }));
-  return { hostId, warmupMs, scenarios: withRows, quietMinutes: o.quietMinutes, alerts: rows, falsePositives: falsePositives(all, attributions, measureFrom) };
+  const runs = [...watch.runs.values()].filter((r) => r.createdMs >= measureFrom).sort((a, b) => a.createdMs - b.createdMs).map((r) => runRow(r, withRows, watch.incidents, attributions, attributionNames));
+  return { hostId, warmupMs, scenarios: withRows, quietMinutes: o.quietMinutes, alerts: rows, falsePositives: falsePositives(all, attributions, measureFrom), remediate: o.remediate, runs };
 }
 
-function scenarioEnv(cleanup: Cleanup, root: string, logDir: string, s: Scenario, log: (m: string) => void): ScenarioEnv {
+function skippedResult(s: Scenario, skipped: string): ScenarioResult {
+  return { name: s.name, summary: s.summary, skipped, expected: '', detectMs: null, diagnoseMs: null, topCauseRight: false, topCauses: [], faultMs: 0, cpuBeforePct: null, alerts: [], remedy: s.remedy.runbook, runs: [], remediateMs: null, remediatedAfterMs: null, resolvedAlone: false };
+}
+
+function scenarioEnv(cleanup: Cleanup, root: string, logDir: string, s: Scenario, supervisor: Supervisor | string, log: (m: string) => void): ScenarioEnv {
   const dir = path.join(root, s.name);
   fs.mkdirSync(dir, { recursive: true });
-  return { cleanup, dir, logDir, log };
+  return { cleanup, dir, logDir, supervisor, log };
+}
+
+/** The run a RunRow describes, attributed to the scenario whose alerts its incident lists. */
+function runRow(r: ActionRun, scenarios: readonly ScenarioResult[], incidents: readonly Incident[], attributions: readonly Attribution[], names: readonly string[]): RunRow {
+  const own = scenarios.find((s) => s.runs.some((x) => x.id === r.id))?.name;
+  let scenario = own ?? null;
+  if (scenario === null && r.incidentId !== undefined) {
+    // A run on an incident whose alerts a fault explains belongs to that fault even if it ended after the harness moved on.
+    const inc = incidents.find((i) => i.id === r.incidentId);
+    const i = inc ? attributions.findIndex((a) => inc.alerts.some((x) => x.hostId === a.hostId && x.startMs >= a.fromMs && x.startMs <= a.toMs)) : -1;
+    scenario = i >= 0 ? names[i]! : null;
+  }
+  return { id: r.id, runbookId: r.runbookId, state: r.state, incidentId: r.incidentId ?? null, params: r.params, createdMs: r.createdMs, verifiedMs: r.state === 'succeeded' ? (r.verification?.atMs ?? r.updatedMs) : null, summary: r.summary, scenario };
+}
+
+/** The console's policy for the run: every scenario's runbook at "autonomous" on every host; the rest at the default ("suggest"). */
+function writeRemediationPolicy(home: string, scenarios: readonly Scenario[]): void {
+  const policy = {
+    defaultLevel: 'suggest',
+    levels: [...new Set(scenarios.map((s) => s.remedy.runbook))].map((runbook) => ({ runbook, group: '*', level: 'autonomous' })),
+    // One run per fault, and some room for a fault that needs a second runbook: 6 an hour per host would be exactly the six scenarios.
+    blastRadius: { maxConcurrentHosts: 1, maxRunsPerHourPerRunbook: 6, maxRunsPerHourPerHost: 12 },
+    requireDryRun: true,
+  };
+  fs.writeFileSync(path.join(home, 'remediation-policy.json'), JSON.stringify(policy, null, 2) + '\n');
+}
+
+/**
+ * The host's own policy file: the actions the scenarios' runbooks use and no other, file actions only in the
+ * followed log folder and the directories a remedy needs, the run's supervisord, and signals or renices only
+ * for the scenarios' own processes (`cerebro-*`): on this shared machine no other process can be touched.
+ */
+function writeHostPolicy(file: string, logDir: string, supervisor: Supervisor | string, scenarios: readonly Scenario[]): void {
+  const policy = {
+    remediation: {
+      allow: ['signal-process', 'renice-process', 'restart-service', 'stop-service', 'start-service', 'delete-old-files', 'rotate-log', 'truncate-log'],
+      allowedDirs: [logDir, ...scenarios.flatMap((s) => s.remedy.allowedDirs?.() ?? [])],
+      ...(typeof supervisor === 'string' ? {} : { supervisorConfig: supervisor.conf }),
+      processes: { allow: ['cerebro-*'], deny: [] },
+    },
+  };
+  fs.writeFileSync(file, JSON.stringify(policy, null, 2) + '\n');
+}
+
+/** `cerebro-console enroll-token create`, then `cerebro-collector enroll URL TOKEN`: the two commands of the README. */
+function enrol(con: { info: ConsoleInfo }, home: string, stateDir: string, hostId: string): void {
+  const env = { ...process.env, CEREBRO_HOME: home };
+  const line = execFileSync(process.execPath, [CONSOLE_BIN, 'enroll-token', 'create'], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const m = /^cerebro-collector enroll (wss:\/\/\S+) (\S+)$/m.exec(line);
+  if (!m) throw new Error(`enroll-token create printed no enrol command: ${JSON.stringify(line)}`);
+  execFileSync(process.execPath, [COLLECTOR_BIN, 'enroll', m[1]!, m[2]!, '--state-dir', stateDir, '--host-id', hostId], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  void con;
+}
+
+async function post<T>(info: ConsoleInfo, route: string, body: unknown): Promise<T> {
+  const res = await fetch(new URL(route, info.apiUrl), { method: 'POST', headers: { authorization: `Bearer ${info.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`POST ${route} → HTTP ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/**
+ * The dry run of each scenario's runbook, as the operator who turns autonomy on would look at it first (the
+ * policy refuses any live run of a runbook never dry-run). Runbooks naming a process are previewed on the
+ * harness's heartbeat; nothing is sent to the host.
+ */
+async function dryRuns(info: ConsoleInfo, hostId: string, scenarios: readonly Scenario[], samplePid: number, log: (m: string) => void): Promise<void> {
+  const table = await api(info, 'processes', {}, hostId);
+  const row = table.rows.find((p) => p.pid === samplePid);
+  const sample = { pid: samplePid, startMs: row?.startMs ?? 0 };
+  for (const s of scenarios) {
+    const view = await post<DryRunView>(info, routePath('runbookDryRun', s.remedy.runbook), { hostId, params: s.remedy.dryRunParams(sample), operator: 'scenarios-harness' });
+    log(`dry run of ${s.remedy.runbook} for ${s.name}: ${view.verdict.allowed ? 'allowed' : view.verdict.reason}; steps ${view.steps.map((x) => `${x.action}(${JSON.stringify(x.params)})`).join(', ')}`);
+  }
 }
 
 function alertRow(a: Alert, attributions: readonly Attribution[], names: readonly string[], phases: readonly Phase[]): AlertRow {
@@ -313,7 +450,7 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
   } catch (e) {
     const why = `inject failed: ${(e as Error).message}`;
     log(why);
-    return { result: { name: s.name, summary: s.summary, skipped: why, expected: '', detectMs: null, diagnoseMs: null, topCauseRight: false, topCauses: [], faultMs: 0, cpuBeforePct: null, alerts: [] }, attribution: { hostId, series: [], logFiles: [], fromMs: 0, toMs: -1 } };
+    return { result: skippedResult(s, why), attribution: { hostId, series: [], logFiles: [], fromMs: 0, toMs: -1 } };
   }
   log(`injected (${s.summary}); right top cause: ${inj.expected}`);
   const attribution: Attribution = { hostId, series: inj.series, logFiles: inj.logFiles, fromMs: injectedMs - EARLY_MS, toMs: Number.POSITIVE_INFINITY, before };
@@ -321,6 +458,10 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
   let diagnoseMs: number | null = null;
   const tops = new Map<string, string>();
   let stoppedMs = injectedMs;
+  const related = new Set<string>();
+  const runStates = new Map<string, string>();
+  let verified: ActionRun | null = null;
+  const autonomous = o.remediate === 'autonomous';
   try {
     for (;;) {
       await sleep(o.pollMs);
@@ -332,6 +473,7 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
         log(`detected after ${detectMs} ms: ${first.seriesKey} (onset ${first.startMs - injectedMs} ms after the fault)`);
       }
       for (const inc of relatedIncidents(watch.incidents, new Set(explained.map((a) => a.id)))) {
+        related.add(inc.id);
         const top = inc.causes[0];
         const text = describeCause(top);
         if (tops.get(inc.id) !== text) log(`incident ${inc.id} (${inc.title}): top cause ${text}`);
@@ -341,8 +483,24 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
           log(`diagnosed after ${diagnoseMs} ms: ${top.explanation}`);
         }
       }
+      // Autonomous runs on this fault's incidents: log each state change; the first verified one resolves it.
+      for (const run of watch.runs.values()) {
+        if (run.incidentId === undefined || !related.has(run.incidentId) || run.createdMs < injectedMs) continue;
+        if (runStates.get(run.id) !== run.state) log(`autonomous run ${run.id} of ${run.runbookId} ${JSON.stringify(run.params)}: ${run.state}${run.state === 'running' ? '' : ` (${run.summary})`}`);
+        runStates.set(run.id, run.state);
+        // Resolved by its own remedy: another runbook that "succeeded" on the incident (on some other target) does not count.
+        if (verified === null && run.state === 'succeeded' && run.runbookId === s.remedy.runbook) verified = run;
+      }
       const ran = now - injectedMs;
-      if ((detectMs !== null && diagnoseMs !== null && ran >= o.minFaultSec * 1000) || ran >= observeMs) break;
+      const judged = detectMs !== null && diagnoseMs !== null && ran >= o.minFaultSec * 1000;
+      if (!autonomous) {
+        if (judged || ran >= observeMs) break;
+        continue;
+      }
+      // With remediation on, the fault stays until its remedy ended (or the wait for it is over).
+      const ended = verified !== null || [...runStates.entries()].some(([id, st]) => FINAL_RUN_STATES.has(st) && watch.runs.get(id)?.runbookId === s.remedy.runbook);
+      const waitedOut = diagnoseMs !== null && ran - diagnoseMs >= o.remediateWaitSec * 1000;
+      if ((judged && (ended || waitedOut)) || ran >= observeMs + (diagnoseMs !== null ? o.remediateWaitSec * 1000 : 0)) break;
     }
   } finally {
     stoppedMs = Date.now();
@@ -358,8 +516,15 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
     phases.push({ name: `wait after ${s.name}`, fromMs: Date.now() });
     await settle(watch, hostId, 0, o.settleMaxSec, log);
   }
+  const v = verified as ActionRun | null;
+  const verifiedAt = v === null ? null : (v.verification?.atMs ?? v.updatedMs);
+  const remediatedAfterMs = verifiedAt === null ? null : verifiedAt - injectedMs;
+  // The harness polls: a remedy verified before it saw the diagnosis counts from the diagnosis as 0.
+  const remediateMs = remediatedAfterMs === null || diagnoseMs === null ? null : Math.max(0, remediatedAfterMs - diagnoseMs);
+  if (autonomous) log(v === null ? `NOT resolved alone (expected ${s.remedy.runbook}; runs: ${[...runStates.entries()].map(([id, st]) => `${watch.runs.get(id)?.runbookId} ${st}`).join(', ') || 'none'})` : `resolved alone by ${v.runbookId}: verified ${remediatedAfterMs} ms after the fault, ${remediateMs === null ? 'with no right diagnosis' : `${remediateMs} ms after the diagnosis`}`);
+  const runs = [...watch.runs.values()].filter((r) => runStates.has(r.id)).map((r) => runRow(r, [], [], [], []));
   return {
-    result: { name: s.name, summary: s.summary, skipped: null, expected: inj.expected, detectMs, diagnoseMs, topCauseRight: diagnoseMs !== null, topCauses: [...tops.values()], faultMs: stoppedMs - injectedMs, cpuBeforePct, alerts: [] },
+    result: { name: s.name, summary: s.summary, skipped: null, expected: inj.expected, detectMs, diagnoseMs, topCauseRight: diagnoseMs !== null, topCauses: [...tops.values()], faultMs: stoppedMs - injectedMs, cpuBeforePct, alerts: [], remedy: s.remedy.runbook, runs: runs.map((r) => ({ ...r, scenario: s.name })), remediateMs, remediatedAfterMs, resolvedAlone: v !== null },
     attribution: done,
   };
 }

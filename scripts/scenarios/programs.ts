@@ -67,11 +67,18 @@ setInterval(() => {
   if (sock && !sock.connecting) sock.write('ping ' + (++n) + '\\n');
   if (Date.now() - lastLog >= 1000 && ok > 0) { fs.writeSync(log, line('INFO', 'orders: ' + ok + ' requests to inventory ok')); ok = 0; lastLog = Date.now(); }
 }, 200);`,
-  /** --per-sec lines a second of one error template with varying numbers, to --log. */
+  /**
+   * The ledger service: an INFO line every 5 s to --log while healthy; on SIGUSR2 it loses its quorum and
+   * from then on writes --per-sec lines a second of one never-seen error template, until it is restarted
+   * (a fresh process starts healthy): the stuck state a restart clears.
+   */
   storm: `${ARGS}
 ${LOG_LINE}
-const fs = require('node:fs'); const log = fs.openSync(arg('log'), 'a'); const per = Number(arg('per-sec', '200')); let n = 0;
-setInterval(() => { let out = ''; for (let i = 0; i < per / 10; i++) { n++; out += line('ERROR', 'ledger: shard ' + (n % 17) + ' rejected write ' + n + ': quorum lost in term ' + (40 + (n % 5))); } fs.writeSync(log, out); }, 100);`,
+const fs = require('node:fs'); const log = fs.openSync(arg('log'), 'a'); const per = Number(arg('per-sec', '200')); let n = 0; let storming = false;
+fs.writeSync(log, line('INFO', 'ledger: started, quorum of 3 replicas'));
+setInterval(() => { if (!storming) fs.writeSync(log, line('INFO', 'ledger: committed batch ' + (++n) + ', quorum healthy')); }, 5000);
+process.on('SIGUSR2', () => { storming = true; });
+setInterval(() => { if (!storming) return; let out = ''; for (let i = 0; i < per / 10; i++) { n++; out += line('ERROR', 'ledger: shard ' + (n % 17) + ' rejected write ' + n + ': quorum lost in term ' + (40 + (n % 5))); } fs.writeSync(log, out); }, 100);`,
   /** A quiet writer that keeps the log store's learning going from the start (its host's first records). */
   heartbeat: `${ARGS}
 ${LOG_LINE}
@@ -93,6 +100,12 @@ export function programCommand(dir: string, program: ProgramName, procName: stri
   const script = path.join(dir, `${program}.cjs`);
   fs.writeFileSync(script, SOURCES[program]);
   return { command: bin, script };
+}
+
+/** The command line that runs `program` as `procName` with `args` (for a supervisor's program entry). */
+export function programLine(dir: string, program: ProgramName, procName: string, args: Record<string, string | number>): string {
+  const { command, script } = programCommand(dir, program, procName);
+  return [command, script, ...Object.entries(args).flatMap(([k, v]) => [`--${k}`, String(v)])].join(' ');
 }
 
 /** Start `program` as `procName`; it is stopped by the cleanup (and by itself after max-sec). */

@@ -2,7 +2,7 @@
  * The `scenarios` benchmark: options, the per-scenario table for people, and the figures of the
  * `scenarios` row of ../shared/BENCHMARKS.md (plus per-scenario details) for tools.
  */
-import { numberOption, parseOptions } from '../bench/args';
+import { numberOption, parseOptions, UsageError } from '../bench/args';
 import type { Bench } from '../bench/bench';
 import { progress, type BenchResult, type Figure } from '../bench/report';
 import { SCENARIOS } from './faults';
@@ -20,11 +20,15 @@ export const SCENARIO_OPTIONS = {
   settle: { type: 'string', help: 'seconds after a fault stops during which its alerts still count for it', default: String(d.settleSec) },
   'settle-max': { type: 'string', help: "then, seconds to wait at most for the host's open incidents to resolve before the next fault", default: String(d.settleMaxSec) },
   'min-fault': { type: 'string', help: 'seconds a fault stays injected at least, even once diagnosed', default: String(d.minFaultSec) },
+  remediate: { type: 'string', help: "autonomous: each scenario's runbook may run alone (the console's policy), and is timed; off: nothing runs alone", default: d.remediate },
+  'remediate-wait': { type: 'string', help: 'after the diagnosis, seconds to wait at most for the autonomous run to end', default: String(d.remediateWaitSec) },
 } as const;
 
 export async function scenariosBench(argv: readonly string[]): Promise<BenchResult> {
   const v = parseOptions(NAME, argv, SCENARIO_OPTIONS);
   const only = typeof v['only'] === 'string' && v['only'] !== 'all' ? v['only'].split(',').map((s) => s.trim()).filter(Boolean) : null;
+  const remediate = v['remediate'] ?? d.remediate;
+  if (remediate !== 'autonomous' && remediate !== 'off') throw new UsageError(`${NAME}: --remediate must be autonomous or off, got ${JSON.stringify(remediate)}`);
   const r = await runScenarios({
     only,
     quietMinutes: numberOption(NAME, v, 'quiet-minutes', d.quietMinutes, 0, 120, false),
@@ -35,6 +39,8 @@ export async function scenariosBench(argv: readonly string[]): Promise<BenchResu
     settleMaxSec: numberOption(NAME, v, 'settle-max', d.settleMaxSec, 0, 3600),
     minFaultSec: numberOption(NAME, v, 'min-fault', d.minFaultSec, 0, 3600),
     pollMs: d.pollMs,
+    remediate,
+    remediateWaitSec: numberOption(NAME, v, 'remediate-wait', d.remediateWaitSec, 0, 3600),
     log: (m) => progress(NAME, m),
   });
   process.stderr.write('\n' + table(r));
@@ -51,11 +57,15 @@ function alertText(a: AlertRow): string {
 
 /** The per-scenario table, then every alert that no fault explains. */
 export function table(r: HarnessResult): string {
-  const rows = r.scenarios.map((s) => [s.name, s.skipped !== null ? `skipped: ${s.skipped}` : `${seconds(s.detectMs)} | ${seconds(s.diagnoseMs)} | ${s.topCauseRight ? 'right' : 'WRONG'} | ${s.alerts.length} alerts | cpu before ${s.cpuBeforePct ? `${s.cpuBeforePct.median}/${s.cpuBeforePct.max} %` : '?'} | top: ${s.topCauses.join('; ') || 'no related incident'} | expected ${s.expected}`]);
+  const remedied = (s: HarnessResult['scenarios'][number]): string => (r.remediate === 'off' ? 'remediation off' : s.resolvedAlone ? `${s.remediateMs === null ? 'resolved, not diagnosed right' : seconds(s.remediateMs)} by ${s.remedy}` : `NOT resolved alone (${s.runs.map((x) => `${x.runbookId} ${x.state}`).join(', ') || `no run of ${s.remedy}`})`);
+  const rows = r.scenarios.map((s) => [s.name, s.skipped !== null ? `skipped: ${s.skipped}` : `${seconds(s.detectMs)} | ${seconds(s.diagnoseMs)} | ${remedied(s)} | ${s.topCauseRight ? 'right' : 'WRONG'} | ${s.alerts.length} alerts | cpu before ${s.cpuBeforePct ? `${s.cpuBeforePct.median}/${s.cpuBeforePct.max} %` : '?'} | top: ${s.topCauses.join('; ') || 'no related incident'} | expected ${s.expected}`]);
   const fp = r.alerts.filter((a) => a.explainedBy === null);
   const lines = [
-    `scenario | detect | diagnose | top cause | alerts explained | cpu.util_pct median/max 30 s before | top causes seen | expected  (host ${r.hostId}, warm-up ${seconds(r.warmupMs)})`,
+    `scenario | detect | diagnose | diagnosis → verified remediation | top cause | alerts explained | cpu.util_pct median/max 30 s before | top causes seen | expected  (host ${r.hostId}, warm-up ${seconds(r.warmupMs)})`,
     ...rows.map(([n, t]) => `${n!.padEnd(10)} ${t}`),
+    '',
+    `autonomous runs: ${r.runs.length}; on no fault's incident: ${r.runs.filter((x) => x.scenario === null).length}`,
+    ...r.runs.map((x) => `  ${x.scenario ?? 'NO FAULT'}: ${x.runbookId} ${JSON.stringify(x.params)} → ${x.state}: ${x.summary}`),
     '',
     `alerts after the warm-up: ${r.falsePositives.alerts}; not explained by a fault: ${r.falsePositives.unexplained} (quiet period ${r.quietMinutes} min)`,
     ...fp.map((a) => `  unexplained: ${alertText(a)}`),
@@ -68,10 +78,22 @@ export function table(r: HarnessResult): string {
 /** The figures of ../shared/BENCHMARKS.md's `scenarios` row, plus the per-scenario details. */
 export function toResult(r: HarnessResult): BenchResult {
   const ran = r.scenarios.filter((s) => s.skipped === null);
-  const skipped: Record<string, string> = {
-    remediateMsMax: 'remediation is not built yet (no runbook runs on a fault)',
-    autonomousResolutionRate: 'remediation is not built yet (no policy can resolve a fault on its own)',
-  };
+  const skipped: Record<string, string> = {};
+  let remediateMsMax: number | null = null;
+  let autonomousResolutionRate: number | null = null;
+  if (r.remediate === 'off') {
+    skipped['remediateMsMax'] = 'run with --remediate off: nothing ran alone';
+    skipped['autonomousResolutionRate'] = 'run with --remediate off: nothing ran alone';
+  } else if (ran.length === 0) {
+    skipped['remediateMsMax'] = 'no scenario ran';
+    skipped['autonomousResolutionRate'] = 'no scenario ran';
+  } else {
+    autonomousResolutionRate = Number((ran.filter((s) => s.resolvedAlone).length / ran.length).toFixed(4));
+    const untimed = ran.filter((s) => s.remediateMs === null).map((s) => `${s.name} (${s.resolvedAlone ? 'resolved alone, but never diagnosed right' : 'not resolved alone'})`);
+    if (untimed.length === 0) remediateMsMax = Math.max(...ran.map((s) => s.remediateMs!));
+    else skipped['remediateMsMax'] = `no diagnosis → remediation time for ${untimed.join(', ')} (the max over the others is remediateMsMaxOfRest)`;
+  }
+  const resolvedTimes = ran.map((s) => s.remediateMs).filter((x): x is number => x !== null);
   const maxOf = (key: 'detectMs' | 'diagnoseMs', what: string): number | null => {
     const missing = ran.filter((s) => s[key] === null).map((s) => s.name);
     if (ran.length === 0) {
@@ -93,7 +115,7 @@ export function toResult(r: HarnessResult): BenchResult {
   if (notRun.length > 0) skipped['scenarios'] = notRun.map((s) => `${s.name}: ${s.skipped}`).join('; ');
   const perScenario: Record<string, Figure> = {};
   for (const s of r.scenarios) {
-    perScenario[s.name] = s.skipped !== null ? { skipped: s.skipped } : { detectMs: s.detectMs, diagnoseMs: s.diagnoseMs, topCauseRight: s.topCauseRight, topCauses: [...s.topCauses], expected: s.expected, alerts: s.alerts.length, faultMs: s.faultMs, cpuBeforePct: s.cpuBeforePct === null ? null : { ...s.cpuBeforePct } };
+    perScenario[s.name] = s.skipped !== null ? { skipped: s.skipped } : { detectMs: s.detectMs, diagnoseMs: s.diagnoseMs, remediateMs: s.remediateMs, remediatedAfterMs: s.remediatedAfterMs, resolvedAlone: s.resolvedAlone, remedy: s.remedy, runs: s.runs.map((x) => `${x.runbookId}: ${x.state}`), topCauseRight: s.topCauseRight, topCauses: [...s.topCauses], expected: s.expected, alerts: s.alerts.length, faultMs: s.faultMs, cpuBeforePct: s.cpuBeforePct === null ? null : { ...s.cpuBeforePct } };
   }
   return {
     bench: NAME,
@@ -102,8 +124,12 @@ export function toResult(r: HarnessResult): BenchResult {
       topCauseRight: ran.filter((s) => s.topCauseRight).length,
       detectMsMax: maxOf('detectMs', 'detected'),
       diagnoseMsMax: maxOf('diagnoseMs', 'diagnosed'),
-      remediateMsMax: null,
-      autonomousResolutionRate: null,
+      remediateMsMax,
+      autonomousResolutionRate,
+      remediateMsMaxOfRest: resolvedTimes.length > 0 ? Math.max(...resolvedTimes) : null,
+      autonomousRuns: r.runs.length,
+      // Runs on no fault's incident: the policy acted where no fault was injected (the goal: 0).
+      autonomousRunsOutsideFaults: r.runs.filter((x) => x.scenario === null).length,
       falsePositiveRate: r.falsePositives.rate === null ? null : Number(r.falsePositives.rate.toFixed(4)),
       detectMsMaxOfRest: rest('detectMs'),
       diagnoseMsMaxOfRest: rest('diagnoseMs'),

@@ -1,9 +1,11 @@
 /**
  * The fault scenarios, shortened (`npm run scenarios` is the full run and measures the targets): one real
- * console and collector (250 ms interval, detectors warm after 40 samples), then a CPU hog and the
- * two-tier server kill, each asserted on its top cause. Time bounds are generous; the hog is skipped,
- * saying why, where the CPU was already saturated before it (less than one core free: nothing to detect
- * then), as in incidents.test.ts.
+ * TLS console and one enrolled collector under a host policy (250 ms interval, detectors warm after 40
+ * samples), the services under a real supervisord, then a CPU hog and the two-tier server kill, each
+ * asserted on its top cause and on its autonomous remediation: the console's policy runs the scenario's
+ * runbook alone (stop the hog; restart the dead server through supervisord), verified from telemetry.
+ * Time bounds are generous; the hog is skipped, saying why, where the CPU was already saturated before it
+ * (less than one core free: nothing to detect then), as in incidents.test.ts.
  */
 import assert from 'node:assert/strict';
 import os from 'node:os';
@@ -41,13 +43,15 @@ test('shortened scenarios: the CPU hog and the killed server, each asserted on i
       observeMaxSec: 60,
       // The server runs well over 5 s before it is killed (the console's default, 60 s, is for real hosts).
       serviceMinAgeSec: 5,
+      remediate: 'autonomous',
+      remediateWaitSec: 60,
       log: (m) => lines.push(m),
     });
   } catch (e) {
     throw new Error(`${(e as Error).message}\nharness log:\n${lines.join('\n')}`);
   }
   const byName = (n: string): ScenarioResult => result.scenarios.find((s) => s.name === n)!;
-  const why = (s: ScenarioResult): string => `${s.name}: detect ${s.detectMs} ms, diagnose ${s.diagnoseMs} ms, top causes ${JSON.stringify(s.topCauses)}, expected ${s.expected}, cpu.util_pct before ${JSON.stringify(s.cpuBeforePct)}\nharness log:\n${lines.join('\n')}`;
+  const why = (s: ScenarioResult): string => `${s.name}: detect ${s.detectMs} ms, diagnose ${s.diagnoseMs} ms, remediated ${s.remediateMs} ms after (runs ${JSON.stringify(s.runs)}), top causes ${JSON.stringify(s.topCauses)}, expected ${s.expected}, cpu.util_pct before ${JSON.stringify(s.cpuBeforePct)}\nharness log:\n${lines.join('\n')}`;
   for (const s of result.scenarios) t.diagnostic(`${s.name}: detected in ${s.detectMs} ms, diagnosed in ${s.diagnoseMs} ms, top causes ${s.topCauses.join('; ')}`);
   t.diagnostic(`alerts after the warm-up ${result.falsePositives.alerts}, unexplained ${result.falsePositives.unexplained}`);
 
@@ -65,6 +69,11 @@ test('shortened scenarios: the CPU hog and the killed server, each asserted on i
     }
     assert.ok(hog.detectMs !== null && hog.detectMs < 60_000, why(hog));
     assert.ok(hog.topCauseRight, why(hog));
+    // Resolved alone: the policy stopped the hog through the collector, and the run's verification (the
+    // process gone, the host's CPU down) passed on the telemetry that followed.
+    const run = hog.runs.find((r) => r.state === 'succeeded');
+    assert.equal(run?.runbookId, 'cpu-hog-stop', why(hog));
+    assert.ok(hog.remediateMs !== null, why(hog));
   });
 
   // The server's exit is an event alert (core/incidents/process-events.ts), so the dead server is a
@@ -74,5 +83,14 @@ test('shortened scenarios: the CPU hog and the killed server, each asserted on i
     assert.equal(tier.skipped, null, why(tier));
     assert.ok(tier.detectMs !== null && tier.detectMs < 60_000, why(tier));
     assert.ok(tier.topCauseRight, why(tier));
+    const run = tier.runs.find((r) => r.state === 'succeeded');
+    assert.equal(run?.runbookId, 'two-tier-restart-server', why(tier));
+    assert.equal(run?.params['service'], 'cerebro-srv');
+    assert.ok(tier.remediateMs !== null, why(tier));
+  });
+
+  await t.test('no autonomous run outside a fault, and every one on a fault ran its own runbook', () => {
+    assert.deepEqual(result.runs.filter((r) => r.scenario === null), [], JSON.stringify(result.runs));
+    for (const r of result.runs) assert.equal(r.runbookId, byName(r.scenario!).remedy, JSON.stringify(r));
   });
 });

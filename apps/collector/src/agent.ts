@@ -7,11 +7,12 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodeMessage } from '@cerebro/shared/protocol/codec';
-import type { Inventory, ProcessRow, SocketRow, SourceStatus, TelemetryBatch } from '@cerebro/shared/protocol/messages';
+import type { HostPolicySummary, Inventory, ProcessRow, SocketRow, SourceStatus, TelemetryBatch } from '@cerebro/shared/protocol/messages';
 import { seriesKey, type Labels } from '@cerebro/shared/protocol/series';
 import type { CollectorConfig } from './config';
 import { Link } from './link/connection';
 import { resolveLinkTrust, type LinkTrust } from './trust/link-trust';
+import { policySummary } from './trust/policy';
 import { Spool } from './link/spool';
 import { validateCollectorMessage } from '@cerebro/shared/protocol/validate';
 import { collectTick, createSources } from './sources/index';
@@ -90,6 +91,8 @@ export class CollectorAgent {
   private readonly logs: LogCollector | null = null;
   private readonly startNotices: string[] = [];
   private readonly terminals: LinkTrust['terminals'];
+  /** The host's policy as the console is told it (in the inventory). */
+  private readonly hostPolicy: HostPolicySummary;
   private timer: NodeJS.Timeout | null = null;
   private tickNo = 0;
   private inventory: Inventory | null = null;
@@ -125,6 +128,7 @@ export class CollectorAgent {
     });
     trust.setTerminalSink((msg) => this.link.sendTerminal(msg));
     this.terminals = trust.terminals;
+    this.hostPolicy = policySummary(trust.policy);
     this.sources = createSources(this.config.sources, {
       procRoot: this.config.procRoot,
       sysRoot: this.config.sysRoot,
@@ -147,7 +151,7 @@ export class CollectorAgent {
     this.logs?.start();
     inventoryFromChild()
       .then((inv) => {
-        this.inventory = inv;
+        this.inventory = { ...inv, hostPolicy: this.hostPolicy };
       })
       .catch((e: unknown) => this.log('warn', `inventory failed (the host is reported without it): ${(e as Error).message}`));
     this.schedule();

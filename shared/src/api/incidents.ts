@@ -85,6 +85,8 @@ export interface IncidentCause {
   /** One sentence built from the evidence. */
   readonly explanation: string;
   readonly evidence: readonly CauseEvidence[];
+  /** Process causes: the followed log files it wrote the incident's log alerts' lines to (absolute paths). */
+  readonly logFiles?: readonly string[];
 }
 
 /** The part of the topology an incident touches: node ids of TopologyGraph and the edges among them. */

@@ -145,6 +145,8 @@ export interface DryRunView {
   readonly rollback: readonly { readonly id: string; readonly action: ActionName; readonly params: Readonly<Record<string, unknown>> }[];
   /** This dry run as the console recorded it (it lifts DRY_RUN_REQUIRED for the runbook). */
   readonly recorded?: DryRunRecord;
+  /** Each step read against the host's own policy as it last reported it (absent: not reported); the host still decides. */
+  readonly hostPolicy?: readonly { readonly stepId: string; readonly ok: boolean; readonly detail: string }[];
 }
 
 /** A dry run the console recorded: live runs of the runbook need one first (policy `requireDryRun`). */

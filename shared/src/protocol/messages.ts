@@ -143,6 +143,20 @@ export interface Inventory {
   readonly bootTimeMs: number;
   /** Addresses of the host's interfaces (used to link sockets across hosts). */
   readonly addresses: readonly string[];
+  /** What the host's own policy file lets the console do (absent from collectors that predate it). */
+  readonly hostPolicy?: HostPolicySummary;
+}
+
+/**
+ * The host's policy as the console needs it to propose only what the host will run: the remediation
+ * actions allowed (null: any), the directories file actions may touch, the process names signal and
+ * renice may touch, and whether terminals are on. The collector enforces it whatever the console does.
+ */
+export interface HostPolicySummary {
+  readonly remediationAllow: readonly string[] | null;
+  readonly allowedDirs: readonly string[];
+  readonly processes: { readonly allow: readonly string[] | null; readonly deny: readonly string[] } | null;
+  readonly terminals: boolean;
 }
 
 /** State of the collector's on-disk spool; the drop counters are cumulative since the spool was created. */

@@ -19,6 +19,7 @@ import {
   type Enrolled,
   type Hello,
   type HelloAuth,
+  type HostPolicySummary,
   type Inventory,
   type LogLevel,
   type LogRecord,
@@ -226,6 +227,29 @@ function inventory(v: unknown, path: string): Inventory {
       if (typeof a !== 'string' || a.length > 64) fail(`${path}.addresses[${i}]`, 'an address string', a);
       return a;
     }),
+    ...(o['hostPolicy'] === undefined ? {} : { hostPolicy: hostPolicy(o['hostPolicy'], `${path}.hostPolicy`) }),
+  };
+}
+
+function strings(o: Obj, k: string, path: string, maxItems: number, maxLen: number): string[] {
+  return arr(o, k, path, maxItems).map((x, i) => {
+    if (typeof x !== 'string' || x.length > maxLen) fail(`${path}.${k}[${i}]`, `a string of at most ${maxLen} characters`, x);
+    return x as string;
+  });
+}
+
+function hostPolicy(v: unknown, path: string): HostPolicySummary {
+  const o = obj(v, path);
+  let processes: HostPolicySummary['processes'] = null;
+  if (o['processes'] !== null && o['processes'] !== undefined) {
+    const p = obj(o['processes'], `${path}.processes`);
+    processes = { allow: p['allow'] === null ? null : strings(p, 'allow', `${path}.processes`, 256, 64), deny: strings(p, 'deny', `${path}.processes`, 256, 64) };
+  }
+  return {
+    remediationAllow: o['remediationAllow'] === null ? null : strings(o, 'remediationAllow', path, 256, 64),
+    allowedDirs: strings(o, 'allowedDirs', path, 256, 4096),
+    processes,
+    terminals: bool(o, 'terminals', path),
   };
 }
 

@@ -37,7 +37,21 @@ export function parseActionPolicy(section: Readonly<Record<string, unknown>>, wh
     allowedDirs,
     scriptsDir: section['scriptsDir'] === undefined ? null : abs(section['scriptsDir'], 'scriptsDir'),
     ...(section['supervisorConfig'] !== undefined ? { supervisorConfig: abs(section['supervisorConfig'], 'supervisorConfig') } : {}),
+    ...(section['processes'] !== undefined ? { processes: processRule(section['processes'], where) } : {}),
   };
+}
+
+/** `"processes": { "allow": ["app-*"], "deny": ["sshd", "systemd*"] }`: process names (comm) as globs. */
+function processRule(v: unknown, where: string): { allow: string[] | null; deny: string[] } {
+  const field = `${where}: "remediation.processes"`;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ActionPolicyError(`${field} must be an object like {"allow": ["app-*"], "deny": ["sshd"]}, got ${JSON.stringify(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'allow' && k !== 'deny') throw new ActionPolicyError(`${field}: unknown field "${k}"; known fields are allow, deny`);
+  const list = (x: unknown, name: string): string[] => {
+    if (!Array.isArray(x) || !x.every((s) => typeof s === 'string' && s.length > 0 && s.length <= 64)) throw new ActionPolicyError(`${field}.${name} must be a list of process-name globs (1–64 characters), got ${JSON.stringify(x)}`);
+    return x as string[];
+  };
+  return { allow: o['allow'] === undefined ? null : list(o['allow'], 'allow'), deny: o['deny'] === undefined ? [] : list(o['deny'], 'deny') };
 }
 
 export interface HandlerOptions {

@@ -64,3 +64,21 @@ test('bad params are refused naming the field', async () => {
   const u = await runAction({ action: 'format-disk', params: {} }, ctx);
   assert.equal(u.refusal, 'UNKNOWN_ACTION');
 });
+
+test("the host's process-name rule: only allowed names may be signalled, and deny wins", async (t) => {
+  const child = sleeper();
+  t.after(() => child.kill('SIGKILL'));
+  const startMs = processStartMs(child.pid) as number;
+  const only = (allow: string[] | null, deny: string[] = []) => ({ policy: { allowedDirs: [], scriptsDir: null, processes: { allow, deny } }, timeoutMs: 5_000 });
+  const outside = await runAction({ action: 'signal-process', params: { pid: child.pid, startMs, signal: 'SIGKILL' } }, only(['cerebro-*']));
+  assert.equal(outside.refusal, 'PROCESS_NOT_ALLOWED', outside.message);
+  assert.match(outside.message, /only processes named "cerebro-\*"; process \d+ is "sleep"/);
+  const denied = await runAction({ action: 'renice-process', params: { pid: child.pid, startMs, nice: 5 } }, only(['sl*'], ['sleep']));
+  assert.equal(denied.refusal, 'PROCESS_NOT_ALLOWED', denied.message);
+  assert.match(denied.message, /forbids touching processes named "sleep"/);
+  assert.equal(child.exitCode, null, 'left alone');
+  assert.equal(os.getPriority(child.pid), 0, 'not reniced');
+  const allowed = await runAction({ action: 'signal-process', params: { pid: child.pid, startMs, signal: 'SIGKILL' } }, only(['sl?ep']));
+  assert.equal(allowed.status, 'ok', allowed.message);
+  await once(child, 'exit');
+});

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseStat } from '../sources/cpu';
 import { parsePidStat } from '../sources/procfs-pid';
+import { globToRegExp } from './files';
 import { int, str } from './params';
 import { ActionRefused, type ActionContext, type ActionHandler } from './types';
 
@@ -37,6 +38,23 @@ function checkSameProcess(pid: number, startMs: number, ctx: ActionContext): voi
   }
 }
 
+/** Refuses when the host's policy keeps the console's hands off processes of this name. */
+function checkNameAllowed(pid: number, ctx: ActionContext): void {
+  const rule = ctx.policy.processes;
+  if (!rule) return;
+  let comm: string;
+  try {
+    comm = fs.readFileSync(`${ctx.procRoot ?? '/proc'}/${pid}/comm`, 'utf8').trim();
+  } catch {
+    throw new ActionRefused('PROCESS_CHANGED', `no process ${pid} exists any more`);
+  }
+  const denied = rule.deny.find((g) => globToRegExp(g).test(comm));
+  if (denied !== undefined) throw new ActionRefused('PROCESS_NOT_ALLOWED', `the host's policy forbids touching processes named ${JSON.stringify(denied)} (process ${pid} is ${JSON.stringify(comm)})`);
+  if (rule.allow !== null && !rule.allow.some((g) => globToRegExp(g).test(comm))) {
+    throw new ActionRefused('PROCESS_NOT_ALLOWED', `the host's policy lets the console touch only processes named ${rule.allow.map((g) => JSON.stringify(g)).join(', ') || '(none)'}; process ${pid} is ${JSON.stringify(comm)}`);
+  }
+}
+
 function target(params: Readonly<Record<string, unknown>>): { pid: number; startMs: number } {
   return { pid: int(params, 'pid', 2, 2 ** 22), startMs: int(params, 'startMs', 0, Number.MAX_SAFE_INTEGER) };
 }
@@ -47,6 +65,7 @@ export const signalProcess: ActionHandler = async (params, ctx) => {
   if (!(SIGNALS as readonly string[]).includes(signal)) throw new ActionRefused('INVALID_PARAMS', `param "signal" must be one of ${SIGNALS.join(', ')}, got ${JSON.stringify(signal)}`);
   if (pid === process.pid) throw new ActionRefused('INVALID_PARAMS', `pid ${pid} is the collector itself`);
   checkSameProcess(pid, startMs, ctx);
+  checkNameAllowed(pid, ctx);
   try {
     process.kill(pid, signal as NodeJS.Signals);
   } catch (e) {
@@ -59,6 +78,7 @@ export const reniceProcess: ActionHandler = async (params, ctx) => {
   const { pid, startMs } = target(params);
   const nice = int(params, 'nice', -20, 19);
   checkSameProcess(pid, startMs, ctx);
+  checkNameAllowed(pid, ctx);
   let previous: number;
   try {
     previous = os.getPriority(pid);

@@ -68,6 +68,17 @@ test('restart-service restarts a real program under supervisord (no systemd here
   const start = await runAction({ action: 'start-service', params: { service: 'worker' } }, ctx);
   assert.equal(start.status, 'ok', start.message);
 
+  // A server that died (SIGKILL, not restarted: EXITED) is brought back by a restart; supervisorctl's
+  // "ERROR (not running)" for the stop half is not a failure.
+  const pid2 = pidOf(ctl('status', 'worker'));
+  process.kill(pid2, 'SIGKILL');
+  for (let i = 0; i < 50 && !/EXITED/.test(ctl('status', 'worker')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(ctl('status', 'worker'), /EXITED/);
+  const revived = await runAction({ action: 'restart-service', params: { service: 'worker' } }, ctx);
+  assert.equal(revived.status, 'ok', `${revived.message}\n${revived.output}`);
+  assert.match(revived.output, /ERROR \(not running\)/);
+  assert.match(ctl('status', 'worker'), /RUNNING/);
+
   const missing = await runAction({ action: 'restart-service', params: { service: 'nosuch' } }, ctx);
   assert.equal(missing.status, 'failed');
   assert.match(missing.output, /no such process/i);

@@ -58,7 +58,10 @@ async function serviceOp(op: ServiceOp, params: Readonly<Record<string, unknown>
   const state = await stateOf(ctx, sup, service);
   const details = { supervisor: sup.kind, state, exit: r.code };
   // supervisorctl reports some failures ("ERROR (no such process)") with exit 0 on older versions.
-  const failedText = sup.kind === 'supervisord' && /\bERROR\b/.test(r.output);
+  // A restart of a program that is not running (EXITED after a crash) stops nothing first: supervisorctl
+  // says "ERROR (not running)" for that half, then "started"; the state read back decides.
+  const errors = r.output.split('\n').filter((l) => /\bERROR\b/.test(l) && !(op === 'restart' && /ERROR \(not running\)/.test(l)));
+  const failedText = sup.kind === 'supervisord' && errors.length > 0;
   if (r.code !== 0 || failedText || !wanted(sup, op, state)) {
     return { status: 'failed', message: `${sup.kind}: ${op} ${service} failed (${describeExit(r)}; state now ${state})`, output: r.output, outputTruncated: r.truncated, details };
   }

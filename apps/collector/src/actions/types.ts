@@ -23,6 +23,7 @@ export const ACTION_REFUSALS = {
   PROCESS_CHANGED: 'No process with that pid and start time exists (it exited, or the pid was reused).',
   NOT_ROOT: 'The action needs root and the collector does not run as root.',
   SCRIPT_NOT_VETTED: "No script with that content hash is in the host's vetted scripts directory.",
+  PROCESS_NOT_ALLOWED: "The host's policy does not let the console signal or renice a process of that name (remediation.processes).",
 } as const;
 export type ActionRefusal = keyof typeof ACTION_REFUSALS;
 
@@ -55,6 +56,11 @@ export interface ActionPolicy {
   readonly scriptsDir: string | null;
   /** supervisord's config file for supervisorctl (-c), when not the default one. */
   readonly supervisorConfig?: string;
+  /**
+   * Which processes signal-process and renice-process may touch, by name (comm, `*` and `?` globs):
+   * `allow` null means any name; `deny` wins over `allow`. Absent: any process.
+   */
+  readonly processes?: { readonly allow: readonly string[] | null; readonly deny: readonly string[] };
 }
 
 export interface ActionContext {

@@ -109,8 +109,12 @@ test('the policy file\'s remediation section: limits parsed, mistakes named by f
   assert.deepEqual(p.remediationAllow, ['truncate-log']);
   assert.deepEqual(p.actions, { allowedDirs: ['/var/log/app'], scriptsDir: '/usr/share/cerebro/scripts', supervisorConfig: '/etc/supervisor/supervisord.conf' });
   assert.deepEqual(parsePolicy({}, 'p').actions, { allowedDirs: [], scriptsDir: null }, 'no section: no directory, no script');
+  assert.deepEqual(parsePolicy({ remediation: { processes: { allow: ['app-*'] } } }, 'p').actions.processes, { allow: ['app-*'], deny: [] });
   for (const [section, re] of [
-    [{ allowedDir: ['/x'] }, /policy file P: "remediation": unknown field "allowedDir"; known fields are allow, allowedDirs, scriptsDir, supervisorConfig/],
+    [{ allowedDir: ['/x'] }, /policy file P: "remediation": unknown field "allowedDir"; known fields are allow, allowedDirs, scriptsDir, supervisorConfig, processes/],
+    [{ processes: ['x'] }, /"remediation\.processes" must be an object like/],
+    [{ processes: { allow: 'x' } }, /"remediation\.processes"\.allow must be a list of process-name globs/],
+    [{ processes: { only: [] } }, /"remediation\.processes": unknown field "only"/],
     [{ allow: ['renice'] }, /policy file P: "remediation\.allow\[0\]": no action "renice"; known actions are .*renice-process/],
     [{ allowedDirs: ['var/log'] }, /policy file P: "remediation\.allowedDirs\[0\]" must be an absolute path/],
     [{ allowedDirs: ['/'] }, /must not allow "\/"/],

@@ -69,7 +69,7 @@ export function resolveLinkTrust(config: CollectorConfig, log: CommandLog): Link
   // Heads are verified with the console key learnt at enrolment, the same key that signs the commands.
   const heads = new AuditHeadKeeper(path.join(config.stateDir, 'audit-head.json'), commandKey);
   let sink: (msg: TerminalOutput | TerminalExit) => boolean = () => false;
-  const terminals = new TerminalManager({ send: (m) => sink(m), log, terminalUser: policy.terminalUser });
+  const terminals = new TerminalManager({ send: (m) => sink(m), log, terminalUser: policy.terminalUser, idleMs: policy.terminalIdleMinutes * 60_000 });
   const runner = new CommandRunner({ gate, log, remediation: remediationHandler(policy.actions, { heads, onOlderHead: (m) => log('warn', m) }), terminals: (payload) => terminals.open(payload) });
   const pin = credential?.fingerprint ?? (config.fingerprint ? normaliseFingerprint(config.fingerprint) : null);
   return {

@@ -6,11 +6,13 @@
  *     "terminals": false,                              no terminal.* command at all
  *     "terminalUser": "ops",                           terminals run as this account only (the collector
  *                                                      must run as root to switch to it)
+ *     "terminalIdleMinutes": 15,                       the host closes a terminal idle this long (default 15)
  *     "remediation": {
  *       "allow": ["restart-service"],                   only these remediation actions (payload.action)
  *       "allowedDirs": ["/var/log/app"],                where file actions may delete, truncate, rotate
  *       "scriptsDir": "/usr/share/cerebro/scripts",     vetted scripts (run-script), by content hash
- *       "supervisorConfig": "/etc/supervisor/supervisord.conf" } }
+ *       "supervisorConfig": "/etc/supervisor/supervisord.conf",
+ *       "processes": { "allow": ["app-*"], "deny": ["sshd"] } } }   names signal/renice may touch
  *
  * No file: every command kind the collector knows is allowed (commands are still only ever run when
  * signed by the enrolled console). A file that cannot be read or parsed stops the collector at start:
@@ -19,6 +21,7 @@
 import fs from 'node:fs';
 import { ActionPolicyError, parseActionPolicy } from '../actions/handler';
 import { ACTIONS } from '../actions/registry';
+import type { HostPolicySummary } from '@cerebro/shared/protocol/messages';
 import type { ActionPolicy } from '../actions/types';
 
 export interface CollectorPolicy {
@@ -29,16 +32,22 @@ export interface CollectorPolicy {
   readonly terminals: boolean;
   /** The only account terminals may run as; null: the collector's own account. */
   readonly terminalUser: string | null;
+  /** A terminal with neither input nor output for this long is closed by the host, minutes. */
+  readonly terminalIdleMinutes: number;
   /** Remediation actions allowed (payload.action of remediation.run); null: any. */
   readonly remediationAllow: readonly string[] | null;
   /** The host's limits on what actions touch: allowed directories, vetted scripts, supervisord config. */
   readonly actions: ActionPolicy;
 }
 
-/** No file: no directory is open to file actions and no script is vetted; other actions run when signed. */
-export const OPEN_POLICY: CollectorPolicy = { deny: [], allow: null, terminals: true, terminalUser: null, remediationAllow: null, actions: { allowedDirs: [], scriptsDir: null } };
+export const DEFAULT_TERMINAL_IDLE_MINUTES = 15;
+/** Longest terminalIdleMinutes: a day. */
+const MAX_TERMINAL_IDLE_MINUTES = 24 * 60;
 
-const REMEDIATION_FIELDS = ['allow', 'allowedDirs', 'scriptsDir', 'supervisorConfig'] as const;
+/** No file: no directory is open to file actions and no script is vetted; other actions run when signed. */
+export const OPEN_POLICY: CollectorPolicy = { deny: [], allow: null, terminals: true, terminalUser: null, terminalIdleMinutes: DEFAULT_TERMINAL_IDLE_MINUTES, remediationAllow: null, actions: { allowedDirs: [], scriptsDir: null } };
+
+const REMEDIATION_FIELDS = ['allow', 'allowedDirs', 'scriptsDir', 'supervisorConfig', 'processes'] as const;
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';
@@ -60,7 +69,7 @@ function onlyKeys(o: Record<string, unknown>, keys: readonly string[], where: st
 
 export function parsePolicy(value: unknown, where: string): CollectorPolicy {
   const o = object(value, where);
-  onlyKeys(o, ['commands', 'terminals', 'terminalUser', 'remediation'], where);
+  onlyKeys(o, ['commands', 'terminals', 'terminalUser', 'terminalIdleMinutes', 'remediation'], where);
   const commands = o['commands'] === undefined ? {} : object(o['commands'], `${where}: "commands"`);
   onlyKeys(commands, ['allow', 'deny'], `${where}: "commands"`);
   const remediation = o['remediation'] === undefined ? {} : object(o['remediation'], `${where}: "remediation"`);
@@ -68,6 +77,10 @@ export function parsePolicy(value: unknown, where: string): CollectorPolicy {
   if (o['terminals'] !== undefined && typeof o['terminals'] !== 'boolean') throw new PolicyError(`${where}: "terminals" must be true or false, got ${JSON.stringify(o['terminals'])}`);
   const terminalUser = o['terminalUser'];
   if (terminalUser !== undefined && (typeof terminalUser !== 'string' || !/^[a-z_][a-z0-9_.-]{0,31}$/i.test(terminalUser))) throw new PolicyError(`${where}: "terminalUser" must be a user name, got ${JSON.stringify(terminalUser)}`);
+  const idle = o['terminalIdleMinutes'];
+  if (idle !== undefined && (typeof idle !== 'number' || !Number.isFinite(idle) || idle <= 0 || idle > MAX_TERMINAL_IDLE_MINUTES)) {
+    throw new PolicyError(`${where}: "terminalIdleMinutes" must be a number of minutes above 0 and at most ${MAX_TERMINAL_IDLE_MINUTES}, got ${JSON.stringify(idle)}`);
+  }
   const remediationAllow = remediation['allow'] === undefined ? null : stringList(remediation['allow'], `${where}: "remediation.allow"`);
   // A misspelt action would silently allow nothing: name it at start instead.
   remediationAllow?.forEach((a, i) => {
@@ -85,6 +98,7 @@ export function parsePolicy(value: unknown, where: string): CollectorPolicy {
     allow: commands['allow'] === undefined ? null : stringList(commands['allow'], `${where}: "commands.allow"`),
     terminals: (o['terminals'] as boolean | undefined) ?? true,
     terminalUser: (terminalUser as string | undefined) ?? null,
+    terminalIdleMinutes: (idle as number | undefined) ?? DEFAULT_TERMINAL_IDLE_MINUTES,
     remediationAllow,
     actions,
   };
@@ -122,4 +136,16 @@ export function policyRefusal(policy: CollectorPolicy, kind: string, payload: un
     if (typeof action !== 'string' || !policy.remediationAllow.includes(action)) return `the host's policy allows only these remediation actions: ${policy.remediationAllow.join(', ') || 'none'} (got ${JSON.stringify(action)})`;
   }
   return null;
+}
+
+/** What the console is told of this policy (Inventory.hostPolicy), so it proposes only what will run here. */
+export function policySummary(policy: CollectorPolicy): HostPolicySummary {
+  // A host that denies remediation.run (or allows only other kinds) runs no action at all.
+  const noActions = policy.deny.includes('remediation.run') || (policy.allow !== null && !policy.allow.includes('remediation.run'));
+  return {
+    remediationAllow: noActions ? [] : policy.remediationAllow,
+    allowedDirs: policy.actions.allowedDirs,
+    processes: policy.actions.processes ?? null,
+    terminals: policy.terminals && !policy.deny.includes('terminal.open') && (policy.allow === null || policy.allow.includes('terminal.open')),
+  };
 }

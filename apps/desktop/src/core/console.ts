@@ -170,7 +170,7 @@ export class ConsoleCore {
     const ingest = new IngestServer({ wal, store, registry, tokens, trust, log, scorer, logs, onBatch }, options.ingest);
     let remediation: RemediationService | null = null;
     try {
-      remediation = RemediationService.open({ home, env, log, sender: ingestSender(ingest), incidents: { get: (id) => incidents.get(id) }, view: { host: (id) => registry.get(id), latest: (id, key) => store.latest(id, key), processes: (id) => registry.processes(id) } });
+      remediation = RemediationService.open({ home, env, log, sender: ingestSender(ingest), incidents: { get: (id) => incidents.get(id) }, view: { host: (id) => registry.get(id), latest: (id, key) => store.latest(id, key), processes: (id) => registry.processes(id), supervisorOf: (id, name) => incidents.processEvents.supervisorOf(id, name) } });
     } catch (e) {
       log('error', `remediation is off: ${(e as Error).message}`);
     }

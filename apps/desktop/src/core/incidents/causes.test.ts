@@ -205,6 +205,8 @@ test('a log alert whose lines the collector attributed to a process blames that 
   assert.ok(!('error' in r), JSON.stringify(r));
   assert.equal(r.causes[0]?.name, 'ledger', r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
   assert.equal(r.causes[0]?.pid, 55);
+  assert.deepEqual(r.causes[0]?.logFiles, ['/var/log/ledger.log'], 'the file it wrote them to, for the log runbooks');
+  assert.equal(r.causes.find((c) => c.name !== 'ledger')?.logFiles, undefined);
 });
 
 test('an OOM kill names the killed process, worded as what the kernel did', () => {

@@ -113,7 +113,7 @@ export function buildCauses(incident: Incident, alerts: readonly Alert[], src: C
   const ranked = rankCauses({ entities: b.entities(), edges: b.edges, series: b.series, anomalyAt }, { top: o.top });
   if (!ranked.ok) return { error: ranked.error.message };
   const firsts = ranked.value.causes.filter((c) => c.anomaly > 0).map((c) => withOnsets(c, b, anomalyAt));
-  const causes = firsts.map((c) => toCause(c, b.info(c.entity), firsts, src));
+  const causes = firsts.map((c) => toCause(c, b.info(c.entity), firsts, src, [...(b.logFiles.get(c.entity) ?? [])].sort()));
   return { causes, subgraph: subgraphOf(incident, causes, src.topology), skippedSeries: ranked.value.skippedSeries };
 }
 
@@ -133,6 +133,15 @@ class InputBuilder {
 
   info(id: string): EntityInfo {
     return this.byId.get(id)!;
+  }
+
+  /** Log files an entity wrote the incident's log alerts' lines to (followed files only). */
+  readonly logFiles = new Map<string, Set<string>>();
+
+  private filesOf(id: string): Set<string> {
+    let set = this.logFiles.get(id);
+    if (set === undefined) this.logFiles.set(id, (set = new Set()));
+    return set;
   }
 
   seriesOf(entity: string, metric: string): RcaSeries | undefined {
@@ -178,7 +187,12 @@ class InputBuilder {
     const labels = parsed?.labels ?? {};
     if (alertKind(a.seriesKey) === 'event' && labels['name'] !== undefined) return this.eventProcess(a.hostId, host, labels['name'], labels['pid'] !== undefined ? Number(labels['pid']) : undefined, parsed?.name === PROC_EXIT_NAME);
     const writer = logWriter(a);
-    if (writer !== null) return this.eventProcess(a.hostId, host, writer.unit, writer.pid, false);
+    if (writer !== null) {
+      const id = this.eventProcess(a.hostId, host, writer.unit, writer.pid, false);
+      // The files it wrote them to: a runbook acting on the log (rotate, truncate) needs the path.
+      for (const x of a.evidence.log?.samples ?? []) if (x.unit === writer.unit && x.src.startsWith('file:')) this.filesOf(id).add(x.src.slice('file:'.length));
+      return id;
+    }
     const resource = labels['mount'] !== undefined ? `filesystem ${labels['mount']}` : labels['dev'] !== undefined ? `disk ${labels['dev']}` : labels['if'] !== undefined ? `interface ${labels['if']}` : null;
     if (resource === null) return host;
     const id = `res:${a.hostId}:${resource}`;
@@ -314,7 +328,7 @@ function withOnsets(c: RankedCause, b: InputBuilder, anomalyAt: number): RankedC
   return { ...c, evidence };
 }
 
-function toCause(c: RankedCause, info: EntityInfo, all: readonly RankedCause[], src: CauseSources): IncidentCause {
+function toCause(c: RankedCause, info: EntityInfo, all: readonly RankedCause[], src: CauseSources, logFiles: readonly string[]): IncidentCause {
   return {
     kind: info.kind,
     hostId: info.hostId,
@@ -325,6 +339,7 @@ function toCause(c: RankedCause, info: EntityInfo, all: readonly RankedCause[], 
     score: Number(c.score.toFixed(4)),
     explanation: explain(c, all),
     evidence: c.evidence.map((e) => ({ metric: e.metric, baseline: e.baseline, peak: e.peak, onsetMs: e.onsetAt })),
+    ...(logFiles.length > 0 ? { logFiles } : {}),
   };
 }
 

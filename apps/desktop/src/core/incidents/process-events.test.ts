@@ -132,4 +132,7 @@ test('a supervisor and its programs are known as parent and child, by name', () 
   assert.equal(ev.parentOf('h1', 'supervisord', 'cerebro-pay'), true, 'either way round');
   assert.equal(ev.parentOf('h1', 'cerebro-pay', 'bash'), false);
   assert.equal(ev.parentOf('other', 'cerebro-pay', 'supervisord'), false);
+  assert.equal(ev.supervisorOf('h1', 'cerebro-pay'), 'supervisord', 'run by a supervisor: a service');
+  assert.equal(ev.supervisorOf('h1', 'supervisord'), null);
+  assert.equal(ev.supervisorOf('h1', 'never-seen'), null);
 });

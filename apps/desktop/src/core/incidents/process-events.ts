@@ -224,6 +224,12 @@ export class ProcessEvents {
     return out;
   }
 
+  /** The supervisor (systemd, supervisord, …) a process of this name was seen running under on the host, or null. */
+  supervisorOf(hostId: string, name: string): string | null {
+    for (const parent of this.hosts.get(hostId)?.parents.get(name) ?? []) if (this.supervisors.has(parent)) return parent;
+    return null;
+  }
+
   /** Whether one of the two processes (by name, on one host) was seen as the other's parent: a supervisor and its program. */
   parentOf(hostId: string, a: string, b: string): boolean {
     const parents = this.hosts.get(hostId)?.parents;

@@ -58,7 +58,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, policy: Pa
   const lib = loadRunbooks(defaultRunbookDir());
   const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, ...policy });
   const engine = new RemediationEngine({ runbooks: () => lib.runbooks, policy: pol, sender, view, audit, runs: new MemoryRunStore() });
-  return { auto: new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01' }), sent, procs, engine };
+  return { auto: new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 0 }), sent, procs, engine };
 }
 
 test('with a runbook at "autonomous", an incident is remediated without a human, once', async (t) => {
@@ -71,7 +71,23 @@ test('with a runbook at "autonomous", an incident is remediated without a human,
   assert.equal(end.state, 'succeeded', end.summary);
   assert.deepEqual(sent, ['signal-process']);
   assert.equal(procs.length, 0);
-  assert.equal(auto.observe(incident()), null, 'the same runbook is not tried twice for one incident');
+  assert.equal(auto.observe(incident()), null, 'the same runbook is not tried twice on one target for one incident');
+});
+
+test('a runbook tried on a wrong first target may still act on the right one once the ranking corrects itself', async (t) => {
+  const { auto, sent, procs } = await setup(t, { levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const other: ProcessRow = { ...hog, pid: 5151, name: 'other', startMs: 1_700_000_000_500 };
+  procs.push(other);
+  const first = incident();
+  const wrong: Incident = { ...first, causes: [{ ...first.causes[0]!, name: 'other', pid: 5151, node: 'proc:h1:5151' }] };
+  const a = auto.observe(wrong);
+  assert.equal(a?.run.params['pid'], 5151);
+  await a?.done;
+  const b = auto.observe(first);
+  assert.equal(b?.run.params['pid'], hog.pid, 'the same runbook, another target');
+  assert.equal((await b!.done).state, 'succeeded');
+  assert.deepEqual(sent, ['signal-process', 'signal-process']);
+  assert.equal(auto.observe(first), null);
 });
 
 test('at the default level nothing runs alone; resolved incidents and the kill switch start nothing', async (t) => {
@@ -98,4 +114,42 @@ test('with the dry run required (the default), nothing runs alone until an opera
   const end = await engine.execute({ runbookId: 'cpu-hog-stop', hostId: 'h1', params: { pid: hog.pid, startMs: hog.startMs }, actor: { type: 'policy', name: 'autonomous' }, incidentId: 'inc-2' }).done;
   assert.equal(end.state, 'succeeded', end.summary);
   assert.deepEqual(sent, ['signal-process']);
+});
+
+test('the policy waits for the ranking to settle: a top cause that changes within the settle time is not acted on', async (t) => {
+  const { engine, sent } = await setup(t, { levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const lib = loadRunbooks(defaultRunbookDir());
+  let now = 1_000_000;
+  const view = { host: () => ({ id: 'h1', hostname: 'web-01', connected: true }) as Host, latest: () => ({ t: Date.now(), v: 10 }), processes: () => ({ ts: Date.now(), procs: [hog, other] }) };
+  const other: ProcessRow = { ...hog, pid: 777, name: 'collector', startMs: 1_700_000_000_999 };
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const auto = new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 3_000, now: () => now });
+  const first = incident();
+  const wrong: Incident = { ...first, causes: [{ ...first.causes[0]!, name: 'collector', pid: 777, node: 'proc:h1:777' }] };
+  assert.equal(auto.observe(wrong), null, 'a first ranking is never acted on at once');
+  now += 2_000;
+  assert.equal(auto.observe(first), null, 'the top cause changed: the wait starts over');
+  now += 2_000;
+  assert.deepEqual(auto.tick(), [], '2 s of the same top cause: still waiting');
+  assert.equal(auto.waiting, 1);
+  now += 1_500;
+  const started = auto.tick();
+  assert.equal(started.length, 1, 'settled for 3.5 s: acted on by the tick, with no new change event');
+  assert.equal(started[0]?.run.params['pid'], hog.pid, 'on the settled cause, not the first one');
+  assert.equal((await started[0]!.done).state, 'succeeded');
+  assert.deepEqual(sent, ['signal-process']);
+  assert.deepEqual(auto.tick(), [], 'not twice');
+  assert.equal(auto.observe({ ...first, state: 'resolved' }), null);
+  assert.equal(auto.waiting, 0, 'a resolved incident is forgotten');
+});
+
+test('a runbook that fits only the top cause\'s evidence, not what alerted, is never run alone', async (t) => {
+  const { auto, sent } = await setup(t, { levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const base = incident();
+  // A log incident whose top cause is a process whose CPU rose meanwhile: cpu-hog-stop is proposed (for an
+  // operator), but the policy does not stop a process for a log alert.
+  const logIncident: Incident = { ...base, id: 'inc-log', alerts: [{ ...base.alerts[0]!, seriesKey: 'log.new{template=ab12}', kind: 'log' }], causes: [{ ...base.causes[0]!, evidence: [{ metric: 'proc.cpu_pct', baseline: 1, peak: 99, onsetMs: 1 }] }] };
+  assert.equal(auto.observe(logIncident), null);
+  assert.deepEqual(auto.tick(), []);
+  assert.deepEqual(sent, []);
 });

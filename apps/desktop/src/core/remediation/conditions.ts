@@ -12,6 +12,12 @@ export interface TelemetryView {
   host(hostId: string): Host | null;
   latest(hostId: string, key: string): { t: number; v: number } | null;
   processes(hostId: string): { ts: number; procs?: readonly ProcessRow[] } | null;
+  /**
+   * The supervisor a process of this name was seen running under on the host (systemd, supervisord, …),
+   * or null: proposals name a service only for a supervised process. Absent: not known (a service is
+   * then named after the process, for the operator to check).
+   */
+  supervisorOf?(hostId: string, processName: string): string | null;
 }
 
 const DEFAULT_MAX_AGE_MS = 30_000;
@@ -89,7 +95,7 @@ export function checkCondition(raw: RunbookCondition, c: CheckContext): Conditio
             (!cond.startedAfterRun || p.startMs >= c.runStartMs - 1_000),
         );
         if (cond.expect === 'absent') return { condition: cond, ok: matches.length === 0, detail: matches.length === 0 ? `no process with ${what} runs` : `${matches.length} process(es) with ${what} still run (pid ${matches.map((p) => p.pid).join(', ')})` };
-        const fresh = cond.startedAfterRun ? ' started after the run began' : '';
+        const fresh = cond.startedAfterRun ? ', started after the run began,' : '';
         if (matches.length === 0) return { condition: cond, ok: false, detail: `no process with ${what}${fresh} runs` };
         if (cond.field && cond.op) {
           const want = num(cond.value, `${cond.field}: value`);

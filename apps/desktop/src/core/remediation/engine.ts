@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ActionRun, Actor, ConditionCheck, DryRunView, PolicyRule, PolicyVerdict, Runbook, RunbookStep, RunState, StepOutcome } from '@cerebro/shared/api/contract';
 import type { AuditLog } from '../audit/audit-log';
+import { hostPolicyChecks } from './host-policy';
 import { checkCondition, type TelemetryView } from './conditions';
 import { runbookFingerprint } from './dry-runs';
 import type { PolicyEngine } from './policy';
@@ -161,7 +162,8 @@ export class RemediationEngine {
         return { id: s.id, action: s.action, params: s.params };
       }
     });
-    return { runbookId: rb.id, hostId: host.id, params, verdict, preconditions: this.preconditions(rb, host.id, scope), steps, verification: fill(rb.verification, scope) as DryRunView['verification'], rollback, recorded };
+    const hostPolicy = hostPolicyChecks(steps, this.deps.view.host(host.id)?.inventory?.hostPolicy, this.deps.view.processes(host.id)?.procs);
+    return { runbookId: rb.id, hostId: host.id, params, verdict, preconditions: this.preconditions(rb, host.id, scope), steps, verification: fill(rb.verification, scope) as DryRunView['verification'], rollback, recorded, ...(hostPolicy !== null ? { hostPolicy } : {}) };
   }
 
   private policyRequest(rb: Runbook, host: { id: string; hostname: string }, actor: Actor): { runbookId: string; host: { id: string; hostname: string }; actor: Actor; fingerprint: string } {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Incident, IncidentCause } from '@cerebro/shared/api/contract';
+import type { Host, Incident, IncidentCause } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { defaultRunbookDir, loadRunbooks } from './loader';
 import { proposeForCauses, proposeRunbooks } from './proposals';
@@ -76,4 +76,40 @@ test('process events point at their runbooks: a restart loop at the crash-loop o
   const dead = proposeRunbooks(incident('event.proc_exit{name=inventory,pid=7}', { kind: 'service', name: 'inventory', pid: 7, evidence: [{ metric: 'exited', baseline: 0, peak: 1, onsetMs: 1 }] }), lib.runbooks.values(), view);
   assert.equal(dead[0]?.runbookId, 'two-tier-restart-server', dead.map((x) => x.runbookId).join());
   assert.deepEqual(dead[0]?.params, { service: 'inventory', process: 'inventory' });
+});
+
+test("a filling disk: the cleanup directory is the one the host's own policy opens on that filesystem, whatever the top cause", () => {
+  const hostWith = (allowedDirs: string[], mounts: string[] = []) => ({
+    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs, processes: null, terminals: true } } }) as unknown as Host,
+    latest: (_h: string, key: string) => (mounts.some((m) => key === `fs.used_pct{mount=${m}}`) ? { t: 1, v: 50 } : null),
+    processes: () => ({ ts: Date.now(), procs: [hog] }),
+  });
+  const byWriter = incident('fs.used_pct{mount=/data}', { name: 'burn', pid: 4242 });
+  const one = proposeForCauses(byWriter, lib.runbooks.values(), hostWith(['/data/backups', '/var/log/app'])).find((p) => p.runbookId === 'fs-delete-old-files');
+  assert.deepEqual(one?.params, { mount: '/data', dir: '/data/backups' }, 'the mount from the alert, the directory from the host policy');
+  assert.deepEqual(one?.missing, []);
+  const none = proposeForCauses(byWriter, lib.runbooks.values(), hostWith(['/var/log/app'])).find((p) => p.runbookId === 'fs-delete-old-files');
+  assert.deepEqual(none?.missing, ['dir'], 'no allowed directory on that filesystem: never the mount point itself');
+  const two = proposeForCauses(byWriter, lib.runbooks.values(), hostWith(['/data/a', '/data/b'])).find((p) => p.runbookId === 'fs-delete-old-files');
+  assert.deepEqual(two?.missing, ['dir'], 'several: the operator chooses');
+  const root = incident('fs.used_pct{mount=/}', { kind: 'resource', name: 'filesystem /', pid: undefined });
+  const other = proposeForCauses(root, lib.runbooks.values(), hostWith(['/data/backups', '/var/tmp'], ['/', '/data'])).find((p) => p.runbookId === 'fs-delete-old-files');
+  assert.deepEqual(other?.params, { mount: '/', dir: '/var/tmp' }, '/data/backups is on another filesystem (/data is a mount)');
+});
+
+test('a log storm: the file the writing process filled is the path of the log runbooks', () => {
+  const storm = incident('log.rate{template=t1}', { name: 'ledger', pid: 4242, logFiles: ['/var/log/ledger.log'] });
+  const rotate = proposeForCauses(storm, lib.runbooks.values(), view).find((p) => p.runbookId === 'log-storm-rotate-restart');
+  assert.deepEqual(rotate?.params, { path: '/var/log/ledger.log', service: 'ledger', process: 'ledger' });
+  assert.deepEqual(rotate?.missing, []);
+  const two = proposeForCauses(incident('log.rate{template=t1}', { name: 'ledger', pid: 4242, logFiles: ['/a.log', '/b.log'] }), lib.runbooks.values(), view).find((p) => p.runbookId === 'log-storm-rotate-restart');
+  assert.deepEqual(two?.missing, ['path'], 'two files: which one is for the operator');
+});
+
+test('a service is named only for a process a supervisor runs: an unsupervised process has no service to restart', () => {
+  const supervised = (name: string) => ({ ...view, supervisorOf: (_h: string, n: string) => (n === name ? 'supervisord' : null) });
+  const leak = incident('mem.used_pct', { name: 'worker', pid: 4242, evidence: [{ metric: 'proc.rss_bytes', baseline: 1e6, peak: 1e9, onsetMs: 1 }] });
+  const byRunbook = (v: typeof view) => proposeForCauses(leak, lib.runbooks.values(), v).find((p) => p.runbookId === 'memory-leak-restart');
+  assert.deepEqual(byRunbook(supervised('worker'))?.params, { process: 'worker', service: 'worker' });
+  assert.deepEqual(byRunbook(supervised('other'))?.missing, ['service'], 'not supervised: which service is for the operator');
 });

@@ -2,10 +2,12 @@
  * Rule-based proposals: which runbooks fit an incident, with the params its top causes give. A runbook fits
  * when one of its `remedies` names the series of one of the incident's alerts (prefix match, labels
  * ignored) or the kind of evidence of a cause; params are filled from the cause (pid, start time from the
- * host's process table, process name, filesystem mount). Params no cause can give stay missing and are
+ * host's process table, process name, filesystem mount, the log file it wrote, the cleanup directory the
+ * host's own policy opens on that filesystem). Params no cause can give stay missing and are
  * listed, so the operator (or an agent) completes them; a proposal with none missing can run as it is.
  */
 import type { Incident, IncidentCause, Runbook, RunbookProposal } from '@cerebro/shared/api/contract';
+import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 import { EVENT_EVIDENCE } from '../incidents/causes';
 import type { TelemetryView } from './conditions';
 
@@ -17,6 +19,12 @@ export interface Proposal {
   readonly missing: readonly string[];
   /** Why it fits, in a sentence. */
   readonly reason: string;
+  /**
+   * Its `remedies` name one of the incident's own alert series: it treats what alerted, not only something
+   * the top cause's evidence shows. Only such proposals may run alone (autonomous.ts): a process whose CPU
+   * rose during a log incident is worth a look, not an autonomous stop.
+   */
+  readonly fitsAlerts: boolean;
 }
 
 /** The base of a series key: `fs.used_pct{mount=/}` → `fs.used_pct`. */
@@ -30,8 +38,9 @@ function causeParams(cause: IncidentCause, view: TelemetryView): Record<string, 
   const out: Record<string, unknown> = {};
   if (cause.kind === 'process' || cause.kind === 'service') {
     out['process'] = cause.name.slice(0, 15);
-    // A supervisor's service is most often named after its program; the operator can change it.
-    out['service'] = cause.name;
+    // A supervisor's service is most often named after its program; the operator can change it. A process
+    // no supervisor runs has no service to restart: that param then stays for the operator.
+    if (view.supervisorOf === undefined || view.supervisorOf(cause.hostId, cause.name) !== null) out['service'] = cause.name;
     if (cause.pid !== undefined) {
       const row = view.processes(cause.hostId)?.procs?.find((p) => p.pid === cause.pid);
       if (row) {
@@ -42,7 +51,35 @@ function causeParams(cause: IncidentCause, view: TelemetryView): Record<string, 
   }
   const mount = /^filesystem (\/.*)$/.exec(cause.name)?.[1];
   if (cause.kind === 'resource' && mount) out['mount'] = mount;
+  // The log the process wrote the incident's log alerts to: the file a log runbook rotates or truncates.
+  if (cause.logFiles?.length === 1) out['path'] = cause.logFiles[0];
   return out;
+}
+
+/** The filesystem the incident's alerts name, when they name exactly one (a filling disk whose top cause is the writing process). */
+function incidentMount(incident: Incident): string | undefined {
+  const mounts = new Set(incident.alerts.map((a) => parseSeriesKey(a.seriesKey)?.labels['mount']).filter((m): m is string => m !== undefined));
+  return mounts.size === 1 ? [...mounts][0] : undefined;
+}
+
+/**
+ * The directory a cleanup runbook may work in on `mount`: the one directory the host's own policy opens
+ * to file actions (remediation.allowedDirs, reported in its inventory) that lies on that filesystem. A
+ * directory under a deeper mount the host reports (fs.used_pct{mount=…}) is on another filesystem. None,
+ * or several: left to the operator. Never the mount point merely because it is one.
+ */
+function cleanupDir(hostId: string, mount: string, view: TelemetryView): string | undefined {
+  const allowed = view.host(hostId)?.inventory?.hostPolicy?.allowedDirs ?? [];
+  const within = (dir: string, root: string): boolean => root === '/' || dir === root || dir.startsWith(`${root}/`);
+  const onMount = allowed.filter((dir) => {
+    if (!within(dir, mount)) return false;
+    // Any ancestor of dir deeper than the mount that is itself a mount point puts dir on another filesystem.
+    for (let d = dir; d.length > mount.length && d !== '/'; d = d.slice(0, d.lastIndexOf('/')) || '/') {
+      if (d !== mount && view.latest(hostId, `fs.used_pct{mount=${d}}`) !== null) return false;
+    }
+    return true;
+  });
+  return onMount.length === 1 ? onMount[0] : undefined;
 }
 
 /** Proposals for the incident's top cause (what the autonomous path considers). */
@@ -54,7 +91,7 @@ export function proposeRunbooks(incident: Incident, runbooks: Iterable<Runbook>,
 /** Proposals for every ranked cause, by rank (the remediation drawer offers "Fix…" on each cause that has some). */
 export function proposeForCauses(incident: Incident, runbooks: Iterable<Runbook>, view: TelemetryView): RunbookProposal[] {
   const list = [...runbooks];
-  return incident.causes.flatMap((cause, i) => proposeForCause(incident, cause, list, view).map((p) => ({ causeRank: i + 1, ...p })));
+  return incident.causes.flatMap((cause, i) => proposeForCause(incident, cause, list, view).map(({ fitsAlerts: _fits, ...p }) => ({ causeRank: i + 1, ...p })));
 }
 
 /**
@@ -75,6 +112,10 @@ function proposeForCause(incident: Incident, cause: IncidentCause, runbooks: Ite
   const evidence = cause.evidence.map((e) => e.metric);
   const faults = evidence.flatMap((m) => (FAULT_OF_EVIDENCE[m] ? [FAULT_OF_EVIDENCE[m]] : []));
   const given = causeParams(cause, view);
+  given['mount'] ??= incidentMount(incident);
+  const dir = typeof given['mount'] === 'string' ? cleanupDir(cause.hostId, given['mount'], view) : undefined;
+  if (dir !== undefined) given['dir'] = dir;
+  if (given['mount'] === undefined) delete given['mount'];
   const out: Proposal[] = [];
   /** Runbooks that fit the cause's own evidence, not only the incident's alerts: offered first. */
   const direct = new Set<string>();
@@ -89,7 +130,7 @@ function proposeForCause(incident: Incident, cause: IncidentCause, runbooks: Ite
     const missing = Object.entries(rb.params)
       .filter(([k, p]) => params[k] === undefined && p.default === undefined)
       .map(([k]) => k);
-    out.push({ runbookId: rb.id, hostId: cause.hostId, params, missing, reason: `${rb.title}: remedies ${byEvidence ?? hit}; cause ${cause.kind} ${cause.name} on ${cause.host}` });
+    out.push({ runbookId: rb.id, hostId: cause.hostId, params, missing, reason: `${rb.title}: remedies ${byEvidence ?? hit}; cause ${cause.kind} ${cause.name} on ${cause.host}`, fitsAlerts: bySeries !== undefined });
   }
   // Complete proposals first, then those needing the fewest params; among equals, those fitting the cause itself.
   const rank = (p: Proposal): number => (direct.has(p.runbookId) ? 0 : 1);

@@ -30,6 +30,8 @@ export interface RemediationDeps {
   readonly runbooksDir?: string;
   /** The incident store, for proposals per cause (GET /remediation/proposals?incident=). */
   readonly incidents?: { get(id: string): Promise<Incident | null> };
+  /** How long an incident's top cause must stay unchanged before an autonomous run, ms (default 3 s). */
+  readonly autonomousSettleMs?: number;
 }
 
 /** The ingest server's signed command path as a CommandSender (the command lives a little longer than the wait). */
@@ -40,6 +42,7 @@ export function ingestSender(ingest: { sendCommand(hostId: string, kind: string,
 export class RemediationService {
   private closed = false;
   private auto: AutoRemediator | null = null;
+  private ticker: NodeJS.Timeout | null = null;
 
   private constructor(
     private library: RunbookLibrary,
@@ -71,7 +74,10 @@ export class RemediationService {
     const engine = new RemediationEngine({ runbooks: () => service?.library.runbooks ?? library.runbooks, policy, sender: deps.sender, view: deps.view, audit, runs, log: deps.log });
     service = new RemediationService(library, policy, audit, engine, deps.log, deps);
     const s = service;
-    service.auto = new AutoRemediator({ engine, policy, runbooks: () => s.library.runbooks, view: deps.view, hostName: (id) => deps.view.host(id)?.hostname ?? id });
+    service.auto = new AutoRemediator({ engine, policy, runbooks: () => s.library.runbooks, view: deps.view, hostName: (id) => deps.view.host(id)?.hostname ?? id, ...(deps.autonomousSettleMs !== undefined ? { settleMs: deps.autonomousSettleMs } : {}) });
+    // Rankings that settle without a new change event (autonomous.ts) are acted on here.
+    service.ticker = setInterval(() => service?.tickAutonomous(), 1000);
+    service.ticker.unref();
     return service;
   }
 
@@ -151,8 +157,18 @@ export class RemediationService {
     }
   }
 
+  private tickAutonomous(): void {
+    if (this.closed || !this.auto) return;
+    try {
+      for (const started of this.auto.tick()) this.log('info', `incident ${started.run.incidentId ?? '?'}: autonomous run ${started.run.id} of ${started.run.runbookId} on ${started.run.hostId}: ${started.run.state}`);
+    } catch (e) {
+      this.log('error', `autonomous remediation failed: ${(e as Error).message}`);
+    }
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.ticker) clearInterval(this.ticker);
     await this.audit.close();
   }
 }

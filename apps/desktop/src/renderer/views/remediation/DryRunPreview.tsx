@@ -1,7 +1,7 @@
 /**
  * What a dry run showed: the policy's verdict (level, and the rule that would refuse), the preconditions
- * as they stand, each step exactly as it would be sent (primitive, host, resolved params, timeout), the
- * verification and the rollback.
+ * as they stand, each step exactly as it would be sent (primitive, host, resolved params, timeout), what
+ * the host's own policy will say of each step (as the host reported it), the verification and the rollback.
  */
 import type { DryRunView, RunbookCondition } from '@cerebro/shared/api/contract';
 import { fmtClock } from '../../lib/format';
@@ -64,6 +64,22 @@ export function DryRunPreview({ view, hostname, stale }: { view: DryRunView; hos
           </li>
         ))}
       </ol>
+      {view.hostPolicy ? (
+        <>
+          <h5>The host's own policy, as {hostname} reported it</h5>
+          <ul className="rem-checks" data-testid="rem-host-policy">
+            {view.hostPolicy.map((c) => (
+              <li key={c.stepId} className={c.ok ? 'ok' : 'failed'} data-testid="rem-host-check" data-ok={c.ok}>
+                {c.ok ? '✓' : '✗'} {c.detail}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="muted" data-testid="rem-host-policy">
+          {hostname} has not reported its own policy; it checks each step when it runs.
+        </p>
+      )}
       <h5>Verification (within {view.verification.withinMs / 1000} s)</h5>
       <ul className="rem-checks" data-testid="rem-preview-verification">
         {view.verification.all.map((c, i) => (
