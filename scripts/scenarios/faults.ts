@@ -117,7 +117,8 @@ const memLeak: Scenario = {
     return {
       // Touching 40 MiB a second costs the leaker CPU too (page faults, zeroing).
       series: ['mem.*', 'forecast.memory', 'cpu.*', 'load.*', `event.*{name=${LEAK}}`],
-      logFiles: [],
+      // supervisord's own lines about the worker (its restart by the remedy: "stopped: cerebro-leak").
+      logFiles: [path.join(env.logDir, 'supervisord.log')],
       expected: `process ${LEAK} (pid ${pid}, or its restarted successor)`,
       rightCause: (c: IncidentCause) => namesProcess(c, [LEAK], pid),
       stop: () => {
@@ -190,7 +191,9 @@ const fsFill: Scenario = {
     const filler = startProgram(env.cleanup, env.dir, 'fill', 'cerebro-fill', { file, 'kb-per-sec': 2048, 'max-sec': 200 });
     return Promise.resolve({
       // Written pages pass through the page cache (and tmpfs is memory); the loop device and its backing disk see the writes.
-      series: [`fs.*{mount=${mnt}}`, `forecast.fs{mount=${mnt}}`, 'disk.*', 'cpu.iowait_pct', 'mem.*'],
+      // The loop image is a sparse file on the root filesystem: the blocks the filler takes are allocated
+      // there too, so `/`'s use rises with it (and falls when the remedy deletes the archives).
+      series: [`fs.*{mount=${mnt}}`, `forecast.fs{mount=${mnt}}`, ...(fillDevice === 'loop' ? ['fs.*{mount=/}'] : []), 'disk.*', 'cpu.iowait_pct', 'mem.*'],
       logFiles: [],
       expected: `resource filesystem ${mnt}, or process cerebro-fill (pid ${filler.pid})`,
       rightCause: (c: IncidentCause) => (c.kind === 'resource' && c.name === `filesystem ${mnt}`) || namesProcess(c, ['cerebro-fill'], filler.pid),
@@ -275,7 +278,8 @@ const twoTierKill: Scenario = {
     if (killed > 0) process.kill(killed, 'SIGKILL');
     return Promise.resolve({
       series: ['net.*{if=lo}', 'net.tcp*', 'sock.*', `event.*{name=${SRV}}`],
-      logFiles: [path.join(env.logDir, 'orders.log')],
+      // The client's errors, and supervisord's "exited: cerebro-srv (terminated by SIGKILL)".
+      logFiles: [path.join(env.logDir, 'orders.log'), path.join(env.logDir, 'supervisord.log')],
       expected: `process or service ${SRV} (pid ${killed})`,
       rightCause: (c: IncidentCause) => namesProcess(c, [SRV], killed),
       // The server back (if no remedy did it): the client recovers, so the next scenarios start from a healthy pair.
@@ -313,7 +317,8 @@ const logStorm: Scenario = {
     return Promise.resolve({
       // Shipping, storing and mining the storm costs the collector and console CPU, disk and loopback traffic.
       series: ['cpu.*', 'load.*', 'disk.*', 'net.*{if=lo}', 'proc.running'],
-      logFiles: [file],
+      // The storm, and supervisord's lines about the ledger's restart by the remedy.
+      logFiles: [file, path.join(env.logDir, 'supervisord.log')],
       expected: `process ${STORM} (pid ${pid})`,
       rightCause: (c: IncidentCause) => namesProcess(c, [STORM], pid),
       async stop() {

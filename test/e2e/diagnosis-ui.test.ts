@@ -50,9 +50,15 @@ test('a diagnosis streams from the tiny model into the incident panel, with evid
   const modelState = panel.getByTestId('model-state');
   await waitFor('the model state', async () => (await modelState.getAttribute('data-state')) === 'none', 10_000, 100);
   assert.match(await modelState.innerText(), /No model is loaded: diagnoses come from the root-cause ranking/);
+  const memory = panel.getByTestId('diagnosis-memory');
+  await waitFor('the memory line', async () => (await memory.getAttribute('data-state').catch(() => null)) === 'off', 10_000, 100);
+  assert.match(await memory.innerText(), /no model loaded; similar incidents are found by their words \(BM25\)/);
   await panel.getByTestId('model-load').click();
   await waitFor('the model loaded', async () => (await modelState.getAttribute('data-state')) === 'loaded', 30_000, 100);
   assert.match(await modelState.innerText(), /Model tiny\.gguf loaded \(1 thread/);
+  // The loaded model embeds the runbooks and the incident in the background; the panel shows how far it got.
+  await waitFor('the memory embedded', async () => (await memory.getAttribute('data-state')) === 'idle', 30_000, 200);
+  assert.match(await memory.innerText(), /Memory: \d+ incidents, \d+ resolutions, ([1-9]\d*) runbooks embedded \(\d+ dimensions\); similar incidents by cosine similarity/);
 
   // Record every text the streaming area shows (a few hundred tokens go by in well under a second).
   await page.evaluate(() => {

@@ -189,6 +189,16 @@ test('remediation drawer: from a cause, dry run first, then a verified run; the 
     await waitFor('cpu-hog-stop at level observe', async () => (await policy.locator('[data-testid="policy-runbook"][data-runbook="cpu-hog-stop"]').getAttribute('data-level')) === 'observe', 10_000, 100);
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(home, 'remediation-policy.json'), 'utf8')).levels, [{ runbook: 'cpu-hog-stop', group: '*', level: 'observe' }]);
     await waitFor('the level change in the audit log', async () => (await page.locator('[data-testid="audit-row"][data-kind="policy"]').count()) === 2, 10_000, 200);
+    // Settings: a limit and the dry-run rule changed in the form, applied together, written and audited.
+    await policy.getByTestId('policy-maxRunsPerHourPerHost').fill('9');
+    await policy.getByTestId('policy-require-dry-run').selectOption('per-host');
+    await policy.getByTestId('policy-apply').click();
+    await waitFor('the new limit in force', async () => /9 runs per host per hour/.test(await policy.getByTestId('policy-blast-radius').innerText()), 10_000, 100);
+    assert.match(await policy.getByTestId('policy-dry-run').innerText(), /on each host/);
+    const file = JSON.parse(fs.readFileSync(path.join(home, 'remediation-policy.json'), 'utf8'));
+    assert.deepEqual([file.blastRadius.maxRunsPerHourPerHost, file.requireDryRun], [9, 'per-host']);
+    assert.equal(await policy.getByTestId('policy-apply').isDisabled(), true, 'nothing left to apply');
+    await waitFor('the settings change in the audit log', async () => (await page.locator('[data-testid="audit-row"][data-kind="policy"]').count()) === 3, 10_000, 200);
     await screenshot(page, 'remediation-audit');
   } finally {
     burner.kill('SIGKILL');

@@ -9,7 +9,7 @@ import type { Inventory, LogLevel, ProcessRow, SocketRow, SpoolStats } from '../
 import type { TopologyGraph } from '../topology/topology';
 import type { ForecastsView, Incident, IncidentChangeEvent, IncidentsView } from './incidents';
 import type { KnowledgeGraphView } from './graph';
-import type { ActionRun, ActionsView, ApproveRunRequest, AuditView, DryRunView, KillSwitchRequest, ProposalsView, RemediationPolicyView, RemediationStatusView, RunbookRunRequest, RunbooksView, SetLevelRequest } from './remediation';
+import type { ActionRun, ActionsView, ApproveRunRequest, AuditView, DryRunView, KillSwitchRequest, ProposalsView, RemediationPolicyView, RemediationStatusView, RunbookRunRequest, RunbooksView, PolicySettingsRequest, SetLevelRequest } from './remediation';
 import type { NotificationRecord, NotificationsView, NotificationTestRequest } from './notifications';
 import type { TerminalOpenRequest, TerminalRecordingView, TerminalSessionView, TerminalsView } from './terminals';
 import type { AskRecord, AskRequest, DiagnoseRequest, DiagnosisEvent, DiagnosisRecord, LoadModelRequest, ModelsView, ModelStatus, ModelStatusEvent, PlanDryRunView, PlanRunRequest } from './agents';
@@ -428,6 +428,8 @@ export const ROUTES = {
   remediationPolicy: { method: 'GET', path: `${API_PREFIX}/remediation/policy` },
   /** Set a runbook's autonomy level for a host group or every host; written to the policy file and audited. */
   remediationSetLevel: { method: 'POST', path: `${API_PREFIX}/remediation/policy/level` },
+  /** Default level, dry-run rule, blast radius and maintenance mode, from the UI (written to the file, audited). */
+  remediationSetSettings: { method: 'POST', path: `${API_PREFIX}/remediation/policy/settings` },
   /** ?limit= (default 100): notification deliveries and their outcomes, newest first. */
   notifications: { method: 'GET', path: `${API_PREFIX}/notifications` },
   /** Send a test message through one channel (one attempt); answers with its record. */
@@ -457,6 +459,7 @@ export interface RouteRequests {
   approveAction: ApproveRunRequest;
   killSwitch: KillSwitchRequest;
   remediationSetLevel: SetLevelRequest;
+  remediationSetSettings: PolicySettingsRequest;
   notificationTest: NotificationTestRequest;
   openTerminal: TerminalOpenRequest;
   closeTerminal: Record<string, never>;
@@ -509,6 +512,7 @@ export interface RouteResponses {
   remediationProposals: ProposalsView;
   remediationPolicy: RemediationPolicyView;
   remediationSetLevel: RemediationPolicyView;
+  remediationSetSettings: RemediationPolicyView;
   notifications: NotificationsView;
   notificationTest: NotificationRecord;
   terminals: TerminalsView;

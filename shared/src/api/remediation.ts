@@ -315,6 +315,19 @@ export interface SetLevelRequest {
 }
 
 /** The remediation policy as the console applies it now (levels can be set through the API; the rest is edited in the file). */
+/**
+ * Change the policy's settings from the UI (POST /remediation/policy/settings): any subset; the console
+ * checks the result as it checks the file, writes the file and audits the change with its previous values.
+ */
+export interface PolicySettingsRequest {
+  readonly defaultLevel?: AutonomyLevel;
+  readonly requireDryRun?: boolean | 'per-host';
+  readonly blastRadius?: { readonly maxConcurrentHosts?: number; readonly maxRunsPerHourPerRunbook?: number; readonly maxRunsPerHourPerHost?: number };
+  readonly maintenanceMode?: 'off' | 'only-inside' | 'never-inside';
+  /** Who changes it (recorded in the audit log); default "operator". */
+  readonly operator?: string;
+}
+
 export interface RemediationPolicyView {
   /** The policy file ($CEREBRO_HOME/remediation-policy.json); it may not exist yet (defaults apply). */
   readonly file: string;
@@ -336,4 +349,8 @@ export interface RemediationPolicyView {
   }[];
   readonly blastRadius: { readonly maxConcurrentHosts: number; readonly maxRunsPerHourPerRunbook: number; readonly maxRunsPerHourPerHost: number };
   readonly maintenanceMode: 'off' | 'only-inside' | 'never-inside';
+  /** The maintenance windows (UTC), as in the file. */
+  readonly maintenanceWindows?: readonly { readonly days?: readonly number[]; readonly start: string; readonly end: string; readonly groups?: readonly string[] }[];
+  /** Each group's members (host ids or hostnames, `*` globs), as in the file. */
+  readonly groupMembers?: Readonly<Record<string, readonly string[]>>;
 }

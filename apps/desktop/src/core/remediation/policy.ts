@@ -206,6 +206,37 @@ export class PolicyEngine {
     return previous;
   }
 
+  /**
+   * Change settings (any subset of default level, dry-run rule, blast radius, maintenance mode), checked
+   * exactly as the file is (PolicyConfigError naming the field), then in force at once and persisted.
+   * Returns the values they replace.
+   */
+  updateSettings(changes: { defaultLevel?: unknown; requireDryRun?: unknown; blastRadius?: unknown; maintenanceMode?: unknown }): Record<string, unknown> {
+    const c = this.config;
+    const raw: Record<string, unknown> = { ...c, maintenance: { ...c.maintenance } };
+    const previous: Record<string, unknown> = {};
+    if (changes.defaultLevel !== undefined) {
+      previous['defaultLevel'] = c.defaultLevel;
+      raw['defaultLevel'] = changes.defaultLevel;
+    }
+    if (changes.requireDryRun !== undefined) {
+      previous['requireDryRun'] = c.requireDryRun;
+      raw['requireDryRun'] = changes.requireDryRun;
+    }
+    if (changes.blastRadius !== undefined) {
+      if (typeof changes.blastRadius !== 'object' || changes.blastRadius === null) throw new PolicyConfigError(`settings: blastRadius: must be an object, got ${JSON.stringify(changes.blastRadius)}`);
+      previous['blastRadius'] = c.blastRadius;
+      raw['blastRadius'] = { ...c.blastRadius, ...changes.blastRadius };
+    }
+    if (changes.maintenanceMode !== undefined) {
+      previous['maintenanceMode'] = c.maintenance.mode;
+      raw['maintenance'] = { ...c.maintenance, mode: changes.maintenanceMode };
+    }
+    this.config = parseConfig(raw, 'settings');
+    this.save();
+    return previous;
+  }
+
   /** The policy file, when the policy has one. */
   get file(): string | null {
     return this.options.file ?? null;

@@ -113,3 +113,15 @@ test('a service is named only for a process a supervisor runs: an unsupervised p
   assert.deepEqual(byRunbook(supervised('worker'))?.params, { process: 'worker', service: 'worker' });
   assert.deepEqual(byRunbook(supervised('other'))?.missing, ['service'], 'not supervised: which service is for the operator');
 });
+
+test("among runbooks fitting the cause's evidence, the one for its strongest signal comes first", () => {
+  const ev = (metric: string, peak: number) => ({ metric, baseline: 0, peak, onsetMs: 1 });
+  const leaker = incident('mem.available_bytes', { pid: 4242, evidence: [ev('proc.rss_bytes', 1e9), ev('proc.cpu_pct', 30)] });
+  const withLoad: Incident = { ...leaker, alerts: [...leaker.alerts, { ...leaker.alerts[0]!, id: 'a2', seriesKey: 'load.1' }] };
+  const p = proposeRunbooks(withLoad, lib.runbooks.values(), { ...view, supervisorOf: () => 'supervisord' }).filter((x) => x.missing.length === 0);
+  assert.equal(p[0]?.runbookId, 'memory-leak-restart', p.map((x) => x.runbookId).join());
+  const hog = incident('cpu.steal_pct{core=1}', { pid: 4242, evidence: [ev('proc.cpu_pct', 100), ev('proc.rss_bytes', 1e7)] });
+  const q = proposeRunbooks(hog, lib.runbooks.values(), view);
+  assert.ok(['cpu-hog-renice', 'cpu-hog-stop'].includes(q[0]?.runbookId ?? ''), q.map((x) => x.runbookId).join());
+  assert.equal(q[0]?.fitsAlerts, true, 'steal time on a VM is what a CPU hog alerts on there');
+});

@@ -117,14 +117,19 @@ function proposeForCause(incident: Incident, cause: IncidentCause, runbooks: Ite
   if (dir !== undefined) given['dir'] = dir;
   if (given['mount'] === undefined) delete given['mount'];
   const out: Proposal[] = [];
-  /** Runbooks that fit the cause's own evidence, not only the incident's alerts: offered first. */
-  const direct = new Set<string>();
+  /**
+   * Runbooks that fit the cause's own evidence, not only the incident's alerts, are offered first, by the
+   * rank of the evidence they fit (the cause's strongest signal first): a leaking process whose CPU also
+   * rose (page faults) gets the memory runbook before the CPU one.
+   */
+  const direct = new Map<string, number>();
+  const fitsEvidence = (rb: Runbook, metric: string): boolean => rb.remedies.some((r) => metric.startsWith(r) || FAULT_OF_EVIDENCE[metric] === r);
   for (const rb of runbooks) {
     const bySeries = rb.remedies.find((r) => [...series].some((s) => s === r || s.startsWith(`${r}.`)));
     const byEvidence = rb.remedies.find((r) => evidence.some((m) => m.startsWith(r))) ?? rb.remedies.find((r) => faults.includes(r));
     const hit = bySeries ?? byEvidence;
     if (!hit) continue;
-    if (byEvidence) direct.add(rb.id);
+    if (byEvidence) direct.set(rb.id, evidence.findIndex((m) => fitsEvidence(rb, m)));
     const params: Record<string, unknown> = {};
     for (const k of Object.keys(rb.params)) if (given[k] !== undefined) params[k] = given[k];
     const missing = Object.entries(rb.params)
@@ -133,6 +138,6 @@ function proposeForCause(incident: Incident, cause: IncidentCause, runbooks: Ite
     out.push({ runbookId: rb.id, hostId: cause.hostId, params, missing, reason: `${rb.title}: remedies ${byEvidence ?? hit}; cause ${cause.kind} ${cause.name} on ${cause.host}`, fitsAlerts: bySeries !== undefined });
   }
   // Complete proposals first, then those needing the fewest params; among equals, those fitting the cause itself.
-  const rank = (p: Proposal): number => (direct.has(p.runbookId) ? 0 : 1);
+  const rank = (p: Proposal): number => direct.get(p.runbookId) ?? Number.MAX_SAFE_INTEGER;
   return out.sort((a, b) => a.missing.length - b.missing.length || rank(a) - rank(b) || a.runbookId.localeCompare(b.runbookId));
 }

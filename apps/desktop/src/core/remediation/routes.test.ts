@@ -70,4 +70,26 @@ test('the remediation API of a real console: runbooks, refusals, kill switch and
   const badGroup = await call('POST', routePath('remediationSetLevel'), { runbookId: 'cpu-hog-stop', group: 'web', level: 'observe' });
   assert.deepEqual([badGroup.status, (badGroup.json as { error: { message: string } }).error.message], [400, 'no host group "web" in the policy (groups: none)']);
   assert.equal((await call('POST', routePath('remediationSetLevel'), { runbookId: 'nope', level: 'observe' })).status, 400);
+
+  // Settings from the UI: checked like the file, in force at once, written, audited with what they replaced.
+  const settings = await call('POST', routePath('remediationSetSettings'), { blastRadius: { maxRunsPerHourPerHost: 12 }, requireDryRun: 'per-host', maintenanceMode: 'never-inside', operator: 'alice' });
+  assert.equal(settings.status, 200, JSON.stringify(settings.json));
+  const after = settings.json as RouteResponses['remediationSetSettings'];
+  assert.deepEqual([after.blastRadius, after.requireDryRun, after.maintenanceMode], [{ maxConcurrentHosts: 3, maxRunsPerHourPerRunbook: 10, maxRunsPerHourPerHost: 12 }, 'per-host', 'never-inside']);
+  const file = JSON.parse(fs.readFileSync(path.join(home, 'remediation-policy.json'), 'utf8'));
+  assert.deepEqual([file.blastRadius.maxRunsPerHourPerHost, file.requireDryRun, file.maintenance.mode, file.levels.length], [12, 'per-host', 'never-inside', 1], 'the levels set before are kept');
+  const last = ((await call('GET', `${routePath('audit')}?limit=1`)).json as RouteResponses['audit']).records[0];
+  assert.deepEqual(last?.payload, { settings: { blastRadius: { maxRunsPerHourPerHost: 12 }, requireDryRun: 'per-host', maintenanceMode: 'never-inside' }, previous: { requireDryRun: true, blastRadius: { maxConcurrentHosts: 3, maxRunsPerHourPerRunbook: 10, maxRunsPerHourPerHost: 6 }, maintenanceMode: 'off' } });
+  for (const [body, re] of [
+    [{ blastRadius: { maxConcurrentHosts: -1 } }, /settings: blastRadius\.maxConcurrentHosts: must be an integer from 0 to 100000, got -1/],
+    [{ blastRadius: { maxHosts: 2 } }, /settings: blastRadius\.maxHosts: unknown field/],
+    [{ maintenanceMode: 'sometimes' }, /maintenance\.mode: must be off, only-inside or never-inside, got "sometimes"/],
+    [{ requireDryRun: 'yes' }, /requireDryRun: must be true, false or "per-host", got "yes"/],
+    [{ groups: {} }, /unknown setting "groups"; settings are defaultLevel, requireDryRun, blastRadius, maintenanceMode \(groups and windows are edited in the policy file\)/],
+  ] as const) {
+    const bad = await call('POST', routePath('remediationSetSettings'), body);
+    assert.equal(bad.status, 400, JSON.stringify(body));
+    assert.match((bad.json as { error: { message: string } }).error.message, re);
+  }
+  assert.equal(JSON.parse(fs.readFileSync(path.join(home, 'remediation-policy.json'), 'utf8')).blastRadius.maxRunsPerHourPerHost, 12, 'a refused change writes nothing');
 });

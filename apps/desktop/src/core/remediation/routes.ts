@@ -3,7 +3,7 @@
  * Bad requests throw RemediationRouteError; the server answers with its code. Refusals by the policy are
  * not errors: the run comes back `refused` with the rule.
  */
-import type { RouteResponses } from '@cerebro/shared/api/contract';
+import type { PolicySettingsRequest, RouteResponses } from '@cerebro/shared/api/contract';
 import { RemediationRefused } from './engine';
 import { AUTONOMY_LEVELS, PolicyConfigError } from './policy';
 import { RunbookError } from './runbook-schema';
@@ -94,6 +94,17 @@ export function remediationPost(r: RemediationService, parts: readonly string[],
         throw e;
       }
     }
+    if (parts.length === 3 && what === 'policy' && id === 'settings') {
+      const known = ['defaultLevel', 'requireDryRun', 'blastRadius', 'maintenanceMode', 'operator'];
+      const unknown = Object.keys(body).filter((k) => !known.includes(k));
+      if (unknown.length > 0) throw new RemediationRouteError('BAD_REQUEST', `unknown setting ${unknown.map((k) => `"${k}"`).join(', ')}; settings are ${known.slice(0, -1).join(', ')} (groups and windows are edited in the policy file)`);
+      try {
+        return r.setSettings(body as PolicySettingsRequest, operatorName(body)) satisfies RouteResponses['remediationSetSettings'];
+      } catch (e) {
+        if (e instanceof PolicyConfigError) throw new RemediationRouteError('BAD_REQUEST', e.message);
+        throw e;
+      }
+    }
     if (parts.length === 2 && what === 'kill-switch') {
       if (typeof body['on'] !== 'boolean') throw new RemediationRouteError('BAD_REQUEST', 'body must be {"on": true|false}');
       return r.setKillSwitch(body['on'], operatorName(body)) satisfies RouteResponses['killSwitch'];
@@ -107,5 +118,5 @@ export function remediationPost(r: RemediationService, parts: readonly string[],
     }
     throw e;
   }
-  throw new RemediationRouteError('NOT_FOUND', `no POST route /${parts.join('/')}; remediation POST routes are /remediation/runbooks/:id/dry-run, /runbooks/:id/execute, /actions/:id/approve, /kill-switch, /policy/level`);
+  throw new RemediationRouteError('NOT_FOUND', `no POST route /${parts.join('/')}; remediation POST routes are /remediation/runbooks/:id/dry-run, /runbooks/:id/execute, /actions/:id/approve, /kill-switch, /policy/level, /policy/settings`);
 }

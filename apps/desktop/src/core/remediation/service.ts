@@ -4,7 +4,7 @@
  * a CommandSender (ingest's signed command path) and a TelemetryView (store + host registry).
  */
 import type { RootDatabase } from 'lmdb';
-import type { ActionRun, AuditRecord, AuditVerifyResult, AutonomyLevel, Incident, ProposalsView, RemediationPolicyView, RemediationStatusView, Runbook } from '@cerebro/shared/api/contract';
+import type { ActionRun, AuditRecord, AuditVerifyResult, AutonomyLevel, Incident, PolicySettingsRequest, ProposalsView, RemediationPolicyView, RemediationStatusView, Runbook } from '@cerebro/shared/api/contract';
 import { MAX_COMMAND_LIFETIME_MS } from '@cerebro/shared/protocol/commands';
 import type { CommandResult } from '@cerebro/shared/protocol/messages';
 import { AuditLog } from '../audit/audit-log';
@@ -127,7 +127,17 @@ export class RemediationService {
       })),
       blastRadius: c.blastRadius,
       maintenanceMode: c.maintenance.mode,
+      maintenanceWindows: c.maintenance.windows,
+      groupMembers: c.groups,
     };
+  }
+
+  /** An operator changes the policy's settings; written to the policy file and audited with the values replaced. */
+  setSettings(changes: PolicySettingsRequest, operator: string): RemediationPolicyView {
+    const { operator: _who, ...asked } = changes;
+    const previous = this.policy.updateSettings(asked);
+    this.audit.append({ type: 'operator', name: operator }, 'policy', { settings: asked, previous });
+    return this.policyView();
   }
 
   /** An operator sets a runbook's level (for a group or every host); written to the policy file and audited. */

@@ -2,15 +2,45 @@
  * The local model agents on an incident: the model's state, a Diagnose button, the model's text streaming
  * while it writes, then the diagnosis (summary, root cause, confidence, evidence linking to the charts or
  * the log lines, similar past incidents) and the planner's proposal with a link to the remediation drawer.
+ * Under the model's state, the agents' memory: its background embedding's progress, or what it holds.
  */
-import type { Incident, PlanRecord } from '@cerebro/shared/api/contract';
+import type { Incident, MemoryStatus, PlanRecord } from '@cerebro/shared/api/contract';
 import { ModelState } from '../../components/ModelState';
 import { useModelsFeed } from '../../feeds/use-models-feed';
+import { usePolledRoute } from '../../feeds/use-polled-route';
 import { fmtClock } from '../../lib/format';
 import { routeHash } from '../../lib/route';
 import { evidenceLink, planRemediateHash } from './diagnosis-model';
 import { useDiagnosisFeed } from './use-diagnosis-feed';
 import './diagnosis.css';
+
+/** One line for the memory's state (GET /agents/memory): the background pass's progress, what is embedded, or why search is lexical. */
+export function memoryText(m: MemoryStatus): string {
+  const held = `${m.vectors.incident} incidents, ${m.vectors.resolution} resolutions, ${m.vectors.runbook} runbooks`;
+  switch (m.state) {
+    case 'off':
+      return 'Memory: no model loaded; similar incidents are found by their words (BM25)';
+    case 'embedding':
+      return `Memory: embedding ${m.done} of ${m.total} documents in the background (${held} so far); similar incidents by BM25 where no vector exists yet`;
+    case 'failed':
+      return `Memory: the last embedding pass failed (${m.error ?? 'no reason given'}); ${held} embedded`;
+    case 'idle':
+      return `Memory: ${held} embedded${m.dimension !== null ? ` (${m.dimension} dimensions)` : ''}; similar incidents by cosine similarity`;
+  }
+}
+
+function MemoryLine() {
+  const { value, error } = usePolledRoute('agentMemory', {}, 3000);
+  if (error && !value) return null;
+  if (!value) return null;
+  const pct = value.state === 'embedding' && value.total > 0 ? Math.round((100 * value.done) / value.total) : null;
+  return (
+    <p className="diagnosis-memory muted" data-testid="diagnosis-memory" data-state={value.state}>
+      {memoryText(value)}
+      {pct !== null ? <progress max={100} value={pct} aria-label="Memory embedding progress" /> : null}
+    </p>
+  );
+}
 
 export function DiagnosisPanel({ incident, nowMs, hostname }: { incident: Incident; nowMs: number; hostname: (id: string) => string }) {
   const models = useModelsFeed();
@@ -24,6 +54,7 @@ export function DiagnosisPanel({ incident, nowMs, hostname }: { incident: Incide
         {r && r.state !== 'running' ? <span className="muted"> · {r.source === 'model' ? `by ${r.model ?? 'the model'}` : 'from the root-cause ranking'} at {fmtClock(r.finishedMs ?? r.startedMs)}</span> : null}
       </h3>
       <ModelState models={models} />
+      <MemoryLine />
       <div className="diagnosis-actions">
         <button type="button" className="action" onClick={diagnose} disabled={running} data-testid="diagnose">
           {running ? (r?.phase === 'plan' ? 'Planning…' : 'Diagnosing…') : r ? 'Diagnose again' : 'Diagnose'}
@@ -71,7 +102,7 @@ export function DiagnosisPanel({ incident, nowMs, hostname }: { incident: Incide
           ) : null}
           {r.similar.length > 0 ? (
             <p className="diagnosis-similar">
-              Similar past incidents:{' '}
+              Similar past incidents{r.similarMethod ? <span className="muted"> ({r.similarMethod})</span> : null}:{' '}
               {r.similar.map((s, k) => (
                 <span key={s.incidentId}>
                   {k > 0 ? ', ' : ''}
