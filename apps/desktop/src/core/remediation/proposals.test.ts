@@ -95,6 +95,12 @@ test("a filling disk: the cleanup directory is the one the host's own policy ope
   const root = incident('fs.used_pct{mount=/}', { kind: 'resource', name: 'filesystem /', pid: undefined });
   const other = proposeForCauses(root, lib.runbooks.values(), hostWith(['/data/backups', '/var/tmp'], ['/', '/data'])).find((p) => p.runbookId === 'fs-delete-old-files');
   assert.deepEqual(other?.params, { mount: '/', dir: '/var/tmp' }, '/data/backups is on another filesystem (/data is a mount)');
+  // Two filesystems alerting (a loop image on / fills both), the disk below them on top: the one a cleanup can act on.
+  const both: Incident = { ...byWriter, alerts: [{ ...byWriter.alerts[0]!, seriesKey: 'fs.used_pct{mount=/}', startMs: 0 }, { ...byWriter.alerts[0]!, id: 'a2', seriesKey: 'fs.used_pct{mount=/data}', startMs: 5 }], causes: [{ ...byWriter.causes[0]!, kind: 'resource', name: 'disk vda', pid: undefined }] };
+  const chosen = proposeForCauses(both, lib.runbooks.values(), hostWith(['/data/backups'], ['/', '/data'])).find((p) => p.runbookId === 'fs-delete-old-files');
+  assert.deepEqual(chosen?.params, { mount: '/data', dir: '/data/backups' });
+  const neither = proposeForCauses(both, lib.runbooks.values(), hostWith(['/data/a', '/data/b'], ['/', '/data'])).find((p) => p.runbookId === 'fs-delete-old-files');
+  assert.deepEqual(neither?.missing, ['mount', 'dir'], 'two filesystems, neither with exactly one cleanup directory: the operator chooses');
 });
 
 test('a log storm: the file the writing process filled is the path of the log runbooks', () => {

@@ -56,10 +56,14 @@ function causeParams(cause: IncidentCause, view: TelemetryView): Record<string, 
   return out;
 }
 
-/** The filesystem the incident's alerts name, when they name exactly one (a filling disk whose top cause is the writing process). */
-function incidentMount(incident: Incident): string | undefined {
-  const mounts = new Set(incident.alerts.map((a) => parseSeriesKey(a.seriesKey)?.labels['mount']).filter((m): m is string => m !== undefined));
-  return mounts.size === 1 ? [...mounts][0] : undefined;
+/** The filesystems the incident's alerts name, by their first alert's onset. */
+function incidentMounts(incident: Incident): string[] {
+  const first = new Map<string, number>();
+  for (const a of incident.alerts) {
+    const m = parseSeriesKey(a.seriesKey)?.labels['mount'];
+    if (m !== undefined && !(first.get(m)! <= a.startMs)) first.set(m, a.startMs);
+  }
+  return [...first.entries()].sort((a, b) => a[1] - b[1]).map(([m]) => m);
 }
 
 /**
@@ -112,10 +116,16 @@ function proposeForCause(incident: Incident, cause: IncidentCause, runbooks: Ite
   const evidence = cause.evidence.map((e) => e.metric);
   const faults = evidence.flatMap((m) => (FAULT_OF_EVIDENCE[m] ? [FAULT_OF_EVIDENCE[m]] : []));
   const given = causeParams(cause, view);
-  given['mount'] ??= incidentMount(incident);
+  if (given['mount'] === undefined) {
+    // A filling disk whose top cause is not the filesystem (the writing process, the disk below it): the
+    // filesystem that alerted first among those the host lets a cleanup act on; else the only one named.
+    const mounts = incidentMounts(incident);
+    const actionable = mounts.find((m) => cleanupDir(cause.hostId, m, view) !== undefined);
+    const mount = actionable ?? (mounts.length === 1 ? mounts[0] : undefined);
+    if (mount !== undefined) given['mount'] = mount;
+  }
   const dir = typeof given['mount'] === 'string' ? cleanupDir(cause.hostId, given['mount'], view) : undefined;
   if (dir !== undefined) given['dir'] = dir;
-  if (given['mount'] === undefined) delete given['mount'];
   const out: Proposal[] = [];
   /**
    * Runbooks that fit the cause's own evidence, not only the incident's alerts, are offered first, by the
