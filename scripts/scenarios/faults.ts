@@ -38,6 +38,8 @@ export interface Injected {
   /** Words for the table: what the right top cause is. */
   readonly expected: string;
   rightCause(c: IncidentCause): boolean;
+  /** Whether a run's params name this fault's own target (the hog's pid, the filling mount, the service): a run on another one resolves nothing. */
+  rightTarget(params: Readonly<Record<string, unknown>>): boolean;
   /** Ends the fault and restores the healthy state (also after a remediation); safe to call twice. */
   stop(): Promise<void>;
 }
@@ -91,6 +93,7 @@ const cpuHog: Scenario = {
       logFiles: [],
       expected: `process cerebro-hog (pid ${hog.pid})`,
       rightCause: (c: IncidentCause) => namesProcess(c, ['cerebro-hog'], hog.pid),
+      rightTarget: (p) => p['pid'] === hog.pid,
       stop: () => hog.stop().then(() => undefined),
     });
   },
@@ -121,6 +124,7 @@ const memLeak: Scenario = {
       logFiles: [path.join(env.logDir, 'supervisord.log')],
       expected: `process ${LEAK} (pid ${pid}, or its restarted successor)`,
       rightCause: (c: IncidentCause) => namesProcess(c, [LEAK], pid),
+      rightTarget: (p) => p['service'] === LEAK,
       stop: () => {
         // A restarted worker leaks again (the remedy buys time): the fault ends when the service stops.
         sup.ctl('stop', LEAK);
@@ -197,6 +201,7 @@ const fsFill: Scenario = {
       logFiles: [],
       expected: `resource filesystem ${mnt}, or process cerebro-fill (pid ${filler.pid})`,
       rightCause: (c: IncidentCause) => (c.kind === 'resource' && c.name === `filesystem ${mnt}`) || namesProcess(c, ['cerebro-fill'], filler.pid),
+      rightTarget: (p) => p['mount'] === mnt,
       async stop() {
         await filler.stop();
         fs.rmSync(file, { force: true });
@@ -238,6 +243,7 @@ const crashLoop: Scenario = {
       logFiles: [path.join(env.logDir, 'payments.log'), path.join(env.logDir, 'supervisord.log')],
       expected: `process or service ${PAY} (any pid: it restarts)`,
       rightCause: (c: IncidentCause) => namesProcess(c, [PAY]),
+      rightTarget: (p) => p['service'] === PAY,
       async stop() {
         // The config repaired; the service runs again (the remedy stopped it, or supervisord restarts it).
         fs.rmSync(flag, { force: true });
@@ -282,6 +288,7 @@ const twoTierKill: Scenario = {
       logFiles: [path.join(env.logDir, 'orders.log'), path.join(env.logDir, 'supervisord.log')],
       expected: `process or service ${SRV} (pid ${killed})`,
       rightCause: (c: IncidentCause) => namesProcess(c, [SRV], killed),
+      rightTarget: (p) => p['service'] === SRV,
       // The server back (if no remedy did it): the client recovers, so the next scenarios start from a healthy pair.
       stop: () => sup.ensureRunning(SRV),
     });
@@ -321,6 +328,7 @@ const logStorm: Scenario = {
       logFiles: [file, path.join(env.logDir, 'supervisord.log')],
       expected: `process ${STORM} (pid ${pid})`,
       rightCause: (c: IncidentCause) => namesProcess(c, [STORM], pid),
+      rightTarget: (p) => p['service'] === STORM && p['path'] === file,
       async stop() {
         // Still the storming process (no remedy restarted it): a restart brings it back healthy.
         if (sup.pid(STORM) === pid) sup.ctl('restart', STORM);

@@ -130,6 +130,8 @@ export interface RunRow {
   readonly summary: string;
   /** The scenario whose incident it acted on, or null (an action no fault called for). */
   readonly scenario: string | null;
+  /** Its runbook and params are the scenario's own remedy on the fault's own target (null: no scenario). */
+  readonly onTarget: boolean | null;
 }
 
 export interface HarnessResult {
@@ -330,7 +332,8 @@ function runRow(r: ActionRun, scenarios: readonly ScenarioResult[], incidents: r
     const i = inc ? attributions.findIndex((a) => inc.alerts.some((x) => x.hostId === a.hostId && x.startMs >= a.fromMs && x.startMs <= a.toMs)) : -1;
     scenario = i >= 0 ? names[i]! : null;
   }
-  return { id: r.id, runbookId: r.runbookId, state: r.state, incidentId: r.incidentId ?? null, params: r.params, createdMs: r.createdMs, verifiedMs: r.state === 'succeeded' ? (r.verification?.atMs ?? r.updatedMs) : null, summary: r.summary, scenario };
+  const onTarget = scenarios.find((s) => s.name === scenario)?.runs.find((x) => x.id === r.id)?.onTarget ?? null;
+  return { id: r.id, runbookId: r.runbookId, state: r.state, incidentId: r.incidentId ?? null, params: r.params, createdMs: r.createdMs, verifiedMs: r.state === 'succeeded' ? (r.verification?.atMs ?? r.updatedMs) : null, summary: r.summary, scenario, onTarget };
 }
 
 /** The console's policy for the run: every scenario's runbook at "autonomous" on every host; the rest at the default ("suggest"). */
@@ -488,8 +491,9 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
         if (run.incidentId === undefined || !related.has(run.incidentId) || run.createdMs < injectedMs) continue;
         if (runStates.get(run.id) !== run.state) log(`autonomous run ${run.id} of ${run.runbookId} ${JSON.stringify(run.params)}: ${run.state}${run.state === 'running' ? '' : ` (${run.summary})`}`);
         runStates.set(run.id, run.state);
-        // Resolved by its own remedy: another runbook that "succeeded" on the incident (on some other target) does not count.
-        if (verified === null && run.state === 'succeeded' && run.runbookId === s.remedy.runbook) verified = run;
+        // Resolved by its own remedy on its own target: another runbook, or the same one on another target
+        // (a cleanup of a filesystem that was not filling "verifies" trivially), does not count.
+        if (verified === null && run.state === 'succeeded' && run.runbookId === s.remedy.runbook && inj.rightTarget(run.params)) verified = run;
       }
       const ran = now - injectedMs;
       const judged = detectMs !== null && diagnoseMs !== null && ran >= o.minFaultSec * 1000;
@@ -524,7 +528,7 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
   if (autonomous) log(v === null ? `NOT resolved alone (expected ${s.remedy.runbook}; runs: ${[...runStates.entries()].map(([id, st]) => `${watch.runs.get(id)?.runbookId} ${st}`).join(', ') || 'none'})` : `resolved alone by ${v.runbookId}: verified ${remediatedAfterMs} ms after the fault, ${remediateMs === null ? 'with no right diagnosis' : `${remediateMs} ms after the diagnosis`}`);
   const runs = [...watch.runs.values()].filter((r) => runStates.has(r.id)).map((r) => runRow(r, [], [], [], []));
   return {
-    result: { name: s.name, summary: s.summary, skipped: null, expected: inj.expected, detectMs, diagnoseMs, topCauseRight: diagnoseMs !== null, topCauses: [...tops.values()], faultMs: stoppedMs - injectedMs, cpuBeforePct, alerts: [], remedy: s.remedy.runbook, runs: runs.map((r) => ({ ...r, scenario: s.name })), remediateMs, remediatedAfterMs, resolvedAlone: v !== null },
+    result: { name: s.name, summary: s.summary, skipped: null, expected: inj.expected, detectMs, diagnoseMs, topCauseRight: diagnoseMs !== null, topCauses: [...tops.values()], faultMs: stoppedMs - injectedMs, cpuBeforePct, alerts: [], remedy: s.remedy.runbook, runs: runs.map((r) => ({ ...r, scenario: s.name, onTarget: r.runbookId === s.remedy.runbook && inj.rightTarget(r.params) })), remediateMs, remediatedAfterMs, resolvedAlone: v !== null },
     attribution: done,
   };
 }

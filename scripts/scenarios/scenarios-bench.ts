@@ -65,7 +65,7 @@ export function table(r: HarnessResult): string {
     ...rows.map(([n, t]) => `${n!.padEnd(10)} ${t}`),
     '',
     `autonomous runs: ${r.runs.length}; on no fault's incident: ${r.runs.filter((x) => x.scenario === null).length}`,
-    ...r.runs.map((x) => `  ${x.scenario ?? 'NO FAULT'}: ${x.runbookId} ${JSON.stringify(x.params)} → ${x.state}: ${x.summary}`),
+    ...r.runs.map((x) => `  ${x.scenario ?? 'NO FAULT'}${x.onTarget === false ? ' (OFF TARGET)' : ''}: ${x.runbookId} ${JSON.stringify(x.params)} → ${x.state}: ${x.summary}`),
     '',
     `alerts after the warm-up: ${r.falsePositives.alerts}; not explained by a fault: ${r.falsePositives.unexplained} (quiet period ${r.quietMinutes} min)`,
     ...fp.map((a) => `  unexplained: ${alertText(a)}`),
@@ -130,6 +130,8 @@ export function toResult(r: HarnessResult): BenchResult {
       autonomousRuns: r.runs.length,
       // Runs on no fault's incident: the policy acted where no fault was injected (the goal: 0).
       autonomousRunsOutsideFaults: r.runs.filter((x) => x.scenario === null).length,
+      // Runs on a fault's incident that were not its remedy on its own target (a wrong process, another filesystem).
+      autonomousRunsOffTarget: r.runs.filter((x) => x.scenario !== null && x.onTarget === false).length,
       falsePositiveRate: r.falsePositives.rate === null ? null : Number(r.falsePositives.rate.toFixed(4)),
       detectMsMaxOfRest: rest('detectMs'),
       diagnoseMsMaxOfRest: rest('diagnoseMs'),

@@ -91,6 +91,9 @@ test('shortened scenarios: the CPU hog and the killed server, each asserted on i
 
   await t.test('no autonomous run outside a fault, and every one on a fault ran its own runbook', () => {
     assert.deepEqual(result.runs.filter((r) => r.scenario === null), [], JSON.stringify(result.runs));
-    for (const r of result.runs) assert.equal(r.runbookId, byName(r.scenario!).remedy, JSON.stringify(r));
+    for (const r of result.runs) {
+      assert.equal(r.runbookId, byName(r.scenario!).remedy, JSON.stringify(r));
+      assert.equal(r.onTarget, true, `on the fault's own target: ${JSON.stringify(r)}`);
+    }
   });
 });

@@ -99,6 +99,9 @@ test("a filling disk: the cleanup directory is the one the host's own policy ope
   const both: Incident = { ...byWriter, alerts: [{ ...byWriter.alerts[0]!, seriesKey: 'fs.used_pct{mount=/}', startMs: 0 }, { ...byWriter.alerts[0]!, id: 'a2', seriesKey: 'fs.used_pct{mount=/data}', startMs: 5 }], causes: [{ ...byWriter.causes[0]!, kind: 'resource', name: 'disk vda', pid: undefined }] };
   const chosen = proposeForCauses(both, lib.runbooks.values(), hostWith(['/data/backups'], ['/', '/data'])).find((p) => p.runbookId === 'fs-delete-old-files');
   assert.deepEqual(chosen?.params, { mount: '/data', dir: '/data/backups' });
+  // Both can be cleaned: the fuller one, though / alerted first.
+  const fuller = { ...hostWith(['/data/backups', '/var/log/app'], ['/', '/data']), latest: (_h: string, key: string) => (key === 'fs.used_pct{mount=/}' ? { t: 1, v: 24 } : key === 'fs.used_pct{mount=/data}' ? { t: 1, v: 93 } : null) };
+  assert.deepEqual(proposeForCauses(both, lib.runbooks.values(), fuller).find((p) => p.runbookId === 'fs-delete-old-files')?.params, { mount: '/data', dir: '/data/backups' });
   const neither = proposeForCauses(both, lib.runbooks.values(), hostWith(['/data/a', '/data/b'], ['/', '/data'])).find((p) => p.runbookId === 'fs-delete-old-files');
   assert.deepEqual(neither?.missing, ['mount', 'dir'], 'two filesystems, neither with exactly one cleanup directory: the operator chooses');
 });

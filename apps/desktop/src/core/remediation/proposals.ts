@@ -56,7 +56,7 @@ function causeParams(cause: IncidentCause, view: TelemetryView): Record<string, 
   return out;
 }
 
-/** The filesystems the incident's alerts name, by their first alert's onset. */
+/** The filesystems the incident's alerts name, by their first alert's onset (ties of use go to the earlier). */
 function incidentMounts(incident: Incident): string[] {
   const first = new Map<string, number>();
   for (const a of incident.alerts) {
@@ -118,9 +118,11 @@ function proposeForCause(incident: Incident, cause: IncidentCause, runbooks: Ite
   const given = causeParams(cause, view);
   if (given['mount'] === undefined) {
     // A filling disk whose top cause is not the filesystem (the writing process, the disk below it): the
-    // filesystem that alerted first among those the host lets a cleanup act on; else the only one named.
+    // fullest of the filesystems the host lets a cleanup act on (a loop image on / makes both alert, and
+    // cleaning the one at 24 % would "verify" without helping); else the only one named.
     const mounts = incidentMounts(incident);
-    const actionable = mounts.find((m) => cleanupDir(cause.hostId, m, view) !== undefined);
+    const used = (m: string): number => view.latest(cause.hostId, `fs.used_pct{mount=${m}}`)?.v ?? -1;
+    const actionable = mounts.filter((m) => cleanupDir(cause.hostId, m, view) !== undefined).sort((a, b) => used(b) - used(a))[0];
     const mount = actionable ?? (mounts.length === 1 ? mounts[0] : undefined);
     if (mount !== undefined) given['mount'] = mount;
   }
