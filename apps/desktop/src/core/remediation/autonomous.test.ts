@@ -90,6 +90,33 @@ test('a runbook tried on a wrong first target may still act on the right one onc
   assert.equal(auto.observe(first), null);
 });
 
+test('with the same top cause, a runbook that ran is not run again on another target its params now name', async (t) => {
+  const base = incident();
+  // A filling disk blamed on the disk below: the proposal's mount is the fullest actionable filesystem, which
+  // changes once the first is cleaned; the diagnosis did not.
+  const fsIncident = (mount: string): Incident => ({ ...base, id: 'inc-fs', alerts: [{ ...base.alerts[0]!, seriesKey: `fs.used_pct{mount=${mount}}` }], causes: [{ ...base.causes[0]!, kind: 'resource', name: 'disk vda', pid: undefined, node: 'host:h1' }] });
+  const lib = loadRunbooks(defaultRunbookDir());
+  const used: Record<string, number> = { '/': 24, '/data': 93 };
+  const view = {
+    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs: ['/data/backups', '/var/tmp'], processes: null, terminals: true } } }) as unknown as Host,
+    latest: (_h: string, key: string) => {
+      const m = /^fs\.used_pct\{mount=(.*)\}$/.exec(key)?.[1];
+      return m !== undefined && used[m] !== undefined ? { t: Date.now(), v: used[m] } : null;
+    },
+    processes: () => ({ ts: Date.now(), procs: [] }),
+  };
+  const { engine, sent } = await setup(t, { levels: [{ runbook: 'fs-delete-old-files', group: '*', level: 'autonomous' }] });
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'fs-delete-old-files', group: '*', level: 'autonomous' }] });
+  const fsAuto = new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 0 });
+  const inc: Incident = { ...fsIncident('/data'), alerts: [{ ...base.alerts[0]!, seriesKey: 'fs.used_pct{mount=/}' }, { ...base.alerts[0]!, id: 'a2', seriesKey: 'fs.used_pct{mount=/data}' }] };
+  const first = fsAuto.observe(inc);
+  assert.deepEqual(first?.run.params, { mount: '/data', dir: '/data/backups', olderThanMinutes: 1440, pattern: '*', maxUsedPct: 85 });
+  await first?.done;
+  used['/data'] = 12; // cleaned: now / is the fuller of the two
+  assert.equal(fsAuto.observe(inc), null, 'same diagnosis, another target: not run again');
+  assert.deepEqual(sent, ['delete-old-files']);
+});
+
 test('at the default level nothing runs alone; resolved incidents and the kill switch start nothing', async (t) => {
   const quiet = await setup(t, {});
   assert.equal(quiet.auto.observe(incident()), null);

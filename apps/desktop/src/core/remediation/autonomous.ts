@@ -1,9 +1,10 @@
 /**
  * Autonomous remediation: when an open incident's causes are ranked, the first complete proposal
  * (proposals.ts) that the policy lets the console run alone is started, with the policy as the actor. Each
- * incident gets at most one autonomous run per runbook and target (its params), so a remedy that did not
- * help is not repeated in a loop, while the same runbook may still act on the right target once the
- * ranking has corrected itself; what then remains is for an operator. The policy decides everything else
+ * incident gets at most one autonomous run per runbook and top cause, so a remedy that did not help is
+ * not repeated in a loop, nor run again on another target while the diagnosis is the same (a second
+ * filesystem that merely moved with the first), while the same runbook may still act once the ranking
+ * has corrected itself to another cause; what remains is for an operator. The policy decides everything else
  * (levels, blast radius, windows, kill switch): with the default level "suggest", nothing runs alone.
  *
  * The ranking must have settled first: the same top cause for `settleMs` (default 5 s). An incident's
@@ -36,7 +37,7 @@ interface Watched {
 const causeKey = (c: IncidentCause): string => `${c.kind}\u0000${c.hostId}\u0000${c.name}\u0000${c.pid ?? ''}`;
 
 export class AutoRemediator {
-  /** incident id → runbooks with their params (JSON) already tried alone. */
+  /** incident id → runbooks already tried alone, each with the top cause it was tried for. */
   private readonly tried = new Map<string, Set<string>>();
   /** Open incidents with a ranked cause, waiting for their ranking to settle or for a runbook to fit. */
   private readonly watched = new Map<string, Watched>();
@@ -99,8 +100,8 @@ export class AutoRemediator {
   private act(incident: Incident): Started | null {
     const tried = this.tried.get(incident.id) ?? new Set<string>();
     for (const p of proposeRunbooks(incident, this.deps.runbooks().values(), this.deps.view)) {
-      const key = `${p.runbookId} ${p.hostId} ${JSON.stringify(p.params)}`;
-      // Complete, treating what alerted (proposals.ts fitsAlerts), and not yet tried on this target.
+      const key = `${p.runbookId}\u0000${causeKey(incident.causes[0]!)}`;
+      // Complete, treating what alerted (proposals.ts fitsAlerts), and not yet tried for this top cause.
       if (p.missing.length > 0 || !p.fitsAlerts || tried.has(key)) continue;
       const host = { id: p.hostId, hostname: this.deps.hostName(p.hostId) };
       // Only runbooks at "autonomous" for this host are candidates.
