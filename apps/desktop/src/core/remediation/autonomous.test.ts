@@ -51,6 +51,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }, policy: Pa
     async send(_h, _k, payload) {
       const { action, params } = payload as { action: string; params: { pid: number } };
       sent.push(action);
+      if (params.pid === 5151) return { ok: true, output: { action, status: 'refused', refusal: 'PROCESS_NOT_ALLOWED', message: 'the host keeps its hands off it' } };
       if (action === 'signal-process') procs.splice(procs.findIndex((p) => p.pid === params.pid), 1);
       return { ok: true, output: { status: 'ok', message: 'done' } };
     },
@@ -74,15 +75,16 @@ test('with a runbook at "autonomous", an incident is remediated without a human,
   assert.equal(auto.observe(incident()), null, 'the same runbook is not tried twice on one target for one incident');
 });
 
-test('a runbook tried on a wrong first target may still act on the right one once the ranking corrects itself', async (t) => {
+test('a runbook refused on a wrong first target may still act on the right one once the ranking corrects itself', async (t) => {
   const { auto, sent, procs } = await setup(t, { levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  // The host refuses to touch this one (its process rule), as it would the console or the collector.
   const other: ProcessRow = { ...hog, pid: 5151, name: 'other', startMs: 1_700_000_000_500 };
   procs.push(other);
   const first = incident();
   const wrong: Incident = { ...first, causes: [{ ...first.causes[0]!, name: 'other', pid: 5151, node: 'proc:h1:5151' }] };
   const a = auto.observe(wrong);
   assert.equal(a?.run.params['pid'], 5151);
-  await a?.done;
+  assert.notEqual((await a!.done).state, 'succeeded');
   const b = auto.observe(first);
   assert.equal(b?.run.params['pid'], hog.pid, 'the same runbook, another target');
   assert.equal((await b!.done).state, 'succeeded');
@@ -90,7 +92,7 @@ test('a runbook tried on a wrong first target may still act on the right one onc
   assert.equal(auto.observe(first), null);
 });
 
-test('with the same top cause, a runbook that ran is not run again on another target its params now name', async (t) => {
+test('a runbook that succeeded on an incident is not run again there on another target its params now name', async (t) => {
   const base = incident();
   // A filling disk blamed on the disk below: the proposal's mount is the fullest actionable filesystem, which
   // changes once the first is cleaned; the diagnosis did not.
@@ -114,6 +116,7 @@ test('with the same top cause, a runbook that ran is not run again on another ta
   await first?.done;
   used['/data'] = 12; // cleaned: now / is the fuller of the two
   assert.equal(fsAuto.observe(inc), null, 'same diagnosis, another target: not run again');
+  assert.equal(fsAuto.observe({ ...inc, causes: [{ ...inc.causes[0]!, name: 'host web-01', kind: 'host' }] }), null, 'it succeeded on this incident: not again, whatever the ranking says next');
   assert.deepEqual(sent, ['delete-old-files']);
 });
 

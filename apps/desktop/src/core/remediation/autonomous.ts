@@ -2,9 +2,11 @@
  * Autonomous remediation: when an open incident's causes are ranked, the first complete proposal
  * (proposals.ts) that the policy lets the console run alone is started, with the policy as the actor. Each
  * incident gets at most one autonomous run per runbook and top cause, so a remedy that did not help is
- * not repeated in a loop, nor run again on another target while the diagnosis is the same (a second
- * filesystem that merely moved with the first), while the same runbook may still act once the ranking
- * has corrected itself to another cause; what remains is for an operator. The policy decides everything else
+ * not repeated in a loop, nor run again on another target while the diagnosis is the same, while a run
+ * that failed (a wrong first target, refused by the host) may be followed by one on the cause the ranking
+ * corrected itself to. A runbook that succeeded on an incident is done there: it is not run again on the
+ * next target its params name (a second filesystem that merely moved with the first). What remains is
+ * for an operator. The policy decides everything else
  * (levels, blast radius, windows, kill switch): with the default level "suggest", nothing runs alone.
  *
  * The ranking must have settled first: the same top cause for `settleMs` (default 5 s). An incident's
@@ -39,6 +41,8 @@ const causeKey = (c: IncidentCause): string => `${c.kind}\u0000${c.hostId}\u0000
 export class AutoRemediator {
   /** incident id → runbooks already tried alone, each with the top cause it was tried for. */
   private readonly tried = new Map<string, Set<string>>();
+  /** incident id → runbooks that succeeded on it: done there, whatever the ranking says next. */
+  private readonly succeeded = new Map<string, Set<string>>();
   /** Open incidents with a ranked cause, waiting for their ranking to settle or for a runbook to fit. */
   private readonly watched = new Map<string, Watched>();
 
@@ -102,14 +106,23 @@ export class AutoRemediator {
     for (const p of proposeRunbooks(incident, this.deps.runbooks().values(), this.deps.view)) {
       const key = `${p.runbookId}\u0000${causeKey(incident.causes[0]!)}`;
       // Complete, treating what alerted (proposals.ts fitsAlerts), and not yet tried for this top cause.
-      if (p.missing.length > 0 || !p.fitsAlerts || tried.has(key)) continue;
+      if (p.missing.length > 0 || !p.fitsAlerts || tried.has(key) || this.succeeded.get(incident.id)?.has(p.runbookId) === true) continue;
       const host = { id: p.hostId, hostname: this.deps.hostName(p.hostId) };
       // Only runbooks at "autonomous" for this host are candidates.
       if (this.deps.policy.levelFor(p.runbookId, host) !== 'autonomous') continue;
       tried.add(key);
       this.tried.set(incident.id, tried);
       if (this.tried.size > MAX_REMEMBERED) this.tried.delete(this.tried.keys().next().value as string);
-      return this.deps.engine.execute({ runbookId: p.runbookId, hostId: p.hostId, params: p.params, actor: ACTOR, incidentId: incident.id });
+      const started = this.deps.engine.execute({ runbookId: p.runbookId, hostId: p.hostId, params: p.params, actor: ACTOR, incidentId: incident.id });
+      void started.done.then(
+        (run) => {
+          if (run.state !== 'succeeded') return;
+          this.succeeded.set(incident.id, (this.succeeded.get(incident.id) ?? new Set<string>()).add(p.runbookId));
+          if (this.succeeded.size > MAX_REMEMBERED) this.succeeded.delete(this.succeeded.keys().next().value as string);
+        },
+        () => undefined,
+      );
+      return started;
     }
     return null;
   }
