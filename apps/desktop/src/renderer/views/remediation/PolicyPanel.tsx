@@ -141,9 +141,10 @@ export function PolicyPanel() {
     );
   }, [transport]);
   useEffect(load, [load]);
-  const setLevel = (runbookId: string, group: string, level: AutonomyLevel): void => {
+  /** A change the console answers with the policy in force (the level routes and the settings route). */
+  const change = (request: Promise<RemediationPolicyView>, failed: string): void => {
     setBusy(true);
-    transport.post('remediationSetLevel', undefined, { runbookId, group, level, operator: 'operator' }).then(
+    request.then(
       (p) => {
         setBusy(false);
         setPolicy(p);
@@ -151,24 +152,12 @@ export function PolicyPanel() {
       },
       (e: Error) => {
         setBusy(false);
-        setError(`the level could not be set: ${e.message}`);
+        setError(`${failed}: ${e.message}`);
       },
     );
   };
-  const apply = (changes: PolicySettingsRequest): void => {
-    setBusy(true);
-    transport.post('remediationSetSettings', undefined, { ...changes, operator: 'operator' }).then(
-      (p) => {
-        setBusy(false);
-        setPolicy(p);
-        setError(null);
-      },
-      (e: Error) => {
-        setBusy(false);
-        setError(`the settings were not applied: ${e.message}`);
-      },
-    );
-  };
+  const setLevel = (runbookId: string, group: string, level: AutonomyLevel): void => change(transport.post('remediationSetLevel', undefined, { runbookId, group, level, operator: 'operator' }), 'the level could not be set');
+  const apply = (changes: PolicySettingsRequest): void => change(transport.post('remediationSetSettings', undefined, { ...changes, operator: 'operator' }), 'the settings were not applied');
   const toggle = (): void => {
     if (!policy) return;
     setBusy(true);
