@@ -1,6 +1,7 @@
 /** Delete files older than N minutes in an allowed directory (the policy's allow-list; see paths.ts). */
 import fs from 'node:fs';
 import path from 'node:path';
+import { globToRegExp } from '@cerebro/shared/protocol/glob';
 import { int, str } from './params';
 import { allowedPath } from './paths';
 import { ActionRefused, type ActionHandler } from './types';
@@ -8,11 +9,6 @@ import { ActionRefused, type ActionHandler } from './types';
 /** Names listed in a result, at most (the counts cover all). */
 const LISTED = 100;
 
-/** A simple glob on the base name: `*` any run of characters, `?` one. */
-export function globToRegExp(glob: string): RegExp {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${esc}$`);
-}
 
 export const deleteOldFiles: ActionHandler = async (params, ctx) => {
   const dir = allowedPath(str(params, 'dir'), ctx.policy, 'dir');

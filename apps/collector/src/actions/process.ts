@@ -4,9 +4,9 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import { globToRegExp } from '@cerebro/shared/protocol/glob';
 import { parseStat } from '../sources/cpu';
 import { parsePidStat } from '../sources/procfs-pid';
-import { globToRegExp } from './files';
 import { int, str } from './params';
 import { ActionRefused, type ActionContext, type ActionHandler } from './types';
 

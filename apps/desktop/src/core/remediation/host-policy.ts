@@ -5,6 +5,7 @@
  * be touched. The collector still decides (its checks also resolve symlinks and read the live process);
  * this lets a dry run show a refusal before anything is sent, instead of after.
  */
+import { globToRegExp } from '@cerebro/shared/protocol/glob';
 import type { HostPolicySummary, ProcessRow } from '@cerebro/shared/protocol/messages';
 
 export interface HostPolicyCheck {
@@ -13,11 +14,8 @@ export interface HostPolicyCheck {
   readonly detail: string;
 }
 
-/** A glob on a whole name: `*` any run of characters, `?` one (as the collector's files.ts globToRegExp). */
-function globMatch(glob: string, name: string): boolean {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${esc}$`).test(name);
-}
+/** The collector's own matching (the same function), so the prediction cannot drift from the enforcement. */
+const globMatch = (glob: string, name: string): boolean => globToRegExp(glob).test(name);
 
 const PATH_PARAMS = ['dir', 'path'] as const;
 const PROCESS_ACTIONS = new Set(['signal-process', 'renice-process']);
