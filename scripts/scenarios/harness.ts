@@ -501,8 +501,13 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
         if (judged || ran >= observeMs) break;
         continue;
       }
-      // With remediation on, the fault stays until its remedy ended (or the wait for it is over).
-      const ended = verified !== null || [...runStates.entries()].some(([id, st]) => FINAL_RUN_STATES.has(st) && watch.runs.get(id)?.runbookId === s.remedy.runbook);
+      // With remediation on, the fault stays until its remedy ended on the fault's own target (or the wait
+      // for it is over): a run that failed on a wrong first target may be followed by one on the cause the
+      // ranking corrected itself to (core/remediation/autonomous.ts).
+      const ended = verified !== null || [...runStates.entries()].some(([id, st]) => {
+        const r = watch.runs.get(id);
+        return FINAL_RUN_STATES.has(st) && r?.runbookId === s.remedy.runbook && inj.rightTarget(r.params);
+      });
       const waitedOut = diagnoseMs !== null && ran - diagnoseMs >= o.remediateWaitSec * 1000;
       if ((judged && (ended || waitedOut)) || ran >= observeMs + (diagnoseMs !== null ? o.remediateWaitSec * 1000 : 0)) break;
     }

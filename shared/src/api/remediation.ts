@@ -120,6 +120,7 @@ export const POLICY_RULES = {
   UNKNOWN_RUNBOOK: 'No runbook has that id.',
   INVALID_PARAMS: "The parameters do not match the runbook's parameter schema.",
   UNKNOWN_HOST: 'The console knows no host with that id.',
+  CONSOLE_ITSELF: "A step would signal or renice the console's own process (the operator's view and the policy would go with it).",
   DRY_RUN_REQUIRED: 'The runbook (or its current version) has had no dry run yet (on this host, with requireDryRun "per-host"): a dry run must show what it would do before its first live run.',
 } as const;
 export type PolicyRule = keyof typeof POLICY_RULES;

@@ -183,3 +183,88 @@ test('a runbook that fits only the top cause\'s evidence, not what alerted, is n
   assert.deepEqual(auto.tick(), []);
   assert.deepEqual(sent, []);
 });
+
+test('an incident open before the fault: the proposal its new alerts make fit waits its own settle time, and runs on the corrected cause', async (t) => {
+  const { engine, sent } = await setup(t, { levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const lib = loadRunbooks(defaultRunbookDir());
+  let now = 1_000_000;
+  // The busy console itself, ranked first for an older anomaly (its own CPU rose before the fault).
+  const busy: ProcessRow = { ...hog, pid: 777, name: 'node', startMs: 1_700_000_000_999 };
+  const view = { host: () => ({ id: 'h1', hostname: 'web-01', connected: true }) as Host, latest: () => ({ t: Date.now(), v: 10 }), processes: () => ({ ts: Date.now(), procs: [hog, busy] }) };
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const auto = new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 3_000, now: () => now });
+  const base = incident();
+  const onBusy = { ...base.causes[0]!, name: 'node', pid: 777, node: 'proc:h1:777' };
+  // Open for iowait for a minute, the busy process its settled top cause: nothing the CPU runbook remedies.
+  const before: Incident = { ...base, alerts: [{ ...base.alerts[0]!, seriesKey: 'cpu.iowait_pct' }], causes: [onBusy] };
+  assert.equal(auto.observe(before), null);
+  now += 60_000;
+  assert.deepEqual(auto.tick(), [], 'no fitting proposal: nothing to run');
+  // The fault: the CPU alerts join; the old top cause has been settled for a minute, the proposal is new.
+  const joined: Incident = { ...before, alerts: [...before.alerts, { ...base.alerts[0]!, id: 'a2' }] };
+  assert.equal(auto.observe(joined), null, 'a proposal that just became fitting is not run at once');
+  now += 2_000;
+  assert.equal(auto.observe({ ...joined, causes: [base.causes[0]!, onBusy] }), null, 'the ranking corrected itself: the new candidate waits its turn');
+  now += 2_000;
+  assert.deepEqual(auto.tick(), []);
+  now += 1_500;
+  const started = auto.tick();
+  assert.equal(started.length, 1);
+  assert.equal(started[0]?.run.params['pid'], hog.pid, 'the hog, never the process ranked first before the fault');
+  assert.equal((await started[0]!.done).state, 'succeeded');
+  assert.deepEqual(sent, ['signal-process']);
+});
+
+/** A real engine over `view` (the setup above plays a host without a policy), with what it would send recorded. */
+function engineOver(t: { after: (fn: () => Promise<void>) => void }, view: ConstructorParameters<typeof RemediationEngine>[0]['view'], pol: PolicyEngine, self?: { pid: number; startMs: number }): { engine: RemediationEngine; sent: string[] } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-auto-'));
+  const audit = AuditLog.open(dir);
+  t.after(async () => {
+    await audit.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const sent: string[] = [];
+  // FAKE TRANSPORT (test only): records what would reach the host.
+  const sender: CommandSender = {
+    async send(_h, _k, payload) {
+      sent.push((payload as { action: string }).action);
+      return { ok: true, output: { status: 'ok', message: 'done' } };
+    },
+  };
+  const lib = loadRunbooks(defaultRunbookDir());
+  return { engine: new RemediationEngine({ runbooks: () => lib.runbooks, policy: pol, sender, view, audit, runs: new MemoryRunStore(), ...(self ? { self } : {}) }), sent };
+}
+
+test("a candidate the host's policy would refuse is passed over, said once, and left to an operator: nothing is sent or recorded", async (t) => {
+  const lib = loadRunbooks(defaultRunbookDir());
+  const view = {
+    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs: [], processes: { allow: ['cerebro-*'], deny: [] }, terminals: true } } }) as unknown as Host,
+    latest: () => ({ t: Date.now(), v: 10 }),
+    processes: () => ({ ts: Date.now(), procs: [hog] }),
+  };
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'cpu-hog-stop', group: '*', level: 'autonomous' }] });
+  const { engine, sent } = engineOver(t, view, pol);
+  const logged: string[] = [];
+  const auto = new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 0, log: (_l, m) => logged.push(m) });
+  assert.equal(auto.observe(incident()), null);
+  assert.deepEqual(auto.tick(), []);
+  assert.deepEqual(sent, []);
+  assert.deepEqual(engine.list(), [], 'no run recorded: the policy did not propose what the host refuses');
+  assert.equal(logged.length, 1, logged.join('\n'));
+  assert.match(logged[0]!, /cpu-hog-stop .* left to an operator: the host's policy would refuse step stop: signal-process: the host's policy lets the console touch only processes named cerebro-\*; process 4242 is burn/);
+});
+
+test("no run signals the console's own process, whoever asks: refused before anything is sent, and foreseen", async (t) => {
+  const view = { host: () => ({ id: 'h1', hostname: 'web-01', connected: true }) as Host, latest: () => ({ t: Date.now(), v: 10 }), processes: () => ({ ts: Date.now(), procs: [hog] }) };
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: '*', group: '*', level: 'one-click' }] });
+  // The console is "the hog" here: its pid and its start time (within the clocks' tolerance).
+  const { engine, sent } = engineOver(t, view, pol, { pid: hog.pid, startMs: hog.startMs + 400 });
+  const params = { pid: hog.pid, startMs: hog.startMs };
+  assert.match(engine.foreseenRefusal({ runbookId: 'cpu-hog-stop', hostId: 'h1', params }) ?? '', /^CONSOLE_ITSELF: signal-process names pid 4242, the console's own process/);
+  const run = await engine.execute({ runbookId: 'cpu-hog-stop', hostId: 'h1', params, actor: { type: 'operator', name: 'alice' } }).done;
+  assert.equal(run.state, 'refused');
+  assert.equal(run.verdict?.rule, 'CONSOLE_ITSELF');
+  assert.deepEqual(sent, []);
+  // The same pid with another start time is another process (a pid reused, or another host's).
+  assert.equal(engine.foreseenRefusal({ runbookId: 'cpu-hog-stop', hostId: 'h1', params: { pid: hog.pid, startMs: hog.startMs - 3_600_000 } }), null);
+});

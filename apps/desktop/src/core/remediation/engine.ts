@@ -44,6 +44,11 @@ export interface EngineDeps {
   readonly runs: RunStore;
   readonly now?: () => number;
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * The console's own process as a collector on its host reports it (pid, start time ms): no step may
+   * signal or renice it. Default: this process. null: no such check (tests of other hosts' pids).
+   */
+  readonly self?: { readonly pid: number; readonly startMs: number } | null;
 }
 
 export interface Started {
@@ -58,6 +63,9 @@ const TRANSPORT_MARGIN_MS = 5_000;
 /** Output kept per step in the run record and the audit log, characters. */
 const MAX_OUTPUT_CHARS = 4_096;
 const ENGINE_ACTOR: Actor = { type: 'policy', name: 'policy-engine' };
+/** The console's start time against a collector's (from /proc ticks): the two clocks differ by well under this, ms. */
+const SELF_START_TOLERANCE_MS = 3_000;
+const PROCESS_ACTIONS = new Set(['signal-process', 'renice-process']);
 
 export class RemediationRefused extends Error {
   constructor(
@@ -73,7 +81,46 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class RemediationEngine {
   private readonly listeners = new Set<(run: ActionRun) => void>();
 
-  constructor(private readonly deps: EngineDeps) {}
+  private readonly self: { readonly pid: number; readonly startMs: number } | null;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.self = deps.self === undefined ? { pid: process.pid, startMs: Date.now() - process.uptime() * 1000 } : deps.self;
+  }
+
+  /** Why a step would touch the console's own process, or null. */
+  private selfTarget(steps: readonly { action: string; params: Readonly<Record<string, unknown>> }[]): string | null {
+    const self = this.self;
+    if (self === null) return null;
+    for (const s of steps) {
+      if (!PROCESS_ACTIONS.has(s.action) || s.params['pid'] !== self.pid) continue;
+      const start = s.params['startMs'];
+      if (typeof start === 'number' && Math.abs(start - self.startMs) <= SELF_START_TOLERANCE_MS) return `${s.action} names pid ${self.pid}, the console's own process`;
+    }
+    return null;
+  }
+
+  /**
+   * Why this run would be refused where the console can tell before sending anything: a step on the
+   * console's own process, or a step the host's policy (as its collector reports it, host-policy.ts)
+   * refuses; null when neither is known to refuse. No side effect (no dry run recorded, nothing audited):
+   * the autonomous policy asks this before it proposes a run, and leaves the ones the host refuses to an
+   * operator.
+   */
+  foreseenRefusal(req: Pick<RunRequest, 'runbookId' | 'hostId' | 'params'>): string | null {
+    let steps: { id: string; action: string; params: Record<string, unknown> }[];
+    try {
+      const rb = this.runbook(req.runbookId);
+      const params = this.params(rb, req.params ?? {});
+      const scope: TemplateScope = { hostId: req.hostId, params, steps: {} };
+      steps = rb.steps.map((s) => ({ id: s.id, ...this.resolveStep(rb, s, scope) }));
+    } catch (e) {
+      return e instanceof RemediationRefused ? `${e.rule}: ${e.message}` : null;
+    }
+    const self = this.selfTarget(steps);
+    if (self !== null) return `CONSOLE_ITSELF: ${self}`;
+    const refused = hostPolicyChecks(steps, this.deps.view.host(req.hostId)?.inventory?.hostPolicy, this.deps.view.processes(req.hostId)?.procs)?.find((c) => !c.ok);
+    return refused === undefined ? null : `the host's policy would refuse step ${refused.stepId}: ${refused.detail}`;
+  }
 
   private now(): number {
     return this.deps.now?.() ?? Date.now();
@@ -188,6 +235,17 @@ export class RemediationEngine {
       host = this.host(req.hostId);
       const failed = this.preconditions(rb, host.id, { hostId: host.id, params, steps: {} }).find((c) => !c.ok);
       if (failed) throw new RemediationRefused('PRECONDITION', `precondition not met: ${failed.detail}`);
+      // Steps whose params read earlier steps' results cannot be resolved yet; those are checked as they run.
+      const scope: TemplateScope = { hostId: host.id, params, steps: {} };
+      const resolvable = rb.steps.flatMap((s) => {
+        try {
+          return [this.resolveStep(rb!, s, scope)];
+        } catch {
+          return [];
+        }
+      });
+      const self = this.selfTarget(resolvable);
+      if (self !== null) throw new RemediationRefused('CONSOLE_ITSELF', self);
     } catch (e) {
       if (!(e instanceof RemediationRefused)) throw e;
       return this.refuse(base, { allowed: false, level: 'observe', rule: e.rule, reason: `${e.rule}: ${e.message}` });
@@ -261,6 +319,8 @@ export class RemediationEngine {
     } catch (e) {
       return { id: s.id, action: s.action, params: s.params, status: 'failed', message: `cannot fill in the step's params: ${(e as Error).message}`, startedMs, endedMs: this.now() };
     }
+    const self = this.selfTarget([resolved]);
+    if (self !== null) return { id: s.id, action: s.action, params: resolved.params, status: 'refused', message: `CONSOLE_ITSELF: ${self}; not sent`, startedMs, endedMs: this.now() };
     if (resolved.delayMs > 0) await sleep(resolved.delayMs);
     this.deps.audit.append(actor, phase === 'rollback' ? 'rollback' : 'command', { run: run.id, step: s.id, host: run.hostId, action: resolved.action, params: resolved.params });
     // The signed audit head rides along, so that each host keeps the latest head it saw: rewriting the

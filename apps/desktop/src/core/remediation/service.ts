@@ -74,7 +74,7 @@ export class RemediationService {
     const engine = new RemediationEngine({ runbooks: () => service?.library.runbooks ?? library.runbooks, policy, sender: deps.sender, view: deps.view, audit, runs, log: deps.log });
     service = new RemediationService(library, policy, audit, engine, deps.log, deps);
     const s = service;
-    service.auto = new AutoRemediator({ engine, policy, runbooks: () => s.library.runbooks, view: deps.view, hostName: (id) => deps.view.host(id)?.hostname ?? id, ...(deps.autonomousSettleMs !== undefined ? { settleMs: deps.autonomousSettleMs } : {}) });
+    service.auto = new AutoRemediator({ engine, policy, runbooks: () => s.library.runbooks, view: deps.view, hostName: (id) => deps.view.host(id)?.hostname ?? id, log: deps.log, ...(deps.autonomousSettleMs !== undefined ? { settleMs: deps.autonomousSettleMs } : {}) });
     // Rankings that settle without a new change event (autonomous.ts) are acted on here.
     service.ticker = setInterval(() => service?.tickAutonomous(), 1000);
     service.ticker.unref();
