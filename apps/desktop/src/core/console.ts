@@ -188,6 +188,8 @@ export class ConsoleCore {
     if (remediation) {
       const r = remediation;
       incidents.onChange((_change, incident) => r.observeIncident(incident));
+      // What its runs set off (a supervisor's "stopped" line, the exit of the process it stopped) is the remedy working, not a new fault.
+      r.engine.onChange((run) => incidents.expectedEffects.observeRun(run, (hostId, pid) => registry.processes(hostId)?.procs?.find((p) => p.pid === pid)?.name));
     }
     const notifier = new Notifier({ config: notifyConfig, history: new NotificationHistory(path.join(home, 'notifications.jsonl'), 1000, log), hostName: (id) => registry.get(id)?.hostname ?? id, log });
     incidents.onChange((change, incident) => notifier.observe(change, incident));

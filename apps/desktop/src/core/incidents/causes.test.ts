@@ -110,6 +110,28 @@ test('a filesystem filling: the resource ranks first, named by its mount, in byt
   assert.match(r.causes[0]!.explanation, /^filesystem \/data on db-01: fs\.used_bytes\{mount=\/data\} rose from 10 GiB to 19\.5 GiB at 10:02:03 UTC/);
 });
 
+test("a filesystem filling through a disk whose I/O moved first and further: the disk's I/O is the filesystem's evidence, and it ranks first", () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('db', ts, [proc(10, 'postgres', 3)]);
+  // The writes start at once (a 30 MB/s step from 100 kB/s, and the disk's latency with them); the used
+  // share climbs a few points per sample and crosses its alert threshold 8 s later.
+  const writes = alert('a1', 'db', 'disk.write_bps{dev=vda}', T0, 1e5, 3e7);
+  const wait = alert('a2', 'db', 'disk.await_ms{dev=vda}', T0 + SEC, 2, 40);
+  const used = alert('a3', 'db', 'fs.used_pct{mount=/data}', T0 + 8 * SEC, 40, 97);
+  const data = { 'db disk.write_bps{dev=vda}': series(1, 1e5, 1e4, 3e7), 'db disk.await_ms{dev=vda}': series(2, 2, 0.5, 40, SEC), 'db fs.used_pct{mount=/data}': series(3, 40, 0.2, 97, 8 * SEC) };
+  const r = buildCauses(incident([writes, wait, used]), [writes, wait, used], sources(data, history, { nodes: [hostNode('db')], edges: [] }), T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  const order = r.causes.map((c) => `${c.kind} ${c.name} ${c.score.toFixed(3)}`).join(' > ');
+  assert.equal(r.causes[0]?.name, 'filesystem /data', order);
+  assert.ok(!r.causes.some((c) => c.name === 'disk vda'), `the disk is no cause of its own: ${order}`);
+  assert.ok(r.causes[0]!.evidence.some((e) => e.metric.startsWith('disk.')), `the writes are the filesystem's evidence: ${JSON.stringify(r.causes[0]!.evidence)}`);
+  assert.match(r.causes[0]!.explanation, /^filesystem \/data on db-01: fs\.used_pct\{mount=\/data\} rose from 40 % to 97(\.\d)? % at 10:02:1\d UTC/, 'blamed for its own space, not for the writes');
+  // Without a filling filesystem the disk's own I/O stays its own cause.
+  const alone = buildCauses(incident([writes, wait]), [writes, wait], sources(data, history, { nodes: [hostNode('db')], edges: [] }), T0 + 60 * SEC);
+  assert.ok(!('error' in alone));
+  assert.equal(alone.causes[0]?.name, 'disk vda', alone.causes.map((c) => `${c.kind} ${c.name}`).join(' > '));
+});
+
 test('a client failing because its server did: the server side ranks first, across hosts', () => {
   const history = new ProcessHistory();
   for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) {

@@ -71,6 +71,9 @@ export const EVENT_EVIDENCE = { exited: 'exited', oomKilled: 'killed by the OOM 
 const EXITED = EVENT_EVIDENCE.exited;
 const OOM_KILLED = EVENT_EVIDENCE.oomKilled;
 const RESTARTS = EVENT_EVIDENCE.restarts;
+/** Filesystem series that move this way when it fills (foldDisksIntoFilling). */
+const FILL_UP = new Set(['fs.used_pct', 'fs.used_bytes', 'fs.inodes_used_pct']);
+const FILL_DOWN = new Set(['fs.avail_bytes']);
 /** Floor of anything else (counts such as processes or connections, load averages). */
 const DEFAULT_FLOOR = 1;
 
@@ -110,9 +113,10 @@ export function buildCauses(incident: Incident, alerts: readonly Alert[], src: C
   for (const h of incident.hostIds) b.processes(h, src.processes.tracks(h, from, nowMs), anomalyAt, o);
   b.topologyEdges();
   b.rememberedEdges();
+  b.foldDisksIntoFilling();
   const ranked = rankCauses({ entities: b.entities(), edges: b.edges, series: b.series, anomalyAt }, { top: o.top });
   if (!ranked.ok) return { error: ranked.error.message };
-  const firsts = ranked.value.causes.filter((c) => c.anomaly > 0).map((c) => withOnsets(c, b, anomalyAt));
+  const firsts = ranked.value.causes.filter((c) => c.anomaly > 0).map((c) => ownFirst(withOnsets(c, b, anomalyAt), b.info(c.entity)));
   const causes = firsts.map((c) => toCause(c, b.info(c.entity), firsts, src, [...(b.logFiles.get(c.entity) ?? [])].sort()));
   return { causes, subgraph: subgraphOf(incident, causes, src.topology), skippedSeries: ranked.value.skippedSeries };
 }
@@ -257,6 +261,37 @@ class InputBuilder {
     }
   }
 
+  /**
+   * On a host where a filesystem fills (its used space up or its free space down), the disks' I/O is
+   * that filesystem's writes: the disks' series become the filling filesystem's evidence, and the disks
+   * stop being causes of their own. Their throughput and latency start moving first and by many more
+   * standard deviations than a share of space, so as separate entities they outranked what an SRE acts
+   * on (the scenarios' filling loop image ranked `disk vda` first); a link from disk to filesystem alone
+   * moved too little of that weight. The console cannot tell which disk holds which filesystem (a loop
+   * image, LVM, a network block device between them), so each disk's series go to every filling one.
+   */
+  foldDisksIntoFilling(): void {
+    const filling = new Set<string>();
+    for (const s of this.series) {
+      const parsed = parseSeriesKey(s.metric);
+      if (!s.entity.startsWith('res:') || parsed?.labels['mount'] === undefined) continue;
+      if ((FILL_UP.has(parsed.name) && s.direction === 'up') || (FILL_DOWN.has(parsed.name) && s.direction === 'down')) filling.add(s.entity);
+    }
+    if (filling.size === 0) return;
+    const disks = new Map<string, string[]>();
+    for (const [id, info] of this.byId) {
+      if (info.kind !== 'resource' || !info.name.startsWith('disk ')) continue;
+      const into = [...filling].filter((f) => this.byId.get(f)!.hostId === info.hostId);
+      if (into.length > 0) disks.set(id, into);
+    }
+    if (disks.size === 0) return;
+    const series = this.series.splice(0);
+    for (const s of series) for (const entity of disks.get(s.entity) ?? [s.entity]) this.series.push({ ...s, entity });
+    const edges = this.edges.splice(0).filter((e) => !disks.has(e.from) && !disks.has(e.to));
+    this.edges.push(...edges);
+    for (const id of disks.keys()) this.byId.delete(id);
+  }
+
   /** client → server between processes that are entities, and client host → server host across hosts. */
   topologyEdges(): void {
     const hostOf = new Map(this.src.topology.nodes.map((n) => [n.id, n.hostId]));
@@ -326,6 +361,16 @@ function withOnsets(c: RankedCause, b: InputBuilder, anomalyAt: number): RankedC
     return { ...e, onsetAt: i >= 0 ? s.t[i]! : null };
   });
   return { ...c, evidence };
+}
+
+/**
+ * A filesystem's own series first in its evidence (and so in its sentence): the disk I/O folded into it
+ * (foldDisksIntoFilling) usually scores higher, but "fs.used_pct rose from 40 % to 97 %" is what it is blamed for.
+ */
+function ownFirst(c: RankedCause, info: EntityInfo): RankedCause {
+  if (info.kind !== 'resource' || !info.name.startsWith('filesystem ')) return c;
+  const own = (m: string): boolean => parseSeriesKey(m)?.labels['mount'] !== undefined;
+  return { ...c, evidence: [...c.evidence.filter((e) => own(e.metric)), ...c.evidence.filter((e) => !own(e.metric))] };
 }
 
 function toCause(c: RankedCause, info: EntityInfo, all: readonly RankedCause[], src: CauseSources, logFiles: readonly string[]): IncidentCause {

@@ -39,6 +39,12 @@ export interface CorrelationContext {
   hostName(hostId: string): string;
   /** Whether two processes (host, name) are the same or were recently connected (service-links.ts); absent: always. */
   processesRelated?(a: { hostId: string; name: string }, b: { hostId: string; name: string }): boolean;
+  /**
+   * The console's own run this alert is an expected effect of (expected-effects.ts), or null: such an
+   * alert is folded into the run's incident while that is open (it neither raises its severity nor holds
+   * it open), and opens no incident of its own.
+   */
+  expectedEffect?(a: Alert): { readonly incidentId?: string } | null;
 }
 
 export interface IncidentUpdate {
@@ -111,6 +117,12 @@ export class Correlator {
     if (known !== undefined) return this.refresh(known, alert, nowMs);
     // An alert never seen (or one that closed before it was seen) opens nothing.
     if (isClosed(alert) || change === 'resolved') return [];
+    const expected = this.ctx.expectedEffect?.(alert) ?? null;
+    if (expected !== null) {
+      // The remedy working: counted in its run's incident while that is open, never an incident of its own.
+      const into = expected.incidentId !== undefined ? this.open.get(expected.incidentId) : undefined;
+      return into === undefined ? [] : [this.fold(into.id, alert, nowMs, false)];
+    }
     return this.place(alert, nowMs);
   }
 
@@ -217,12 +229,12 @@ export class Correlator {
     return this.store(this.settle({ ...inc, alerts, hostIds, severity: severityMax(inc.severity, alert.severity), openedMs: Math.min(inc.openedMs, alert.startMs), updatedMs: nowMs }, nowMs));
   }
 
-  /** Counts an alert in `suppressed` instead of listing it. */
-  private fold(id: string, alert: Alert, nowMs: number): IncidentUpdate {
+  /** Counts an alert in `suppressed` instead of listing it (`raise`: its severity counts). */
+  private fold(id: string, alert: Alert, nowMs: number, raise = true): IncidentUpdate {
     const inc = this.open.get(id)!;
     const ids = inc.suppressed.alertIds.length < MAX_SUPPRESSED_IDS ? [...inc.suppressed.alertIds, alert.id] : inc.suppressed.alertIds;
     this.byAlert.set(alert.id, id);
-    const next = this.store({ ...inc, suppressed: { count: inc.suppressed.count + 1, alertIds: ids }, severity: severityMax(inc.severity, alert.severity), updatedMs: nowMs });
+    const next = this.store({ ...inc, suppressed: { count: inc.suppressed.count + 1, alertIds: ids }, severity: raise ? severityMax(inc.severity, alert.severity) : inc.severity, updatedMs: nowMs });
     return { change: 'updated', incident: next };
   }
 
@@ -243,7 +255,8 @@ export class Correlator {
     if (alertKind(alert.seriesKey) === 'host' && isClosed(alert)) this.lostHosts.delete(alert.hostId);
     const i = inc.alerts.findIndex((r) => r.id === alert.id);
     if (i < 0) {
-      // A folded alert: only its severity matters to the incident.
+      // A folded alert: only its severity matters to the incident (an expected effect's not even that).
+      if (this.ctx.expectedEffect?.(alert) != null) return [];
       if (severityMax(inc.severity, alert.severity) === inc.severity) return [];
       return [{ change: 'updated', incident: this.store({ ...inc, severity: 'critical', updatedMs: nowMs }) }];
     }

@@ -14,6 +14,7 @@ import type { QueryResult } from '../tsdb/types';
 import { KnowledgeGraph } from '../graph/knowledge-graph';
 import { buildCauses, DEFAULT_CAUSE_OPTIONS, type CauseOptions, type CauseSources } from './causes';
 import { Correlator, type CorrelatorOptions, type IncidentUpdate } from './correlator';
+import { ExpectedEffects, type ExpectedEffectsOptions } from './expected-effects';
 import { ForecastService, type ForecastOptions, type ForecastSources } from './forecasts';
 import { HostGraph } from './host-graph';
 import { IncidentStore, type IncidentListener } from './incident-store';
@@ -52,6 +53,8 @@ export interface IncidentOptions {
   readonly processes?: Partial<ProcessHistoryOptions>;
   /** Process exits and restart loops (process-events.ts). */
   readonly processEvents?: Partial<ProcessEventOptions>;
+  /** The console's own runs' expected effects (expected-effects.ts). */
+  readonly expectedEffects?: Partial<ExpectedEffectsOptions>;
   /** Causes of an open incident are ranked again this often, ms; a change to it ranks after `rankDebounceMs`. */
   readonly rankEveryMs?: number;
   readonly rankDebounceMs?: number;
@@ -78,6 +81,10 @@ export class IncidentService {
   readonly processes: ProcessHistory;
   readonly processEvents: ProcessEvents;
   readonly forecasts: ForecastService;
+  /** What the console's own runs set off; the remediation service reports its runs here (console.ts). */
+  readonly expectedEffects: ExpectedEffects;
+  /** Alerts already said to be a run's effect (logged once each; bounded). */
+  private readonly saidExpected = new Set<string>();
   private readonly correlator: Correlator;
   private readonly topology: TopologyBuilder;
   private graphSeenMs = 0;
@@ -105,8 +112,22 @@ export class IncidentService {
     this.processes = new ProcessHistory(options.processes);
     this.processEvents = new ProcessEvents(options.processEvents);
     this.topology = new TopologyBuilder(deps.hosts);
+    this.expectedEffects = new ExpectedEffects(options.expectedEffects);
     this.correlator = new Correlator(
-      { hostDistance: (a, b, max) => this.graph().distance(a, b, max), hostName: (id) => this.hostName(id), processesRelated: (a, b) => this.knowledge.related(a, b) || (a.hostId === b.hostId && this.processEvents.parentOf(a.hostId, a.name, b.name)) },
+      {
+        hostDistance: (a, b, max) => this.graph().distance(a, b, max),
+        hostName: (id) => this.hostName(id),
+        processesRelated: (a, b) => this.knowledge.related(a, b) || (a.hostId === b.hostId && this.processEvents.parentOf(a.hostId, a.name, b.name)),
+        expectedEffect: (a) => {
+          const e = this.expectedEffects.explain(a);
+          if (e !== null && !this.saidExpected.has(a.id)) {
+            this.saidExpected.add(a.id);
+            if (this.saidExpected.size > 10_000) this.saidExpected.delete(this.saidExpected.values().next().value as string);
+            deps.log('info', `alert ${a.id} (${a.seriesKey} on ${this.hostName(a.hostId)}) is an expected effect of the console's own run: ${e.reason}; ${e.incidentId !== undefined ? `counted in incident ${e.incidentId}` : 'no incident'}`);
+          }
+          return e;
+        },
+      },
       options.correlator,
     );
     this.forecasts = new ForecastService(forecastSources(deps.store, deps.hosts), (e) => deps.alerts.apply(e), options.forecasts);
