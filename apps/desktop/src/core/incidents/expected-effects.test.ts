@@ -10,7 +10,7 @@ function alert(seriesKey: string, startMs: number, extra: Partial<Alert> = {}): 
   return { id: `a${++n}`, hostId: 'h1', seriesKey, severity: 'warning', state: 'open', startMs, peakScore: 0.6, lastScore: 0.6, evidence: { baseline: 1, points: [[startMs, 9]] }, noise: false, ...extra };
 }
 const supervisorLine = (msg: string, startMs: number): Alert =>
-  alert('log.new{template=5f00}', startMs, { evidence: { baseline: 0, points: [[startMs, 1]], log: { template: '5f00', text: msg, samples: [{ ts: startMs, src: 'file:/var/log/supervisor/supervisord.log', msg, unit: 'supervisord', pid: 99 }] } } as Alert['evidence'] });
+  alert('log.new{template=5f00}', startMs, { evidence: { baseline: 0, points: [[startMs, 1]], log: { kind: 'new', templateId: '5f00', text: msg, level: 'info', samples: [{ ts: startMs, src: 'file:/var/log/supervisor/supervisord.log', msg, unit: 'supervisord', pid: 99 }] } } });
 
 function run(state: ActionRun['state'], params: Record<string, unknown>, updatedMs: number, extra: Partial<ActionRun> = {}): ActionRun {
   return { id: 'run-1', runbookId: 'restart-service', hostId: 'h1', params, actor: { type: 'policy', name: 'autonomous' }, state, steps: [], rollback: [], createdMs: T0, updatedMs, summary: state, incidentId: 'inc-x', ...extra };
