@@ -126,6 +126,13 @@ test("a filesystem filling through a disk whose I/O moved first and further: the
   assert.ok(!r.causes.some((c) => c.name === 'disk vda'), `the disk is no cause of its own: ${order}`);
   assert.ok(r.causes[0]!.evidence.some((e) => e.metric.startsWith('disk.')), `the writes are the filesystem's evidence: ${JSON.stringify(r.causes[0]!.evidence)}`);
   assert.match(r.causes[0]!.explanation, /^filesystem \/data on db-01: fs\.used_pct\{mount=\/data\} rose from 40 % to 97(\.\d)? % at 10:02:1\d UTC/, 'blamed for its own space, not for the writes');
+  // The filesystem holding a loop image grows with it, by the same bytes: the disk's I/O goes to the
+  // fuller of the two, the one in danger; the other keeps its own (weaker) evidence.
+  const root = alert('a4', 'db', 'fs.used_bytes{mount=/}', T0 + 2 * SEC, 20 * 2 ** 30, 20.1 * 2 ** 30);
+  const both = { ...data, 'db fs.used_bytes{mount=/}': series(4, 20 * 2 ** 30, 2 ** 20, 20.1 * 2 ** 30, 2 * SEC), 'db fs.used_pct{mount=/}': series(5, 24, 0.01, 24.2, 2 * SEC) };
+  const two = buildCauses(incident([writes, wait, root, used]), [writes, wait, root, used], sources(both, history, { nodes: [hostNode('db')], edges: [] }), T0 + 60 * SEC);
+  assert.ok(!('error' in two), JSON.stringify(two));
+  assert.equal(two.causes[0]?.name, 'filesystem /data', two.causes.map((c) => `${c.kind} ${c.name} ${c.score.toFixed(3)}`).join(' > '));
   // Without a filling filesystem the disk's own I/O stays its own cause.
   const alone = buildCauses(incident([writes, wait]), [writes, wait], sources(data, history, { nodes: [hostNode('db')], edges: [] }), T0 + 60 * SEC);
   assert.ok(!('error' in alone));

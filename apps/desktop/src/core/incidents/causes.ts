@@ -113,7 +113,7 @@ export function buildCauses(incident: Incident, alerts: readonly Alert[], src: C
   for (const h of incident.hostIds) b.processes(h, src.processes.tracks(h, from, nowMs), anomalyAt, o);
   b.topologyEdges();
   b.rememberedEdges();
-  b.foldDisksIntoFilling();
+  b.foldDisksIntoFilling(nowMs);
   const ranked = rankCauses({ entities: b.entities(), edges: b.edges, series: b.series, anomalyAt }, { top: o.top });
   if (!ranked.ok) return { error: ranked.error.message };
   const firsts = ranked.value.causes.filter((c) => c.anomaly > 0).map((c) => ownFirst(withOnsets(c, b, anomalyAt), b.info(c.entity)));
@@ -263,33 +263,44 @@ class InputBuilder {
 
   /**
    * On a host where a filesystem fills (its used space up or its free space down), the disks' I/O is
-   * that filesystem's writes: the disks' series become the filling filesystem's evidence, and the disks
-   * stop being causes of their own. Their throughput and latency start moving first and by many more
-   * standard deviations than a share of space, so as separate entities they outranked what an SRE acts
-   * on (the scenarios' filling loop image ranked `disk vda` first); a link from disk to filesystem alone
-   * moved too little of that weight. The console cannot tell which disk holds which filesystem (a loop
-   * image, LVM, a network block device between them), so each disk's series go to every filling one.
+   * that filesystem's writes: the disks' series become the evidence of the fullest filling filesystem of
+   * the host (by its latest `fs.used_pct`), and the disks stop being causes of their own. Their
+   * throughput and latency start moving first and by many more standard deviations than a share of
+   * space, so as separate entities they outranked what an SRE acts on (the scenarios' filling loop image
+   * ranked `disk vda` first); a link from disk to filesystem alone moved too little of that weight. The
+   * console cannot tell which disk holds which filesystem (a loop image, LVM, a network block device
+   * between them): the fullest one is the one in danger, and a second that merely grows with it (the
+   * filesystem holding a loop image) keeps only its own evidence.
    */
-  foldDisksIntoFilling(): void {
-    const filling = new Set<string>();
+  foldDisksIntoFilling(toMs: number): void {
+    const filling = new Map<string, { hostId: string; usedPct: number }>();
     for (const s of this.series) {
       const parsed = parseSeriesKey(s.metric);
-      if (!s.entity.startsWith('res:') || parsed?.labels['mount'] === undefined) continue;
-      if ((FILL_UP.has(parsed.name) && s.direction === 'up') || (FILL_DOWN.has(parsed.name) && s.direction === 'down')) filling.add(s.entity);
+      const mount = parsed?.labels['mount'];
+      if (!s.entity.startsWith('res:') || mount === undefined || filling.has(s.entity)) continue;
+      if ((FILL_UP.has(parsed!.name) && s.direction === 'up') || (FILL_DOWN.has(parsed!.name) && s.direction === 'down')) {
+        const hostId = this.byId.get(s.entity)!.hostId;
+        const used = this.src.series(hostId, `fs.used_pct{mount=${mount}}`, toMs - 5 * 60_000, toMs).v;
+        filling.set(s.entity, { hostId, usedPct: used.length > 0 ? used[used.length - 1]! : 0 });
+      }
     }
     if (filling.size === 0) return;
-    const disks = new Map<string, string[]>();
-    for (const [id, info] of this.byId) {
-      if (info.kind !== 'resource' || !info.name.startsWith('disk ')) continue;
-      const into = [...filling].filter((f) => this.byId.get(f)!.hostId === info.hostId);
-      if (into.length > 0) disks.set(id, into);
+    const fullest = new Map<string, string>();
+    for (const [id, f] of filling) {
+      const best = fullest.get(f.hostId);
+      if (best === undefined || f.usedPct > filling.get(best)!.usedPct) fullest.set(f.hostId, id);
     }
-    if (disks.size === 0) return;
+    const into = new Map<string, string>();
+    for (const [id, info] of this.byId) {
+      const fsId = fullest.get(info.hostId);
+      if (info.kind === 'resource' && info.name.startsWith('disk ') && fsId !== undefined) into.set(id, fsId);
+    }
+    if (into.size === 0) return;
     const series = this.series.splice(0);
-    for (const s of series) for (const entity of disks.get(s.entity) ?? [s.entity]) this.series.push({ ...s, entity });
-    const edges = this.edges.splice(0).filter((e) => !disks.has(e.from) && !disks.has(e.to));
+    for (const s of series) this.series.push(into.has(s.entity) ? { ...s, entity: into.get(s.entity)! } : s);
+    const edges = this.edges.splice(0).filter((e) => !into.has(e.from) && !into.has(e.to));
     this.edges.push(...edges);
-    for (const id of disks.keys()) this.byId.delete(id);
+    for (const id of into.keys()) this.byId.delete(id);
   }
 
   /** client → server between processes that are entities, and client host → server host across hosts. */

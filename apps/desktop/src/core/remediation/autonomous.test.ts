@@ -98,7 +98,7 @@ test('a runbook that succeeded on an incident is not run again there on another 
   // changes once the first is cleaned; the diagnosis did not.
   const fsIncident = (mount: string): Incident => ({ ...base, id: 'inc-fs', alerts: [{ ...base.alerts[0]!, seriesKey: `fs.used_pct{mount=${mount}}` }], causes: [{ ...base.causes[0]!, kind: 'resource', name: 'disk vda', pid: undefined, node: 'host:h1' }] });
   const lib = loadRunbooks(defaultRunbookDir());
-  const used: Record<string, number> = { '/': 24, '/data': 93 };
+  const used: Record<string, number> = { '/': 75, '/data': 93 };
   const view = {
     host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs: ['/data/backups', '/var/tmp'], processes: null, terminals: true } } }) as unknown as Host,
     latest: (_h: string, key: string) => {
@@ -107,14 +107,17 @@ test('a runbook that succeeded on an incident is not run again there on another 
     },
     processes: () => ({ ts: Date.now(), procs: [] }),
   };
-  const { engine, sent } = await setup(t, { levels: [{ runbook: 'fs-delete-old-files', group: '*', level: 'autonomous' }] });
   const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'fs-delete-old-files', group: '*', level: 'autonomous' }] });
+  // FAKE HOST (test only): the cleanup frees /data.
+  const { engine, sent } = engineOver(t, view, pol, undefined, () => {
+    used['/data'] = 12;
+  });
   const fsAuto = new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 0 });
   const inc: Incident = { ...fsIncident('/data'), alerts: [{ ...base.alerts[0]!, seriesKey: 'fs.used_pct{mount=/}' }, { ...base.alerts[0]!, id: 'a2', seriesKey: 'fs.used_pct{mount=/data}' }] };
   const first = fsAuto.observe(inc);
-  assert.deepEqual(first?.run.params, { mount: '/data', dir: '/data/backups', olderThanMinutes: 1440, pattern: '*', maxUsedPct: 85 });
-  await first?.done;
-  used['/data'] = 12; // cleaned: now / is the fuller of the two
+  assert.deepEqual(first?.run.params, { mount: '/data', dir: '/data/backups', olderThanMinutes: 1440, pattern: '*', maxUsedPct: 85, minUsedPct: 70 });
+  assert.equal((await first?.done)?.state, 'succeeded');
+  // Cleaned: now / is the fuller of the two, and full enough for a cleanup (≥ 70 %).
   assert.equal(fsAuto.observe(inc), null, 'same diagnosis, another target: not run again');
   assert.equal(fsAuto.observe({ ...inc, causes: [{ ...inc.causes[0]!, name: 'host web-01', kind: 'host' }] }), null, 'it succeeded on this incident: not again, whatever the ranking says next');
   assert.deepEqual(sent, ['delete-old-files']);
@@ -216,7 +219,7 @@ test('an incident open before the fault: the proposal its new alerts make fit wa
 });
 
 /** A real engine over `view` (the setup above plays a host without a policy), with what it would send recorded. */
-function engineOver(t: { after: (fn: () => Promise<void>) => void }, view: ConstructorParameters<typeof RemediationEngine>[0]['view'], pol: PolicyEngine, self?: { pid: number; startMs: number }): { engine: RemediationEngine; sent: string[] } {
+function engineOver(t: { after: (fn: () => Promise<void>) => void }, view: ConstructorParameters<typeof RemediationEngine>[0]['view'], pol: PolicyEngine, self?: { pid: number; startMs: number }, play?: (action: string) => void): { engine: RemediationEngine; sent: string[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-auto-'));
   const audit = AuditLog.open(dir);
   t.after(async () => {
@@ -228,6 +231,7 @@ function engineOver(t: { after: (fn: () => Promise<void>) => void }, view: Const
   const sender: CommandSender = {
     async send(_h, _k, payload) {
       sent.push((payload as { action: string }).action);
+      play?.((payload as { action: string }).action);
       return { ok: true, output: { status: 'ok', message: 'done' } };
     },
   };
@@ -251,7 +255,7 @@ test("a candidate the host's policy would refuse is passed over, said once, and 
   assert.deepEqual(sent, []);
   assert.deepEqual(engine.list(), [], 'no run recorded: the policy did not propose what the host refuses');
   assert.equal(logged.length, 1, logged.join('\n'));
-  assert.match(logged[0]!, /cpu-hog-stop .* left to an operator: the host's policy would refuse step stop: signal-process: the host's policy lets the console touch only processes named cerebro-\*; process 4242 is burn/);
+  assert.match(logged[0]!, /cpu-hog-stop .* not started \(left to an operator\): the host's policy would refuse step stop: signal-process: the host's policy lets the console touch only processes named cerebro-\*; process 4242 is burn/);
 });
 
 test("no run signals the console's own process, whoever asks: refused before anything is sent, and foreseen", async (t) => {
@@ -267,4 +271,31 @@ test("no run signals the console's own process, whoever asks: refused before any
   assert.deepEqual(sent, []);
   // The same pid with another start time is another process (a pid reused, or another host's).
   assert.equal(engine.foreseenRefusal({ runbookId: 'cpu-hog-stop', hostId: 'h1', params: { pid: hog.pid, startMs: hog.startMs - 3_600_000 } }), null);
+});
+
+test('a cleanup waits for its filesystem to be full enough (the precondition), then runs: no refused run meanwhile', async (t) => {
+  const base = incident();
+  const lib = loadRunbooks(defaultRunbookDir());
+  const used: Record<string, number> = { '/data': 50 };
+  const view = {
+    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs: ['/data/backups'], processes: null, terminals: true } } }) as unknown as Host,
+    latest: (_h: string, key: string) => {
+      const m = /^fs\.used_pct\{mount=(.*)\}$/.exec(key)?.[1];
+      return m !== undefined && used[m] !== undefined ? { t: Date.now(), v: used[m] } : null;
+    },
+    processes: () => ({ ts: Date.now(), procs: [] }),
+  };
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'fs-delete-old-files', group: '*', level: 'autonomous' }] });
+  const { engine, sent } = engineOver(t, view, pol);
+  const logged: string[] = [];
+  const auto = new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 0, log: (_l, m) => logged.push(m) });
+  const inc: Incident = { ...base, id: 'inc-fill', alerts: [{ ...base.alerts[0]!, seriesKey: 'fs.used_pct{mount=/data}' }], causes: [{ ...base.causes[0]!, kind: 'resource', name: 'filesystem /data', pid: undefined, node: 'host:h1' }] };
+  assert.equal(auto.observe(inc), null, 'half full: nothing to clean yet');
+  assert.deepEqual(engine.list(), []);
+  assert.match(logged[0] ?? '', /not started \(until its precondition holds\): PRECONDITION: precondition not met: fs\.used_pct\{mount=\/data\}/);
+  used['/data'] = 75;
+  const started = auto.tick();
+  assert.equal(started[0]?.run.runbookId, 'fs-delete-old-files');
+  await started[0]?.done;
+  assert.deepEqual(sent, ['delete-old-files']);
 });

@@ -18,9 +18,11 @@
  * An incident whose top cause is unchanged gets no new change event, so the service calls `tick` every
  * second to act on candidates that settled in the meantime.
  *
- * A candidate the console can tell would be refused (a step on the console's own process, or one the
- * host's policy refuses: RemediationEngine.foreseenRefusal) is passed over, left to an operator, and
- * the next fitting proposal is considered: the policy never sends what it knows will bounce.
+ * A candidate the console can tell would be refused (a precondition that does not hold yet, a step on
+ * the console's own process, one the host's policy refuses: RemediationEngine.foreseenRefusal) is
+ * passed over, and the next fitting proposal is considered: the policy never sends what it knows will
+ * bounce. One whose precondition comes to hold (a filesystem reaching the use a cleanup is for) becomes
+ * the candidate then, and settles like any other.
  */
 import type { Incident, IncidentCause, Runbook } from '@cerebro/shared/api/contract';
 import type { TelemetryView } from './conditions';
@@ -145,7 +147,7 @@ export class AutoRemediator {
         if (!this.passedOver.has(key)) {
           this.passedOver.add(key);
           if (this.passedOver.size > MAX_REMEMBERED) this.passedOver.delete(this.passedOver.values().next().value as string);
-          this.deps.log?.('info', `autonomous: ${p.runbookId} ${JSON.stringify(p.params)} for incident ${incident.id} left to an operator: ${refusal}`);
+          this.deps.log?.('info', `autonomous: ${p.runbookId} ${JSON.stringify(p.params)} for incident ${incident.id} not started (${refusal.startsWith('PRECONDITION') ? 'until its precondition holds' : 'left to an operator'}): ${refusal}`);
         }
         continue;
       }

@@ -100,9 +100,9 @@ export class RemediationEngine {
   }
 
   /**
-   * Why this run would be refused where the console can tell before sending anything: a step on the
-   * console's own process, or a step the host's policy (as its collector reports it, host-policy.ts)
-   * refuses; null when neither is known to refuse. No side effect (no dry run recorded, nothing audited):
+   * Why this run would be refused where the console can tell before sending anything: a precondition
+   * that does not hold now, a step on the console's own process, or a step the host's policy (as its
+   * collector reports it, host-policy.ts) refuses; null when none is known to refuse. No side effect (no dry run recorded, nothing audited):
    * the autonomous policy asks this before it proposes a run, and leaves the ones the host refuses to an
    * operator.
    */
@@ -112,6 +112,8 @@ export class RemediationEngine {
       const rb = this.runbook(req.runbookId);
       const params = this.params(rb, req.params ?? {});
       const scope: TemplateScope = { hostId: req.hostId, params, steps: {} };
+      const failed = this.preconditions(rb, req.hostId, scope).find((c) => !c.ok);
+      if (failed) return `PRECONDITION: precondition not met: ${failed.detail}`;
       steps = rb.steps.map((s) => ({ id: s.id, ...this.resolveStep(rb, s, scope) }));
     } catch (e) {
       return e instanceof RemediationRefused ? `${e.rule}: ${e.message}` : null;
