@@ -26,7 +26,8 @@ function feed(scorer: AlertScorer, key: string, values: number[], t0 = 0): void 
 
 test('a series in warm-up never alerts and is counted as learning', () => {
   const events: AlertEvent[] = [];
-  const scorer = new AlertScorer((e) => events.push(e), { detector: scripted(Array<number>(100).fill(1), 50) });
+  // A flat series scripted to score 1: only the warm-up is under test here, not the minimum deviation.
+  const scorer = new AlertScorer((e) => events.push(e), { detector: scripted(Array<number>(100).fill(1), 50), minDeviation: () => 0 });
   feed(scorer, 'cpu', Array<number>(49).fill(1));
   assert.equal(events.length, 0);
   assert.equal(scorer.stats().learning, 1);
@@ -149,4 +150,21 @@ test('a jump after a quiet warm-up opens an alert on its 2nd sample, however the
     const values = [...Array.from({ length: 1350 }, () => 2 + 3 * rnd()), ...Array.from({ length: 60 }, () => 47 + 6 * rnd())];
     assert.equal(samplesToAlert(consoleDetector(), values, 1350), 2, `seed ${seed}`);
   }
+});
+
+test('a deviation too small to matter opens nothing, however sure the detector is; the same step made large opens one', () => {
+  const MiB = 2 ** 20;
+  // The collector's own RSS: flat at 52 MiB with 100 kB of jitter, then 4 MiB more (a heap growing), then 200 MiB more (a leak).
+  const flat = noisy(400, 52 * MiB).map((v) => 52 * MiB + (v - 52 * MiB) * 25_000);
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(40) });
+  feed(scorer, 'collector.rss_bytes', [...flat, ...Array<number>(120).fill(56 * MiB)]);
+  assert.deepEqual(events, [], 'a 4 MiB step is below the 64 MiB floor of a _bytes series');
+  // The detector itself did see it: without the floor the same samples alert.
+  const bare: AlertEvent[] = [];
+  const noFloor = new AlertScorer((e) => bare.push(e), { detector: consoleDetector(40), minDeviation: () => 0 });
+  feed(noFloor, 'collector.rss_bytes', [...flat, ...Array<number>(120).fill(56 * MiB)]);
+  assert.equal(bare[0]?.type, 'open', 'the detector scores the small step high: only the floor keeps it quiet');
+  feed(scorer, 'collector.rss_bytes', Array<number>(30).fill(260 * MiB), 520_000);
+  assert.equal(events[0]?.type, 'open', 'a 200 MiB step is an alert');
 });

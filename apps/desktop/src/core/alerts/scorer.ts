@@ -15,6 +15,7 @@ import type { LogAlertEvidence } from '@cerebro/shared/api/contract';
 import { consoleDetector } from './detector-kind';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from './hysteresis';
 import { sameKeyList } from '../key-list';
+import { scaleFloor } from '../series-floors';
 
 /** Most deviating [t, v] pairs kept as an alert's evidence. */
 export const MAX_EVIDENCE_POINTS = 20;
@@ -28,9 +29,15 @@ export interface ScorerOptions {
   readonly hysteresis: HysteresisParams;
   /** Series scored at most, over all hosts. */
   readonly maxSeries: number;
+  /**
+   * The smallest deviation from the series' baseline that may hold an alert open or open one, in the
+   * series' unit (series-floors.ts; 0: any). A sample closer to the baseline scores 0 for the hysteresis,
+   * whatever the detector says.
+   */
+  readonly minDeviation: (key: string) => number;
 }
 
-export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000 };
+export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor };
 
 /** What an alert knows when it opens or resolves. */
 export interface AlertEvent {
@@ -61,6 +68,8 @@ export interface ScoredSeries {
   n: number;
   /** This series' enter threshold (raised by noise feedback). */
   enter: number;
+  /** Deviations from the baseline smaller than this do not count (ScorerOptions.minDeviation). */
+  readonly floor: number;
   baseline: number;
   readonly hyst: HysteresisState;
   /** Set while an alert is open. */
@@ -160,13 +169,15 @@ export class AlertScorer {
   }
 
   private feed(s: ScoredSeries, tsMs: number, v: number): void {
-    const score = s.detector.update(tsMs, v);
+    const raw = s.detector.update(tsMs, v);
     const warm = this.options.detector.warmupSamples;
     if (s.n < warm) {
       s.n++;
       s.baseline = s.n === 1 ? v : s.baseline + (v - s.baseline) / s.n;
       return;
     }
+    // Too small a move to matter (series-floors.ts): it neither opens an alert nor holds one open.
+    const score = Math.abs(v - s.baseline) >= s.floor ? raw : 0;
     const p = this.options.hysteresis;
     const h = s.hyst;
     if (h.open) {
@@ -219,7 +230,7 @@ export class AlertScorer {
       host = new Map();
       this.hosts.set(hostId, host);
     }
-    const s = newSeries(hostId, key, this.options.detector.create(), this.options.hysteresis.enter);
+    const s = newSeries(hostId, key, this.options.detector.create(), this.options.hysteresis.enter, this.options.minDeviation(key));
     host.set(key, s);
     this.count++;
     return s;
@@ -229,7 +240,7 @@ export class AlertScorer {
   restore(hostId: string, key: string, saved: SavedSeries): boolean {
     const d = this.options.detector.fromJSON(saved.d);
     if (!d.ok || this.count >= this.options.maxSeries || this.hosts.get(hostId)?.has(key)) return false;
-    const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1));
+    const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.options.minDeviation(key));
     s.n = Math.min(Math.max(0, Math.floor(saved.n)), this.options.detector.warmupSamples);
     s.baseline = Number.isFinite(saved.baseline) ? saved.baseline : 0;
     if (saved.alertId !== null) {
@@ -309,8 +320,8 @@ export class AlertScorer {
   }
 }
 
-function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number): ScoredSeries {
-  return { hostId, key, detector, n: 0, enter, baseline: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
+function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number, floor: number): ScoredSeries {
+  return { hostId, key, detector, n: 0, enter, floor, baseline: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
 }
 
 function clamp(x: number, lo: number, hi: number): number {

@@ -15,6 +15,7 @@ import type { EntityKind, RankedCause, RcaEdge, RcaEntity, RcaSeries } from '@ce
 import { alertKind, HOST_LOST_KEY, OOM_KILL_EVENT, type Alert, type CauseKind, type Incident, type IncidentCause, type IncidentSubgraph } from '@cerebro/shared/api/contract';
 import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 import { topologyIds, type TopologyGraph } from '@cerebro/shared/topology/topology';
+import { PCT_FLOOR, scaleFloor } from '../series-floors';
 import { PROC_EXIT_NAME } from './process-events';
 import type { ProcessHistory, ProcessTrack } from './process-history';
 
@@ -47,23 +48,6 @@ export interface CauseOptions {
 
 export const DEFAULT_CAUSE_OPTIONS: CauseOptions = { baselineMs: 10 * 60_000, leadMs: 10_000, maxSeries: 60, processesPerHost: 5, minCpuRisePct: 10, minRssRiseBytes: 64 * 2 ** 20, top: 5 };
 
-/** Smallest scale of a percentage series, points: a move of less than this is not evidence. */
-const PCT_FLOOR = 5;
-
-/**
- * Smallest baseline scale per unit (series name suffix). Many series sit at a flat 0 (disk reads, new
- * connections, an idle process): without a floor any move from 0 is an infinite z and outweighs every
- * other signal. With one, a move counts by its size in everyday terms (5 points of CPU, 1 MiB/s of I/O).
- */
-const UNIT_FLOORS: ReadonlyArray<readonly [string, number]> = [
-  ['_pct', PCT_FLOOR],
-  ['_bytes', 64 * 2 ** 20],
-  ['_bps', 2 ** 20],
-  ['_iops', 10],
-  ['_pps', 100],
-  ['_ps', 10],
-  ['_ms', 10],
-];
 /** Scale of a process event's step (see InputBuilder.alert). */
 const EVENT_SCALE = 0.01;
 /** The ranker's metric names of process events (explain() words them; remediation proposals read them). */
@@ -74,13 +58,7 @@ const RESTARTS = EVENT_EVIDENCE.restarts;
 /** Filesystem series that move this way when it fills (foldDisksIntoFilling). */
 const FILL_UP = new Set(['fs.used_pct', 'fs.used_bytes', 'fs.inodes_used_pct']);
 const FILL_DOWN = new Set(['fs.avail_bytes']);
-/** Floor of anything else (counts such as processes or connections, load averages). */
-const DEFAULT_FLOOR = 1;
-
-export function scaleFloor(key: string): number {
-  const name = parseSeriesKey(key)?.name ?? key;
-  return UNIT_FLOORS.find(([suffix]) => name.endsWith(suffix))?.[1] ?? DEFAULT_FLOOR;
-}
+export { scaleFloor };
 
 interface EntityInfo {
   readonly entity: RcaEntity;

@@ -1,0 +1,31 @@
+/**
+ * The smallest move of a series that means something in everyday terms, by unit (the series name's
+ * suffix): 5 points of a percentage, 64 MiB of memory or space, 1 MiB/s of I/O, 10 operations or 100
+ * packets a second, 10 ms of latency, 1 of a count. Two users:
+ * - the root-cause ranker (incidents/causes.ts) scales a series' deviation by at least this much, so a
+ *   series that sat at a flat 0 does not outweigh every other signal with an infinite z;
+ * - the alert scorer (alerts/scorer.ts) opens no alert on a deviation smaller than this: a collector's
+ *   RSS up 4 MB or a hypervisor's steal up 2 points is a real change to a detector fed on a flat
+ *   series, and noise to an SRE.
+ */
+import { parseSeriesKey } from '@cerebro/shared/protocol/series';
+
+/** Smallest scale of a percentage series, points. */
+export const PCT_FLOOR = 5;
+
+const UNIT_FLOORS: ReadonlyArray<readonly [string, number]> = [
+  ['_pct', PCT_FLOOR],
+  ['_bytes', 64 * 2 ** 20],
+  ['_bps', 2 ** 20],
+  ['_iops', 10],
+  ['_pps', 100],
+  ['_ps', 10],
+  ['_ms', 10],
+];
+/** Floor of anything else (counts such as processes or connections, load averages). */
+const DEFAULT_FLOOR = 1;
+
+export function scaleFloor(key: string): number {
+  const name = parseSeriesKey(key)?.name ?? key;
+  return UNIT_FLOORS.find(([suffix]) => name.endsWith(suffix))?.[1] ?? DEFAULT_FLOOR;
+}
