@@ -159,7 +159,7 @@ test('a deviation too small to matter opens nothing, however sure the detector i
   const events: AlertEvent[] = [];
   const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(40) });
   feed(scorer, 'collector.rss_bytes', [...flat, ...Array<number>(120).fill(56 * MiB)]);
-  assert.deepEqual(events, [], 'a 4 MiB step is below the 64 MiB floor of a _bytes series');
+  assert.equal(events.length, 0, 'a 4 MiB step is below the 64 MiB floor of a _bytes series');
   // The detector itself did see it: without the floor the same samples alert.
   const bare: AlertEvent[] = [];
   const noFloor = new AlertScorer((e) => bare.push(e), { detector: consoleDetector(40), minDeviation: () => 0 });
