@@ -100,9 +100,9 @@ test('state is small and of constant size: under 4 KB of JSON, however long the 
   const late = JSON.stringify(d.toJSON()).length;
   assert.ok(late < 4096, `state ${late} B`);
   assert.ok(late < early + 200, `state grows: ${early} → ${late} B`);
-  // 14 numbers, then the recent window: 5 numbers and 16 blocks of 2.
+  // 19 numbers (the last 5 the warm-up's second half), then the recent window: 5 numbers and 16 blocks of 2.
   assert.equal((d.toJSON() as unknown as { recent: number[] }).recent.length, 5 + 16 * 2);
-  assert.equal((d.toJSON() as unknown as { s: number[] }).s.length, 14);
+  assert.equal((d.toJSON() as unknown as { s: number[] }).s.length, 19);
 });
 
 /** 1-second CPU %: busy (60–100) for the first 150 samples of warm-up, idle (2–5) for 20 minutes, then 47–53. */
@@ -131,11 +131,46 @@ test('a version-1 state (before the recent window) is restored and keeps scoring
   const values = noisy(3000, 21);
   const a = ensemble.create();
   for (let i = 0; i < 1000; i++) a.update(i, values[i]!);
-  const { s } = a.toJSON() as unknown as { s: number[] };
+  // A version-1 state held the first 14 numbers of today's (no recent window, no warm-up half).
+  const s = (a.toJSON() as unknown as { s: number[] }).s.slice(0, 14);
   const r = ensemble.fromJSON({ kind: 'ensemble', version: 1, s });
   assert.ok(r.ok, r.ok ? '' : r.error);
   values[2000] = 160;
   const scores = values.slice(1000).map((v, i) => r.value.update(1000 + i, v));
   assert.ok(scores[1000]! > 0.8, `spike after restore ${scores[1000]}`);
   assert.equal(ensemble.fromJSON({ kind: 'ensemble', version: 1, s: s.slice(1) }).ok, false);
+});
+
+test('warmupReseed: a warm-up with a busy stretch restarts from its calmer half, so a later jump scores; off (NAB), it stays blind', () => {
+  let seed = 11;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  // cpu.util_pct every 250 ms: the first 10 of 40 warm-up samples at 50–100 % (a browser starting), then 2–6 %.
+  const calm = (): number => 2 + 4 * rnd();
+  const xs = [...Array.from({ length: 10 }, () => 50 + 50 * rnd()), ...Array.from({ length: 78 }, calm)];
+  const run = (warmupReseed: number): number[] => {
+    const d = new Ensemble({ ...ENSEMBLE_PARAMS, warmup: 40, damp: 1e-9, slowClip: 20, warmupReseed });
+    xs.forEach((x, i) => d.update(i * 250, x));
+    return Array.from({ length: 4 }, (_, i) => d.update((88 + i) * 250, 51 + 2 * rnd()));
+  };
+  const blind = run(0);
+  const seen = run(4);
+  assert.ok(blind.every((x) => x < 0.2), `without the restart the busy warm-up hides the jump: ${blind.map((x) => x.toFixed(2)).join(' ')}`);
+  assert.ok(seen.every((x) => x >= 0.4), `with it the jump scores as one: ${seen.map((x) => x.toFixed(2)).join(' ')}`);
+  // A burst at the end of the warm-up (the page loading) is forgotten the same way, from the first half.
+  const late = [...Array.from({ length: 34 }, calm), ...Array.from({ length: 3 }, () => 80 + 20 * rnd()), ...Array.from({ length: 51 }, calm)];
+  const lateRun = (warmupReseed: number): number[] => {
+    const e = new Ensemble({ ...ENSEMBLE_PARAMS, warmup: 40, damp: 1e-9, slowClip: 20, warmupReseed });
+    late.forEach((x, i) => e.update(i * 250, x));
+    return Array.from({ length: 4 }, (_, i) => e.update((88 + i) * 250, 51 + 2 * rnd()));
+  };
+  assert.ok(lateRun(0).every((x) => x < 0.2), `without: ${lateRun(0).map((x) => x.toFixed(2)).join(' ')}`);
+  assert.ok(lateRun(4).every((x) => x >= 0.25), `with: ${lateRun(4).map((x) => x.toFixed(2)).join(' ')}`);
+  // The restart is part of the state: a saved and restored warm-up goes on the same way.
+  const d = new Ensemble({ ...ENSEMBLE_PARAMS, warmup: 40, warmupReseed: 4 });
+  xs.slice(0, 30).forEach((x, i) => d.update(i * 250, x));
+  const back = Ensemble.fromJSON(d.toJSON(), { ...ENSEMBLE_PARAMS, warmup: 40, warmupReseed: 4 });
+  assert.ok(back.ok);
+  xs.slice(30).forEach((x, i) => {
+    assert.equal(back.value.update((30 + i) * 250, x), d.update((30 + i) * 250, x));
+  });
 });

@@ -24,7 +24,7 @@
  * scores a return to 50 % as the anomaly it is. The range signal keeps the all-time extremes (forgetting
  * them cost NAB points).
  *
- * Constant memory: fourteen numbers and the window (5 numbers and 16 blocks of 2).
+ * Constant memory: nineteen numbers and the window (5 numbers and 16 blocks of 2).
  *
  * Measured on NAB (docs/benchmarks.md, nab): level + range carry the score. Range (a sample beyond
  * everything seen since the series started, warm-up included) is the big gain over robustEwma, a longer
@@ -37,8 +37,8 @@ import { stateRecord, type DetectorKind, type DetectorState, type StreamingDetec
 import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-window';
 
 const KIND = 'ensemble';
-/** 2 added `recent`; a version-1 state is restored with an empty window. */
-const VERSION = 2;
+/** 2 added `recent`, 3 the warm-up's second half (h*); older states are restored with those empty. */
+const VERSION = 3;
 
 export interface EnsembleParams {
   readonly levelAlpha: number;
@@ -62,6 +62,15 @@ export interface EnsembleParams {
    * window and the slow variance is calmRatio times the window's or more, they restart from the window.
    */
   readonly recent: RecentWindowParams;
+  /**
+   * End of the warm-up: when one half of the warm-up was at least this many times calmer in variance
+   * than the whole warm-up (0: off), the scales and the slow variance restart from that half, the level
+   * and the slow mean from the second half. A console started in a busy minute (a browser launching, a deploy) otherwise learns that
+   * busy minute as the series' normal spread and is blind to a real jump for the ~1,000 samples the
+   * recent window needs (a core burning 22 s after a 10 s warm-up raised nothing). Off for NAB, whose
+   * warm-up is 300 samples; the console sets it (alerts/detector-kind.ts).
+   */
+  readonly warmupReseed: number;
   /**
    * Huber clip of the slow mean and variance updates after warm-up, in slow standard deviations (0: none).
    * Off for NAB, where only an episode's first score counts; the console sets it (alerts/detector-kind.ts).
@@ -99,6 +108,7 @@ export const ENSEMBLE_PARAMS: EnsembleParams = {
   rangeTol: 0,
   rangeDecay: 0,
   recent: { blocks: 16, blockSamples: 64, calmRatio: 4 },
+  warmupReseed: 0,
   slowClip: 0,
   half: 10,
   likShortAlpha: 0.1,
@@ -111,7 +121,9 @@ export const ENSEMBLE_PARAMS: EnsembleParams = {
 const MAD_TO_STD = 1.2533141373155003;
 
 /** Field order of the serialised state. */
-const FIELDS = ['n', 'prev', 'level', 'scale', 'dScale', 'slowMean', 'slowVar', 'short', 'min', 'max', 'likShort', 'likMean', 'likVar', 'peak'] as const;
+const FIELDS = ['n', 'prev', 'level', 'scale', 'dScale', 'slowMean', 'slowVar', 'short', 'min', 'max', 'likShort', 'likMean', 'likVar', 'peak', 'hN', 'hRef', 'hS1', 'hS2', 'hD'] as const;
+/** Fields of a version 1 or 2 state. */
+const FIELDS_V2 = 14;
 type Field = (typeof FIELDS)[number];
 
 interface EnsembleState extends DetectorState {
@@ -135,6 +147,12 @@ export class Ensemble implements StreamingDetector {
   private likMean = 0;
   private likVar = 0;
   private peak = 0;
+  /** The warm-up's second half: samples, reference, sums of (x − ref) and its square, sum of |Δx|. */
+  private hN = 0;
+  private hRef = 0;
+  private hS1 = 0;
+  private hS2 = 0;
+  private hD = 0;
   private readonly recent: RecentWindow;
   /** The recent window's open block (recent-window.ts, OpenBlock), kept here: this is the hot path. */
   private bN = 0;
@@ -222,9 +240,50 @@ export class Ensemble implements StreamingDetector {
     this.bS1 += x;
     this.bS2 += x * x;
     if (++this.bN === this.blockSize) this.closeBlock();
+    if (!warm && p.warmupReseed > 0) this.warmupHalf(value, d);
     this.prev = value;
     this.n++;
     return score;
+  }
+
+  /**
+   * Sums over the warm-up's second half; at its last sample, the restart (EnsembleParams.warmupReseed).
+   * The slow mean and variance are then exactly the whole warm-up's (weights 1/n), so the first half's
+   * follow from them and the second half's sums: the spread restarts from the calmer half (a burst may
+   * come at the start or at the end), the level from the second half (where the series is now).
+   */
+  private warmupHalf(value: number, d: number): void {
+    const p = this.p;
+    if (2 * this.n < p.warmup) return;
+    if (this.hN === 0) this.hRef = value;
+    const x = value - this.hRef;
+    this.hN++;
+    this.hS1 += x;
+    this.hS2 += x * x;
+    this.hD += Math.abs(d);
+    if (this.n + 1 !== p.warmup || this.hN < 4) return;
+    const n2 = this.hN;
+    const mean2 = this.hS1 / n2;
+    const var2 = Math.max(0, this.hS2 / n2 - mean2 * mean2);
+    const n = this.n + 1;
+    const n1 = n - n2;
+    let calmVar = var2;
+    let calmD = this.hD / n2;
+    if (n1 >= 4) {
+      // Sums of the whole warm-up and of its second half, around the second half's reference.
+      const m = this.slowMean - this.hRef;
+      const mean1 = (n * m - this.hS1) / n1;
+      const var1 = Math.max(0, (n * (this.slowVar + m * m) - this.hS2) / n1 - mean1 * mean1);
+      if (var1 < var2) {
+        calmVar = var1;
+        calmD = Math.max(0, this.dScale * n - this.hD) / n1;
+      }
+    }
+    if (!(calmVar * p.warmupReseed < this.slowVar)) return;
+    this.slowVar = calmVar;
+    this.slowMean = this.level = this.hRef + mean2;
+    this.scale = Math.min(this.scale, Math.sqrt(calmVar) / MAD_TO_STD);
+    this.dScale = Math.min(this.dScale, calmD);
   }
 
   /**
@@ -255,11 +314,14 @@ export class Ensemble implements StreamingDetector {
   /** Rebuilds from `toJSON()` output; a version-1 state (before `recent`) gets an empty window, so an upgrade keeps every series warm. */
   static fromJSON(state: unknown, params: EnsembleParams = ENSEMBLE_PARAMS): Result<Ensemble, string> {
     const v1 = stateRecord(state, KIND, 1);
-    const r = v1.ok ? v1 : stateRecord(state, KIND, VERSION);
+    const v2 = v1.ok ? v1 : stateRecord(state, KIND, 2);
+    const r = v2.ok ? v2 : stateRecord(state, KIND, VERSION);
     if (!r.ok) return r;
     const s = r.value['s'];
-    if (!Array.isArray(s) || s.length !== FIELDS.length || !s.every((x) => typeof x === 'number' && Number.isFinite(x))) return err(`${KIND}: state needs ${FIELDS.length} finite numbers`);
-    const v = Object.fromEntries(FIELDS.map((f, i) => [f, s[i] as number])) as Record<Field, number>;
+    const want = v2.ok ? FIELDS_V2 : FIELDS.length;
+    if (!Array.isArray(s) || s.length !== want || !s.every((x) => typeof x === 'number' && Number.isFinite(x))) return err(`${KIND}: state needs ${want} finite numbers`);
+    // An older state lacks the warm-up's second half: it is past its warm-up, so empty sums do.
+    const v = Object.fromEntries(FIELDS.map((f, i) => [f, (s[i] as number | undefined) ?? 0])) as Record<Field, number>;
     if (!Number.isInteger(v.n) || v.n < 0 || v.scale < 0 || v.dScale < 0 || v.slowVar < 0 || v.likVar < 0 || v.peak < 0 || v.peak >= 1 || v.min > v.max) {
       return err(`${KIND}: state out of range (n, scales, variances, peak or min/max)`);
     }

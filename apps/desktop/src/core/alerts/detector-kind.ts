@@ -28,11 +28,16 @@ import { DEFAULT_DETECTOR } from '@cerebro/shared/analytics/detectors/registry';
 const UNDAMPED = 1e-9;
 /** Huber clip of the slow mean and variance updates, in slow standard deviations (see above). */
 const SLOW_CLIP = 20;
+/**
+ * A warm-up whose second half is this many times calmer in variance than the whole restarts from that
+ * half (ensemble.ts, warmupReseed): the console often starts in a busy minute.
+ */
+const WARMUP_RESEED = 4;
 
 export function consoleDetector(warmupSamples: number = ENSEMBLE_PARAMS.warmup): DetectorKind {
   if (DEFAULT_DETECTOR.kind !== ensemble.kind) throw new Error(`the console's scorer is built for the ensemble detector; the default is now ${DEFAULT_DETECTOR.kind}: revisit detector-kind.ts`);
   if (!Number.isInteger(warmupSamples) || warmupSamples < 2) throw new Error(`the detector warm-up must be an integer ≥ 2 samples, got ${warmupSamples}`);
-  const params = { ...ENSEMBLE_PARAMS, warmup: warmupSamples, damp: UNDAMPED, slowClip: SLOW_CLIP };
+  const params = { ...ENSEMBLE_PARAMS, warmup: warmupSamples, damp: UNDAMPED, slowClip: SLOW_CLIP, warmupReseed: WARMUP_RESEED };
   return {
     kind: ensemble.kind,
     warmupSamples,

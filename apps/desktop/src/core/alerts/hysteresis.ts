@@ -8,6 +8,15 @@
  * keeps the early, strong onsets (a burning CPU scores > 0.8) and drops the single-sample noise that a
  * 0.25 threshold lets through. Exit (0.2) sits well below enter so a score hovering near the threshold
  * does not resolve and reopen; clearSamples (10) makes resolution wait for a quiet stretch.
+ *
+ * A sustained deviation opens one too: `sustainSamples` (4) consecutive scores at `sustainRatio` (0.4)
+ * of the enter threshold or more (0.2, the exit level). The detector scores a level shift against a scale floored by twice the
+ * slow standard deviation, so on a noisy series a real shift scores high on its first sample only
+ * (the step) and then 0.25–0.3 while it lasts: cpu.util_pct sampled every 250 ms (σ ≈ 4 points) jumping
+ * from 3 % to 52 % and staying there scored 0.99, 0.29, 0.28, 0.27, …, so two samples ≥ 0.5 never came
+ * and a core burning for a minute raised nothing (test/e2e/incidents-ui.test.ts failed 5 runs in 8).
+ * After a busy warm-up (ensemble.ts, warmupReseed) the same jump scored 0.36, 0.26, 0.24, 0.24. Four
+ * samples in a row at ≥ 0.2 are rare on noise, and series-floors.ts keeps small moves out.
  */
 
 export interface HysteresisParams {
@@ -19,14 +28,20 @@ export interface HysteresisParams {
   readonly minSamples: number;
   /** Consecutive samples < exit needed to resolve. */
   readonly clearSamples: number;
+  /** Consecutive samples ≥ sustainRatio · enter that also open (0: off). */
+  readonly sustainSamples: number;
+  /** The sustained threshold as a share of enter (which noise feedback may raise per series), in (0, 1]. */
+  readonly sustainRatio: number;
 }
 
-export const DEFAULT_HYSTERESIS: HysteresisParams = { enter: 0.5, exit: 0.2, minSamples: 2, clearSamples: 10 };
+export const DEFAULT_HYSTERESIS: HysteresisParams = { enter: 0.5, exit: 0.2, minSamples: 2, clearSamples: 10, sustainSamples: 4, sustainRatio: 0.4 };
 
 export interface HysteresisState {
   open: boolean;
   /** Consecutive samples ≥ enter (while closed). */
   above: number;
+  /** Consecutive samples ≥ sustainRatio · enter (while closed). */
+  sustained: number;
   /** Consecutive samples < exit (while open). */
   below: number;
 }
@@ -34,16 +49,18 @@ export interface HysteresisState {
 export type Transition = 'open' | 'resolve' | null;
 
 export function newHysteresis(): HysteresisState {
-  return { open: false, above: 0, below: 0 };
+  return { open: false, above: 0, below: 0, sustained: 0 };
 }
 
 /** Feeds one score; `enter` may be raised per series (noise feedback), the rest comes from `p`. */
 export function stepHysteresis(s: HysteresisState, score: number, p: HysteresisParams, enter = p.enter): Transition {
   if (!s.open) {
     s.above = score >= enter ? s.above + 1 : 0;
-    if (s.above < p.minSamples) return null;
+    s.sustained = p.sustainSamples > 0 && score >= p.sustainRatio * enter ? s.sustained + 1 : 0;
+    if (s.above < p.minSamples && (p.sustainSamples === 0 || s.sustained < p.sustainSamples)) return null;
     s.open = true;
     s.above = 0;
+    s.sustained = 0;
     s.below = 0;
     return 'open';
   }
@@ -60,5 +77,7 @@ export function checkHysteresis(p: HysteresisParams): string | null {
   if (!(p.exit >= 0 && p.exit < p.enter)) return `exit must be in [0, enter), got ${p.exit}`;
   if (!Number.isInteger(p.minSamples) || p.minSamples < 1) return `minSamples must be a positive integer, got ${p.minSamples}`;
   if (!Number.isInteger(p.clearSamples) || p.clearSamples < 1) return `clearSamples must be a positive integer, got ${p.clearSamples}`;
+  if (!Number.isInteger(p.sustainSamples) || p.sustainSamples < 0) return `sustainSamples must be an integer ≥ 0 (0: off), got ${p.sustainSamples}`;
+  if (!(p.sustainRatio > 0 && p.sustainRatio <= 1)) return `sustainRatio must be in (0, 1], got ${p.sustainRatio}`;
   return null;
 }

@@ -185,8 +185,9 @@ export class AlertScorer {
       if (score > s.peak) s.peak = score;
       if (score >= p.exit && s.points.length < MAX_EVIDENCE_POINTS) s.points.push([tsMs, v]);
       s.dirty = true;
-    } else if (score >= s.enter) {
-      if (h.above === 0) {
+    } else if (score >= (p.sustainSamples > 0 ? p.sustainRatio * s.enter : s.enter)) {
+      // A possible episode (hysteresis.ts: two samples ≥ enter, or a sustained run at the lower level).
+      if (p.sustainSamples > 0 ? h.sustained === 0 : h.above === 0) {
         s.points = [];
         s.startMs = tsMs;
         s.peak = 0;

@@ -25,7 +25,7 @@ import { MINUTE_MS, type Bucket } from './template-counts';
  * One burst minute opens (a minute is already 60 s of aggregated evidence, unlike a 1 s metric sample);
  * five calm minutes resolve. Enter/exit as for metrics.
  */
-export const LOG_RATE_HYSTERESIS: HysteresisParams = { ...DEFAULT_HYSTERESIS, minSamples: 1, clearSamples: 5 };
+export const LOG_RATE_HYSTERESIS: HysteresisParams = { ...DEFAULT_HYSTERESIS, minSamples: 1, clearSamples: 5, sustainSamples: 0 };
 /** Peak score of a new-template alert: error/fatal are critical (≥ 0.8), warn a warning. */
 const NEW_SCORE: Partial<Record<LogLevel, number>> = { fatal: 1, error: 0.9, warn: 0.6 };
 const SAMPLES = 5;
