@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ActionRun, Actor, ConditionCheck, DryRunView, PolicyRule, PolicyVerdict, Runbook, RunbookStep, RunState, StepOutcome } from '@cerebro/shared/api/contract';
 import type { AuditLog } from '../audit/audit-log';
-import { hostPolicyChecks } from './host-policy';
+import { hostPolicyChecks, PROCESS_ACTIONS } from './host-policy';
 import { checkCondition, type TelemetryView } from './conditions';
 import { runbookFingerprint } from './dry-runs';
 import type { PolicyEngine } from './policy';
@@ -65,7 +65,6 @@ const MAX_OUTPUT_CHARS = 4_096;
 const ENGINE_ACTOR: Actor = { type: 'policy', name: 'policy-engine' };
 /** The console's start time against a collector's (from /proc ticks): the two clocks differ by well under this, ms. */
 const SELF_START_TOLERANCE_MS = 3_000;
-const PROCESS_ACTIONS = new Set(['signal-process', 'renice-process']);
 
 export class RemediationRefused extends Error {
   constructor(

@@ -18,7 +18,8 @@ export interface HostPolicyCheck {
 const globMatch = (glob: string, name: string): boolean => globToRegExp(glob).test(name);
 
 const PATH_PARAMS = ['dir', 'path'] as const;
-const PROCESS_ACTIONS = new Set(['signal-process', 'renice-process']);
+/** Actions that name a process by pid (and start time). */
+export const PROCESS_ACTIONS: ReadonlySet<string> = new Set(['signal-process', 'renice-process']);
 
 function inside(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
