@@ -101,26 +101,47 @@ export class RemediationEngine {
   /**
    * Why this run would be refused where the console can tell before sending anything: a precondition
    * that does not hold now, a step on the console's own process, or a step the host's policy (as its
-   * collector reports it, host-policy.ts) refuses; null when none is known to refuse. No side effect (no dry run recorded, nothing audited):
-   * the autonomous policy asks this before it proposes a run, and leaves the ones the host refuses to an
-   * operator.
+   * collector reports it, host-policy.ts) refuses; null when none is known to refuse. No side effect (no
+   * dry run recorded, nothing audited): the autonomous policy asks this before it proposes a run, and
+   * leaves the ones the host refuses to an operator.
    */
   foreseenRefusal(req: Pick<RunRequest, 'runbookId' | 'hostId' | 'params'>): string | null {
     let steps: { id: string; action: string; params: Record<string, unknown> }[];
     try {
       const rb = this.runbook(req.runbookId);
       const params = this.params(rb, req.params ?? {});
-      const scope: TemplateScope = { hostId: req.hostId, params, steps: {} };
-      const failed = this.preconditions(rb, req.hostId, scope).find((c) => !c.ok);
-      if (failed) return `PRECONDITION: precondition not met: ${failed.detail}`;
-      steps = rb.steps.map((s) => ({ id: s.id, ...this.resolveStep(rb, s, scope) }));
+      const refusal = this.preflight(rb, req.hostId, params);
+      if (refusal !== null) return `${refusal.rule}: ${refusal.message}`;
+      steps = this.resolvable(rb, { hostId: req.hostId, params, steps: {} });
     } catch (e) {
       return e instanceof RemediationRefused ? `${e.rule}: ${e.message}` : null;
     }
-    const self = this.selfTarget(steps);
-    if (self !== null) return `CONSOLE_ITSELF: ${self}`;
     const refused = hostPolicyChecks(steps, this.deps.view.host(req.hostId)?.inventory?.hostPolicy, this.deps.view.processes(req.hostId)?.procs)?.find((c) => !c.ok);
     return refused === undefined ? null : `the host's policy would refuse step ${refused.stepId}: ${refused.detail}`;
+  }
+
+  /** The steps whose params can be filled before the run (those reading earlier steps' results cannot yet). */
+  private resolvable(rb: Runbook, scope: TemplateScope): { id: string; action: string; params: Record<string, unknown> }[] {
+    return rb.steps.flatMap((s) => {
+      try {
+        return [{ id: s.id, ...this.resolveStep(rb, s, scope) }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /**
+   * What refuses a run of `rb` with these (checked) params before anything is sent: a precondition that
+   * does not hold, or a step on the console's own process (steps that read earlier steps' results are
+   * checked again as they run, in `step`). Shared by `execute` and `foreseenRefusal`.
+   */
+  private preflight(rb: Runbook, hostId: string, params: Record<string, unknown>): RemediationRefused | null {
+    const scope: TemplateScope = { hostId, params, steps: {} };
+    const failed = this.preconditions(rb, hostId, scope).find((c) => !c.ok);
+    if (failed) return new RemediationRefused('PRECONDITION', `precondition not met: ${failed.detail}`);
+    const self = this.selfTarget(this.resolvable(rb, scope));
+    return self === null ? null : new RemediationRefused('CONSOLE_ITSELF', self);
   }
 
   private now(): number {
@@ -234,19 +255,8 @@ export class RemediationEngine {
       rb = this.runbook(req.runbookId);
       params = this.params(rb, req.params ?? {});
       host = this.host(req.hostId);
-      const failed = this.preconditions(rb, host.id, { hostId: host.id, params, steps: {} }).find((c) => !c.ok);
-      if (failed) throw new RemediationRefused('PRECONDITION', `precondition not met: ${failed.detail}`);
-      // Steps whose params read earlier steps' results cannot be resolved yet; those are checked as they run.
-      const scope: TemplateScope = { hostId: host.id, params, steps: {} };
-      const resolvable = rb.steps.flatMap((s) => {
-        try {
-          return [this.resolveStep(rb!, s, scope)];
-        } catch {
-          return [];
-        }
-      });
-      const self = this.selfTarget(resolvable);
-      if (self !== null) throw new RemediationRefused('CONSOLE_ITSELF', self);
+      const refusal = this.preflight(rb, host.id, params);
+      if (refusal !== null) throw refusal;
     } catch (e) {
       if (!(e instanceof RemediationRefused)) throw e;
       return this.refuse(base, { allowed: false, level: 'observe', rule: e.rule, reason: `${e.rule}: ${e.message}` });

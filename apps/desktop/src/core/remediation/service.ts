@@ -30,7 +30,7 @@ export interface RemediationDeps {
   readonly runbooksDir?: string;
   /** The incident store, for proposals per cause (GET /remediation/proposals?incident=). */
   readonly incidents?: { get(id: string): Promise<Incident | null> };
-  /** How long an incident's top cause must stay unchanged before an autonomous run, ms (default 3 s). */
+  /** How long the autonomous candidate run (runbook, host, params) must stay unchanged before it starts, ms (default 5 s, autonomous.ts). */
   readonly autonomousSettleMs?: number;
 }
 
