@@ -238,6 +238,35 @@ test('a log alert whose lines the collector attributed to a process blames that 
   assert.equal(r.causes.find((c) => c.name !== 'ledger')?.logFiles, undefined);
 });
 
+test("a supervisor's lines about one program blame that program's process, not the supervisor that wrote them", () => {
+  const history = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('h', ts, [proc(10, 'supervisord', 1), proc(20, 'nginx', 3)]);
+  const sample = (i: number, msg: string) => ({ ts: T0 + i * SEC, src: 'file:/var/log/supervisor/supervisord.log', msg, unit: 'supervisord', pid: 10 });
+  const exited: Alert = {
+    ...alert('l1', 'h', 'log.new{template=ab12}', T0, 0, 3),
+    evidence: { baseline: 0, points: [[T0, 3]], log: { kind: 'new', templateId: 'ab12', text: 'INFO exited: <*> (exit status <*>; not expected)', level: 'info', samples: [0, 1, 2].map((i) => sample(i, `2026-01-01 10:02:0${3 + i},100 INFO exited: payments (exit status 1; not expected)`)) } },
+  };
+  const topo = { nodes: [hostNode('h')], edges: [] };
+  // The collector runs the program `payments` as process `pay-worker` (learnt from a spawned pid).
+  const src: CauseSources = { ...sources({}, history, topo), supervisors: ['supervisord', 'systemd'], processOfProgram: (_h, p) => (p === 'payments' ? 'pay-worker' : p) };
+  const r = buildCauses(incident([exited]), [exited], src, T0 + 60 * SEC);
+  assert.ok(!('error' in r), JSON.stringify(r));
+  assert.equal(r.causes[0]?.name, 'pay-worker', r.causes.map((c) => `${c.kind} ${c.name} ${c.score}`).join(' > '));
+  assert.equal(r.causes[0]?.kind, 'process');
+  assert.equal(r.causes[0]?.pid, undefined, 'named by its name: each line may be another instance');
+  assert.equal(r.causes[0]?.logFiles, undefined, "the supervisor's log is not the program's to rotate");
+  assert.ok(!r.causes.some((c) => c.name === 'supervisord'), r.causes.map((c) => c.name).join(', '));
+  // Without the supervisors known, the writer takes the blame (as before).
+  const bare = buildCauses(incident([exited]), [exited], sources({}, history, topo), T0 + 60 * SEC);
+  assert.ok(!('error' in bare));
+  assert.equal(bare.causes[0]?.name, 'supervisord');
+  // Lines about two programs, or a line that is not a supervisor's process line, are the writer's.
+  const mixed: Alert = { ...exited, evidence: { ...exited.evidence, log: { ...exited.evidence.log!, samples: [sample(0, 'INFO exited: payments (exit status 1; not expected)'), sample(1, 'INFO exited: ledger (exit status 1; not expected)')] } } };
+  const m = buildCauses(incident([mixed]), [mixed], src, T0 + 60 * SEC);
+  assert.ok(!('error' in m));
+  assert.equal(m.causes[0]?.name, 'supervisord');
+});
+
 test('an OOM kill names the killed process, worded as what the kernel did', () => {
   const history = new ProcessHistory();
   for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) history.add('db', ts, [proc(10, 'nginx', 2)]);

@@ -18,6 +18,7 @@ import { topologyIds, type TopologyGraph } from '@cerebro/shared/topology/topolo
 import { PCT_FLOOR, scaleFloor } from '../series-floors';
 import { PROC_EXIT_NAME } from './process-events';
 import type { ProcessHistory, ProcessTrack } from './process-history';
+import { supervisorLine } from './supervisor-lines';
 
 export interface CauseSources {
   /** A host's samples of one series in [from, to], ascending. */
@@ -27,6 +28,10 @@ export interface CauseSources {
   hostName(hostId: string): string;
   /** Process connections remembered after they ended (service-links.ts): a dead server's clients. */
   readonly links?: { connects(client: { hostId: string; name: string }, server: { hostId: string; name: string }): boolean };
+  /** Process names of supervisors: their lines about one program are that program's evidence (supervisor-lines.ts). */
+  readonly supervisors?: readonly string[];
+  /** The process name a supervisor's program runs under on a host (its program name when not known). */
+  processOfProgram?(hostId: string, program: string): string;
 }
 
 export interface CauseOptions {
@@ -168,7 +173,7 @@ class InputBuilder {
     const parsed = parseSeriesKey(a.seriesKey);
     const labels = parsed?.labels ?? {};
     if (alertKind(a.seriesKey) === 'event' && labels['name'] !== undefined) return this.eventProcess(a.hostId, host, labels['name'], labels['pid'] !== undefined ? Number(labels['pid']) : undefined, parsed?.name === PROC_EXIT_NAME);
-    const writer = logWriter(a);
+    const writer = this.programOf(a) ?? logWriter(a);
     if (writer !== null) {
       const id = this.eventProcess(a.hostId, host, writer.unit, writer.pid, false);
       // The files it wrote them to: a runbook acting on the log (rotate, truncate) needs the path.
@@ -183,6 +188,24 @@ class InputBuilder {
       this.edges.push({ from: host, to: id });
     }
     return id;
+  }
+
+  /**
+   * A log alert whose every line is a supervisor's line about one program (`exited: payments (exit
+   * status 1; not expected)`, `spawned: 'payments' …`) is about that program's process, by name (each line
+   * may be another instance), not about the supervisor that wrote it; else null.
+   */
+  private programOf(a: Alert): { unit: string; pid?: number } | null {
+    const supervisors = this.src.supervisors;
+    const samples = a.evidence.log?.samples ?? [];
+    if (supervisors === undefined || samples.length === 0) return null;
+    let program: string | null = null;
+    for (const x of samples) {
+      const line = x.unit !== undefined && supervisors.includes(x.unit) ? supervisorLine(x.msg) : null;
+      if (line === null || (program !== null && line.program !== program)) return null;
+      program = line.program;
+    }
+    return program === null ? null : { unit: this.src.processOfProgram?.(a.hostId, program) ?? program };
   }
 
   /**

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Alert } from '@cerebro/shared/api/contract';
-import type { ProcessRow, SocketRow } from '@cerebro/shared/protocol/messages';
+import type { LogRecord, ProcessRow, SocketRow } from '@cerebro/shared/protocol/messages';
 import type { AlertEvent } from '../alerts/scorer';
 import { exitKey, loopKey, ProcessEvents } from './process-events';
 
@@ -80,6 +80,75 @@ test('a process that used to stay up and now keeps restarting raises a restart l
   assert.deepEqual(fixed.map((e) => [e.type, e.alertId]), [['resolve', loop[0]!.alertId]]);
   // The fixed instance's own start (180 s) is the last start: the first table a full window after it.
   assert.equal(fixed[0]!.tsMs, 242_000);
+});
+
+/** A supervisor's log line, as the collector ships it (the writer named by the file it holds open). */
+function line(ts: number, msg: string, unit = 'supervisord'): LogRecord {
+  return { ts, src: 'file:/var/log/supervisor/supervisord.log', level: 'info', msg, unit, pid: 2 };
+}
+
+test('a crash loop no table catches is seen from the supervisor\'s own lines: spawned pids count as starts', () => {
+  const ev = new ProcessEvents(OPTS);
+  run(ev, 0, 120_000, 1000, () => ({ procs: [proc(100, 'pay', 0)] }));
+  // Killed at 120 s; supervisord restarts it every second and every instance dies within milliseconds:
+  // the tables show no instance at all, only supervisord's lines say what happens.
+  const out: AlertEvent[] = [];
+  for (let ts = 120_000, pid = 500; ts < 130_000; ts += 1000, pid++) {
+    ev.observeLogs('h1', [line(ts - 400, `2026-11-26 05:50:01,123 INFO spawned: 'pay' with pid ${pid}`), line(ts - 300, `2026-11-26 05:50:01,223 INFO exited: pay (exit status 1; not expected)`)]);
+    out.push(...ev.observe('h1', ts, [SHELL, SUPERVISOR]));
+  }
+  const opened = out.filter((e) => e.type === 'open');
+  assert.equal(opened.length, 1, JSON.stringify(out));
+  assert.equal(opened[0]!.seriesKey, loopKey('pay'));
+  assert.equal(opened[0]!.startMs, 119_600, 'onset: the first spawned line');
+  assert.equal(opened[0]!.tsMs, 122_000, 'raised at the table after the third start');
+  assert.deepEqual(opened[0]!.points, [[119_600, 1], [120_600, 2], [121_600, 3]]);
+  // The same lines from a process that is no supervisor, or a program no table ever showed, count nothing.
+  const other = new ProcessEvents(OPTS);
+  run(other, 0, 120_000, 1000, () => ({ procs: [proc(100, 'pay', 0)] }));
+  const none: AlertEvent[] = [];
+  for (let ts = 120_000, pid = 500; ts < 130_000; ts += 1000, pid++) {
+    other.observeLogs('h1', [line(ts - 400, `INFO spawned: 'pay' with pid ${pid}`, 'tail'), line(ts - 400, `INFO spawned: 'ghost' with pid ${pid + 1000}`)]);
+    none.push(...other.observe('h1', ts, [SHELL, SUPERVISOR, proc(100, 'pay', 0)]));
+  }
+  assert.deepEqual(none, []);
+});
+
+test('a supervisor\'s program is matched to its process by a spawned pid a table showed; a start is counted once', () => {
+  const ev = new ProcessEvents(OPTS);
+  ev.observe('h1', 0, [SHELL, SUPERVISOR]);
+  // Program `payments` runs as process `pay-worker`: supervisord's line names the program and the pid.
+  ev.observeLogs('h1', [line(500, `INFO spawned: 'payments' with pid 100`)]);
+  run(ev, 1000, 120_000, 1000, () => ({ procs: [proc(100, 'pay-worker', 600)] }));
+  assert.equal(ev.processOfProgram('h1', 'payments'), 'pay-worker');
+  assert.equal(ev.processOfProgram('h1', 'other'), 'other', 'unknown programs keep their name');
+  // Restarts from 120 s; the table at 121 s also catches the first new instance (pid 501): one start, not two.
+  const out: AlertEvent[] = [];
+  for (let ts = 120_000, pid = 501; ts < 124_000; ts += 1000, pid++) {
+    ev.observeLogs('h1', [line(ts - 400, `INFO spawned: 'payments' with pid ${pid}`)]);
+    out.push(...ev.observe('h1', ts, [SHELL, SUPERVISOR, ...(pid === 501 ? [proc(501, 'pay-worker', ts - 390)] : [])]));
+  }
+  const opened = out.filter((e) => e.type === 'open');
+  assert.equal(opened.length, 1, JSON.stringify(out));
+  assert.equal(opened[0]!.seriesKey, loopKey('pay-worker'));
+  assert.equal(opened[0]!.tsMs, 122_000, 'three distinct starts by 122 s (pid 501 counted once)');
+  assert.equal(opened[0]!.points.length, 3);
+});
+
+test('systemd\'s scheduled restarts count as starts, and the instance a table then catches is the same start', () => {
+  const ev = new ProcessEvents({ ...OPTS, restartCount: 4 });
+  run(ev, 0, 120_000, 1000, () => ({ procs: [proc(100, 'pay', 0, '/usr/bin/pay --serve', 3)] }));
+  const SYSTEMD = proc(3, 'systemd', 0, '/sbin/init', 0);
+  const out: AlertEvent[] = [];
+  for (let ts = 120_000, pid = 700; ts < 126_000; ts += 1000, pid++) {
+    ev.observeLogs('h1', [line(ts - 500, 'pay.service: Scheduled restart job, restart counter is at 3.', 'systemd')]);
+    // Every table catches the instance systemd just started (0.3 s after the line).
+    out.push(...ev.observe('h1', ts, [SHELL, SUPERVISOR, SYSTEMD, proc(pid, 'pay', ts - 200, '/usr/bin/pay --serve', 3)]));
+  }
+  const opened = out.filter((e) => e.type === 'open');
+  assert.equal(opened.length, 1, JSON.stringify(out));
+  assert.equal(opened[0]!.tsMs, 123_000, 'four starts (not eight) at the fourth table');
+  assert.deepEqual(opened[0]!.points.map(([t]) => t), [119_500, 120_500, 121_500, 122_500]);
 });
 
 test('short-lived by design (a sleep loop, a cron job) is never a restart loop; tables out of order are ignored', () => {

@@ -11,6 +11,11 @@
  *    supervisor (`supervisors`: systemd, supervisord, runit, s6, container shims, ...). Resolves after a
  *    window without a new start. Only supervised ones: a shell or a build tool starting the same command
  *    over and over (`bash -c …`, `grep`, a test runner's `node`) is how such tools work, not a crash.
+ *    Starts are the new instances the tables show and, from the host's log records, the starts its
+ *    supervisor states (`spawned: 'X' with pid N`, `X.service: Scheduled restart job`;
+ *    supervisor-lines.ts): a loop whose instances live milliseconds is seen in a few seconds instead of
+ *    by the rare scan that catches one (47 s in the scenarios' crash loop, whose every instance is a Node
+ *    process failing at once).
  *
  * An identity is the process name plus its command line: a restarted service keeps both, an unrelated
  * process of the same name (another `node`) does not. The age rule keeps out what is short-lived by design
@@ -25,9 +30,10 @@
  * its first new instance.
  */
 import type { Alert } from '@cerebro/shared/api/contract';
-import type { ProcessRow, SocketRow } from '@cerebro/shared/protocol/messages';
+import type { LogRecord, ProcessRow, SocketRow } from '@cerebro/shared/protocol/messages';
 import { parseSeriesKey, seriesKey } from '@cerebro/shared/protocol/series';
 import type { AlertEvent } from '../alerts/scorer';
+import { isStart, supervisorLine } from './supervisor-lines';
 
 export interface ProcessEventOptions {
   /** A process must have run this long before its exit, or its identity's restarts, are trouble, ms. */
@@ -79,8 +85,8 @@ interface Identity {
   established: boolean;
   /** Some instance listened on a TCP port (ports kept for the alert's log line). */
   ports: number[];
-  /** Start times of new instances (seen after the host's first table), within the restart window. */
-  starts: number[];
+  /** New instances (seen after the host's first table, or stated by the supervisor), within the restart window: start time and pid (null: not stated). */
+  starts: Array<{ t: number; pid: number | null }>;
   lastSeenMs: number;
   /** The last established listening instance that went away, until confirmed or back. */
   gone: { pid: number; lastSeenMs: number; missingSinceMs: number } | null;
@@ -93,10 +99,17 @@ interface HostState {
   lastTs: number;
   /** child process name → the names of the parents it was seen under (a supervisor and its programs). */
   readonly parents: Map<string, Set<string>>;
+  /** pid → program, from the supervisor's `spawned` lines, until a table shows the pid (or evicted). */
+  readonly spawned: Map<number, string>;
+  /** A supervisor's program name → the process name its instances run under (learnt from spawned pids). */
+  readonly programs: Map<string, string>;
 }
 
 /** Parent names remembered per host at most (child names; a few parents each). */
 const MAX_PARENT_NAMES = 4_096;
+/** Spawned pids awaiting a table, and program names, remembered per host at most. */
+const MAX_SPAWNED = 256;
+const MAX_PROGRAMS = 1_024;
 
 let seq = 0;
 function alertId(prefix: string, ts: number): string {
@@ -151,7 +164,7 @@ export class ProcessEvents {
     const first = host === undefined;
     if (host === undefined) {
       if (this.hosts.size >= o.maxHosts) this.hosts.delete(this.hosts.keys().next().value as string);
-      host = { ids: new Map(), lastTs: ts, parents: new Map() };
+      host = { ids: new Map(), lastTs: ts, parents: new Map(), spawned: new Map(), programs: new Map() };
       this.hosts.set(hostId, host);
     } else if (ts <= host.lastTs) {
       return []; // a replayed or reordered table (spool replay): the tables after it were already read
@@ -170,7 +183,13 @@ export class ProcessEvents {
     const now = new Map<string, Instance[]>();
     const names = new Map<string, string>();
     const nameOf = new Map<number, string>();
-    for (const p of procs) nameOf.set(p.pid, p.name);
+    for (const p of procs) {
+      nameOf.set(p.pid, p.name);
+      const program = host.spawned.get(p.pid);
+      if (program === undefined) continue;
+      host.spawned.delete(p.pid);
+      if (program !== p.name && (host.programs.size < MAX_PROGRAMS || host.programs.has(program))) host.programs.set(program, p.name);
+    }
     for (const p of procs) {
       const parent = nameOf.get(p.ppid);
       if (parent === undefined || parent === p.name || p.cmd === '') continue;
@@ -203,7 +222,7 @@ export class ProcessEvents {
       for (const inst of instances) {
         // Processes already running at the host's first table are not starts; nor is anything that began
         // before the previous table (it was missed, not new).
-        if (!first && inst.supervised && !known.has(inst.pid) && inst.startMs > prevTs - 5_000) id.starts.push(inst.startMs);
+        if (!first && inst.supervised && !known.has(inst.pid) && inst.startMs > prevTs - 5_000) this.tableStart(id, inst);
         if (listening.has(inst.pid)) for (const port of portsOf.get(inst.pid) ?? []) if (!id.ports.includes(port) && id.ports.length < 8) id.ports.push(port);
         if (ts - inst.startMs >= o.minAgeMs) id.established = true;
       }
@@ -222,6 +241,56 @@ export class ProcessEvents {
     }
     out.push(...this.resolveAdopted(hostId, host, ts));
     return out;
+  }
+
+  /**
+   * A host's log records: the starts its supervisors state (supervisor-lines.ts) count as new instances of
+   * the program's process (found by the spawned pid once a table showed one, else by the program's name),
+   * evaluated at the host's next table. Lines of a program no table ever showed count for nothing: whether
+   * it once stayed up is not known.
+   */
+  observeLogs(hostId: string, records: readonly LogRecord[]): void {
+    const host = this.hosts.get(hostId);
+    if (host === undefined) return; // before the first table nothing is a start
+    for (const r of records) {
+      if (r.unit === undefined || !this.supervisors.has(r.unit)) continue;
+      const line = supervisorLine(r.msg);
+      if (line === null || !isStart(line)) continue;
+      const pid = line.pid ?? null;
+      if (pid !== null) {
+        if (host.spawned.size >= MAX_SPAWNED) host.spawned.delete(host.spawned.keys().next().value as number);
+        host.spawned.set(pid, line.program);
+      }
+      const id = this.identityOf(host, host.programs.get(line.program) ?? line.program);
+      if (id === null || (pid !== null && id.starts.some((s) => s.pid === pid))) continue;
+      id.starts.push({ t: r.ts, pid });
+    }
+  }
+
+  /**
+   * A new instance a table shows, unless the supervisor already stated it: by its pid (supervisord), or
+   * by a start without a pid (systemd's scheduled restart) up to 3 s before it, which it then is.
+   */
+  private tableStart(id: Identity, inst: Instance): void {
+    if (id.starts.some((s) => s.pid === inst.pid)) return;
+    const stated = id.starts.find((s) => s.pid === null && s.t <= inst.startMs + 1_000 && inst.startMs - s.t <= 3_000);
+    if (stated !== undefined) stated.pid = inst.pid;
+    else id.starts.push({ t: inst.startMs, pid: inst.pid });
+  }
+
+  /** The process name a supervisor's program runs under on the host (the program's name when not learnt). */
+  processOfProgram(hostId: string, program: string): string {
+    return this.hosts.get(hostId)?.programs.get(program) ?? program;
+  }
+
+  /** The identity of that name that once stayed up (else the one seen last), or null. */
+  private identityOf(host: HostState, name: string): Identity | null {
+    let best: Identity | null = null;
+    for (const id of host.ids.values()) {
+      if (id.name !== name) continue;
+      if (best === null || (id.established && !best.established) || (id.established === best.established && id.lastSeenMs >= best.lastSeenMs)) best = id;
+    }
+    return best;
   }
 
   /** The supervisor (systemd, supervisord, …) a process of this name was seen running under on the host, or null. */
@@ -259,14 +328,15 @@ export class ProcessEvents {
 
   private loopTransitions(hostId: string, id: Identity, ts: number): AlertEvent[] {
     const o = this.options;
-    while (id.starts.length > 0 && id.starts[0]! < ts - o.restartWindowMs) id.starts.shift();
+    id.starts.sort((a, b) => a.t - b.t);
+    while (id.starts.length > 0 && id.starts[0]!.t < ts - o.restartWindowMs) id.starts.shift();
     if (id.starts.length > 64) id.starts.splice(0, id.starts.length - 64);
     const n = id.starts.length;
     if (id.loopAlert === null) {
       if (!id.established || n < o.restartCount) return [];
-      const startMs = id.starts[0]!;
+      const startMs = id.starts[0]!.t;
       id.loopAlert = { id: alertId('loop', ts), startMs, peak: n };
-      return [event('open', hostId, loopKey(id.name), id.loopAlert.id, ts, startMs, 0.9, 1, id.starts.map((s, i) => [s, i + 1] as const))];
+      return [event('open', hostId, loopKey(id.name), id.loopAlert.id, ts, startMs, 0.9, 1, id.starts.map((s, i) => [s.t, i + 1] as const))];
     }
     id.loopAlert.peak = Math.max(id.loopAlert.peak, n);
     if (n > 0) return [];

@@ -156,9 +156,11 @@ export class IncidentService {
 
   /**
    * Every accepted batch: its process table feeds the history behind process-level causes and the
-   * process lifecycle events (exits of services, restart loops), raised as alerts.
+   * process lifecycle events (exits of services, restart loops), raised as alerts; its log records give
+   * the starts a supervisor states (a crash loop's instances too short-lived for any table).
    */
   observeBatch(hostId: string, batch: TelemetryBatch): void {
+    if (batch.logs && batch.logs.length > 0 && !this.closed) this.processEvents.observeLogs(hostId, batch.logs);
     if (!batch.procs) return;
     this.processes.add(hostId, batch.ts, batch.procs);
     if (this.closed) return;
@@ -295,6 +297,8 @@ export class IncidentService {
       topology: this.topology.view(),
       hostName: (id) => this.hostName(id),
       links: this.knowledge,
+      supervisors: this.processEvents.options.supervisors,
+      processOfProgram: (hostId, program) => this.processEvents.processOfProgram(hostId, program),
     };
   }
 
