@@ -6,7 +6,8 @@
  *   series that sat at a flat 0 does not outweigh every other signal with an infinite z;
  * - the alert scorer (alerts/scorer.ts) opens no alert on a deviation smaller than this: a collector's
  *   RSS up 4 MB or a hypervisor's steal up 2 points is a real change to a detector fed on a flat
- *   series, and noise to an SRE.
+ *   series, and noise to an SRE. For counts the scorer's floor also grows with the level
+ *   (levelFloorFactor).
  */
 import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 
@@ -24,6 +25,24 @@ const UNIT_FLOORS: ReadonlyArray<readonly [string, number]> = [
 ];
 /** Floor of anything else (counts such as processes or connections, load averages). */
 const DEFAULT_FLOOR = 1;
+
+/**
+ * Counts (processes, threads, connections, sockets: a series with no unit suffix, load averages aside)
+ * move by about the square root of their level on their own, as counts of independent things do: 30
+ * connections come and go by 5 or 6, 600 threads by 25. For such a series the alert scorer's floor grows
+ * to this many square roots of the series' level. The full scenario run of 2026-11-26 05:42 had 9
+ * unexplained alerts of 37, every one a count moving by one or two against a floor of 1
+ * (`net.tcp.curr_estab` ×5, `proc.threads` ×2, `proc.count`). The ranker keeps the fixed floor: there a
+ * count that moved is evidence among others, not an alarm on its own.
+ */
+export const COUNT_LEVEL_SIGMAS = 2;
+
+/** The floor's factor on the square root of the series' level: COUNT_LEVEL_SIGMAS for counts, else 0. */
+export function levelFloorFactor(key: string): number {
+  const name = parseSeriesKey(key)?.name ?? key;
+  if (name.startsWith('load.') || name.startsWith('event.') || name.startsWith('log.') || name.startsWith('forecast.')) return 0;
+  return UNIT_FLOORS.some(([suffix]) => name.endsWith(suffix)) ? 0 : COUNT_LEVEL_SIGMAS;
+}
 
 export function scaleFloor(key: string): number {
   const name = parseSeriesKey(key)?.name ?? key;

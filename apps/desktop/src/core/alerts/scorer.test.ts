@@ -27,7 +27,7 @@ function feed(scorer: AlertScorer, key: string, values: number[], t0 = 0): void 
 test('a series in warm-up never alerts and is counted as learning', () => {
   const events: AlertEvent[] = [];
   // A flat series scripted to score 1: only the warm-up is under test here, not the minimum deviation.
-  const scorer = new AlertScorer((e) => events.push(e), { detector: scripted(Array<number>(100).fill(1), 50), minDeviation: () => 0 });
+  const scorer = new AlertScorer((e) => events.push(e), { detector: scripted(Array<number>(100).fill(1), 50), minDeviation: () => 0, levelDeviation: () => 0 });
   feed(scorer, 'cpu', Array<number>(49).fill(1));
   assert.equal(events.length, 0);
   assert.equal(scorer.stats().learning, 1);
@@ -150,6 +150,28 @@ test('a jump after a quiet warm-up opens an alert on its 2nd sample, however the
     const values = [...Array.from({ length: 1350 }, () => 2 + 3 * rnd()), ...Array.from({ length: 60 }, () => 47 + 6 * rnd())];
     assert.equal(samplesToAlert(consoleDetector(), values, 1350), 2, `seed ${seed}`);
   }
+});
+
+test("a count's floor grows with the root of its level: connections at ~30 moving by 2 open nothing, by 25 an alert; a count at 0 going to 1 still does", () => {
+  const rnd = ((seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32))(7);
+  // 30 connections, one coming or going now and then, then 2 more held (the console's own API clients).
+  const quiet = Array.from({ length: 400 }, () => 30 + (rnd() < 0.1 ? Math.round(2 * rnd() - 1) : 0));
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(40) });
+  feed(scorer, 'net.tcp.curr_estab', [...quiet, ...Array<number>(60).fill(32)]);
+  assert.equal(events.length, 0, 'a move of 2 at a level of 30 is under 2·√30 ≈ 11');
+  // The detector did score it: with the fixed floor of 1 alone the same samples alert.
+  const bare: AlertEvent[] = [];
+  const fixed = new AlertScorer((e) => bare.push(e), { detector: consoleDetector(40), levelDeviation: () => 0 });
+  feed(fixed, 'net.tcp.curr_estab', [...quiet, ...Array<number>(60).fill(32)]);
+  assert.equal(bare[0]?.type, 'open', 'only the level floor keeps the small move quiet');
+  feed(scorer, 'net.tcp.curr_estab', Array<number>(30).fill(55), 460_000);
+  assert.equal(events[0]?.type, 'open', '25 more connections is an alert');
+  // A count that sits at 0 keeps the floor of 1: the first zombie is an alert.
+  const z: AlertEvent[] = [];
+  const zs = new AlertScorer((e) => z.push(e), { detector: consoleDetector(40) });
+  feed(zs, 'proc.zombies', [...Array<number>(400).fill(0), ...Array<number>(30).fill(1)]);
+  assert.equal(z[0]?.type, 'open');
 });
 
 test('a deviation too small to matter opens nothing, however sure the detector is; the same step made large opens one', () => {

@@ -15,7 +15,7 @@ import type { LogAlertEvidence } from '@cerebro/shared/api/contract';
 import { consoleDetector } from './detector-kind';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from './hysteresis';
 import { sameKeyList } from '../key-list';
-import { scaleFloor } from '../series-floors';
+import { levelFloorFactor, scaleFloor } from '../series-floors';
 
 /** Most deviating [t, v] pairs kept as an alert's evidence. */
 export const MAX_EVIDENCE_POINTS = 20;
@@ -35,9 +35,14 @@ export interface ScorerOptions {
    * whatever the detector says.
    */
   readonly minDeviation: (key: string) => number;
+  /**
+   * The floor also grows to this factor times the square root of the series' level (series-floors.ts:
+   * counts move by about the root of their level on their own; 0: a fixed floor).
+   */
+  readonly levelDeviation: (key: string) => number;
 }
 
-export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor };
+export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor, levelDeviation: levelFloorFactor };
 
 /** What an alert knows when it opens or resolves. */
 export interface AlertEvent {
@@ -70,6 +75,8 @@ export interface ScoredSeries {
   enter: number;
   /** Deviations from the baseline smaller than this do not count (ScorerOptions.minDeviation). */
   readonly floor: number;
+  /** ... nor smaller than this times the root of the baseline (ScorerOptions.levelDeviation). */
+  readonly levelFloor: number;
   baseline: number;
   readonly hyst: HysteresisState;
   /** Set while an alert is open. */
@@ -177,7 +184,8 @@ export class AlertScorer {
       return;
     }
     // Too small a move to matter (series-floors.ts): it neither opens an alert nor holds one open.
-    const score = Math.abs(v - s.baseline) >= s.floor ? raw : 0;
+    const floor = s.levelFloor > 0 ? Math.max(s.floor, s.levelFloor * Math.sqrt(Math.abs(s.baseline))) : s.floor;
+    const score = Math.abs(v - s.baseline) >= floor ? raw : 0;
     const p = this.options.hysteresis;
     const h = s.hyst;
     if (h.open) {
@@ -231,7 +239,7 @@ export class AlertScorer {
       host = new Map();
       this.hosts.set(hostId, host);
     }
-    const s = newSeries(hostId, key, this.options.detector.create(), this.options.hysteresis.enter, this.options.minDeviation(key));
+    const s = newSeries(hostId, key, this.options.detector.create(), this.options.hysteresis.enter, this.options.minDeviation(key), this.options.levelDeviation(key));
     host.set(key, s);
     this.count++;
     return s;
@@ -241,7 +249,7 @@ export class AlertScorer {
   restore(hostId: string, key: string, saved: SavedSeries): boolean {
     const d = this.options.detector.fromJSON(saved.d);
     if (!d.ok || this.count >= this.options.maxSeries || this.hosts.get(hostId)?.has(key)) return false;
-    const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.options.minDeviation(key));
+    const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.options.minDeviation(key), this.options.levelDeviation(key));
     s.n = Math.min(Math.max(0, Math.floor(saved.n)), this.options.detector.warmupSamples);
     s.baseline = Number.isFinite(saved.baseline) ? saved.baseline : 0;
     if (saved.alertId !== null) {
@@ -321,8 +329,8 @@ export class AlertScorer {
   }
 }
 
-function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number, floor: number): ScoredSeries {
-  return { hostId, key, detector, n: 0, enter, floor, baseline: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
+function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number, floor: number, levelFloor: number): ScoredSeries {
+  return { hostId, key, detector, n: 0, enter, floor, levelFloor, baseline: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
 }
 
 function clamp(x: number, lo: number, hi: number): number {
