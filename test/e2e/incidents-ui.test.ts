@@ -10,9 +10,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ForecastsView, Incident } from '@cerebro/shared/api/contract';
+import { routePath, type ActionRun, type ForecastsView, type Incident, type RouteRequests } from '@cerebro/shared/api/contract';
 import { ROOT, createTokenFile, startCollector, startConsole, tempDir, waitFor, waitForWarmSeries } from '../helpers/cerebro';
 import { browserSkipReason, launchBrowser, rendererBuilt, screenshot } from '../helpers/browser';
+import { LogCollector } from '../helpers/log-collector';
 import '../helpers/page-globals';
 
 const skip = browserSkipReason() ?? false;
@@ -204,4 +205,48 @@ test('forecast badges: a host whose resource fills within its horizon has a badg
   assert.ok(asked.some((u) => new URL(u).searchParams.get('host') === hostId), 'the host view asks for its own forecasts');
   await panel.scrollIntoViewIfNeeded();
   await screenshot(page, 'forecasts-host');
+});
+
+test("the drawer says how many alerts were folded in, such as the console's own run's effects, which the incident does not list", { skip, timeout: 120_000 }, async (t) => {
+  ensureRenderer();
+  const home = tempDir(t);
+  // An operator's run starts at once (no approval, no dry run asked first) so that it is in flight below.
+  fs.writeFileSync(path.join(home, 'remediation-policy.json'), JSON.stringify({ defaultLevel: 'one-click', requireDryRun: false }));
+  const con = await startConsole(t, home, {}, ['--log-learning-minutes', '0']);
+  const hostId = `e2e-folded-${process.pid}`;
+  const collector = new LogCollector(hostId, fs.readFileSync(createTokenFile(home, home), 'utf8').trim());
+  t.after(() => collector.close());
+  await collector.connect(con.info.ingestUrl);
+  const t0 = Date.now();
+  await collector.send(1, [{ ts: t0 - 2000, src: 'journal', level: 'info', msg: 'payments served order 17 in 12 ms' }]);
+  await collector.send(2, [{ ts: t0 - 1000, src: 'journal', level: 'error', msg: 'payments: connection to postgres refused (pool exhausted, 64 of 64 in use)', unit: 'payments', pid: 812 }]);
+  const opened = await waitFor('an incident with the error line', async () => (await con.api('incidents')).incidents.find((i) => i.alerts.some((a) => a.hostId === hostId)), 20_000, 250);
+
+  // The operator restarts the service from the incident. This simulated collector never answers the
+  // command, so the run stays in flight; its supervisor's line about the stop is what such a run sets off.
+  const body: RouteRequests['runbookExecute'] = { hostId, params: { service: 'payments', process: 'payments' }, incidentId: opened.id, operator: 'e2e' };
+  const res = await fetch(new URL(routePath('runbookExecute', 'two-tier-restart-server'), con.info.apiUrl), { method: 'POST', headers: { authorization: `Bearer ${con.info.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const run = (await res.json()) as ActionRun;
+  assert.equal(run.state, 'running', run.summary);
+  await collector.send(3, [{ ts: Date.now(), src: 'file:/var/log/supervisor/supervisord.log', level: 'warn', msg: 'WARN stopped: payments (terminated by SIGTERM)', unit: 'supervisord', pid: 99 }]);
+  const folded = await waitFor('the supervisor line folded into the incident', async () => {
+    const i: Incident = await con.api('incident', opened.id);
+    return i.suppressed.count > 0 ? i : null;
+  }, 20_000, 250);
+  const supervisorAlert = (await con.api('hostAlerts', hostId)).alerts.find((a) => a.evidence.log?.samples.some((s) => s.unit === 'supervisord'));
+  assert.ok(supervisorAlert, 'the supervisor line raised an alert');
+  assert.ok(folded.suppressed.alertIds.includes(supervisorAlert.id), 'counted in the run\'s incident');
+  assert.ok(!folded.alerts.some((a) => a.id === supervisorAlert.id), 'not listed');
+  assert.equal((await con.api('incidents')).incidents.filter((i) => i.hostIds.includes(hostId)).length, 1, 'no incident of its own');
+
+  const { page } = await launchBrowser(t);
+  await page.goto(con.info.uiUrl);
+  await page.evaluate((id) => (window.location.hash = `#/incidents/${encodeURIComponent(id)}`), opened.id);
+  const line = page.getByTestId('incident-detail').getByTestId('incident-folded');
+  await line.waitFor({ timeout: 15_000 });
+  const count = folded.suppressed.count;
+  assert.equal(await line.getAttribute('data-count'), String(count));
+  assert.match(await line.innerText(), new RegExp(`^Folded in\\s+${count} related alerts? folded in, not listed: effects of the console's own remediation runs \\(`));
+  await line.scrollIntoViewIfNeeded();
+  await screenshot(page, 'incident-folded');
 });

@@ -41,11 +41,11 @@ export class LogCollector {
     });
   }
 
-  /** Sends one batch of log records (and one metric) and resolves when the console acks it. */
-  send(seq: number, logs: LogRecord[], timeoutMs = 10_000): Promise<void> {
+  /** Sends one batch of log records (and one metric, and `extra` such as a process table) and resolves when the console acks it. */
+  send(seq: number, logs: LogRecord[], timeoutMs = 10_000, extra: Pick<TelemetryBatch, 'procs'> = {}): Promise<void> {
     const ws = this.ws;
     if (!ws) throw new Error('not connected');
-    const batch: TelemetryBatch = { type: 'batch', seq, ts: logs[0]?.ts ?? Date.now(), metrics: { k: ['load.1m'], v: [1] }, logs };
+    const batch: TelemetryBatch = { type: 'batch', seq, ts: logs[0]?.ts ?? Date.now(), metrics: { k: ['load.1m'], v: [1] }, logs, ...extra };
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.hostId}: batch ${seq} not acked within ${timeoutMs} ms`)), timeoutMs);
       this.acks.set(seq, () => {

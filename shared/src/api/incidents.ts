@@ -47,7 +47,11 @@ export interface IncidentAlertRef {
   readonly endMs?: number;
 }
 
-/** Alerts folded into an incident instead of listed: those of a lost host (its `host.lost` alert stands for them). */
+/**
+ * Alerts folded into an incident instead of listed, for any of these reasons (the count does not say
+ * which): an expected effect of the console's own remediation run (its severity not counted either), an
+ * alert of a lost host (its `host.lost` alert stands for them), or one past the incident's listing limit.
+ */
 export interface IncidentSuppressed {
   readonly count: number;
   /** The first 100 folded alert ids. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ActionRun, Alert } from '@cerebro/shared/api/contract';
+import { HOST_LOST_KEY, type ActionRun, type Alert } from '@cerebro/shared/api/contract';
 import { Correlator, type CorrelationContext } from './correlator';
 import { ExpectedEffects } from './expected-effects';
 
@@ -15,6 +15,26 @@ const supervisorLine = (msg: string, startMs: number): Alert =>
 function run(state: ActionRun['state'], params: Record<string, unknown>, updatedMs: number, extra: Partial<ActionRun> = {}): ActionRun {
   return { id: 'run-1', runbookId: 'restart-service', hostId: 'h1', params, actor: { type: 'policy', name: 'autonomous' }, state, steps: [], rollback: [], createdMs: T0, updatedMs, summary: state, incidentId: 'inc-x', ...extra };
 }
+
+function step(status: string): ActionRun['steps'][number] {
+  return { id: 'restart', action: 'restart-service', params: { service: 'payments' }, status, message: status, startedMs: T0, endedMs: T0 + 1_000 };
+}
+
+test('a run that ended without any command reaching the host expects nothing: a real exit after it is not hidden', () => {
+  for (const status of ['NOT_CONNECTED', 'refused']) {
+    const fx = new ExpectedEffects();
+    fx.observeRun(run('running', { service: 'payments' }, T0), () => undefined);
+    assert.notEqual(fx.explain(alert('event.proc_exit{name=payments,pid=4242}', T0 + 500)), null, 'in flight: expected');
+    fx.observeRun(run('failed', { service: 'payments' }, T0 + 1_000, { steps: [step(status)] }), () => undefined);
+    assert.equal(fx.explain(alert('event.proc_exit{name=payments,pid=4242}', T0 + 2_000)), null, `${status}: the service's exit is its own`);
+    assert.equal(fx.explain(supervisorLine('WARN exited: payments (terminated by SIGKILL; not expected)', T0 + 2_000)), null);
+  }
+  // A step that ran and failed did act (it may have stopped the service): its effects stay expected.
+  const fx = new ExpectedEffects();
+  fx.observeRun(run('running', { service: 'payments' }, T0), () => undefined);
+  fx.observeRun(run('failed', { service: 'payments' }, T0 + 1_000, { steps: [step('ok'), step('failed')] }), () => undefined);
+  assert.notEqual(fx.explain(alert('event.proc_exit{name=payments,pid=4242}', T0 + 2_000)), null);
+});
 
 test('a run that restarts a service: its exit and its supervisor\'s lines about it are expected, nothing else is', () => {
   const fx = new ExpectedEffects({ graceMs: 60_000 });
@@ -34,7 +54,7 @@ test('a run that restarts a service: its exit and its supervisor\'s lines about 
   assert.equal(fx.explain(alert('event.proc_exit{name=payments,pid=4000}', T0 - 5_000)), null);
   assert.equal(fx.explain({ ...alert('event.proc_exit{name=payments,pid=4242}', T0 + 1_000), hostId: 'h2' }), null);
   // The run ends; its effects may come until the grace is over, not after.
-  fx.observeRun(run('succeeded', { service: 'payments' }, T0 + 10_000), () => undefined);
+  fx.observeRun(run('succeeded', { service: 'payments' }, T0 + 10_000, { steps: [step('ok')] }), () => undefined);
   assert.notEqual(fx.explain(supervisorLine('INFO stopped: payments (exit status 0)', T0 + 69_000)), null);
   assert.equal(fx.explain(supervisorLine('INFO stopped: payments (exit status 0)', T0 + 71_000)), null);
 });
@@ -77,4 +97,30 @@ test('the correlator folds a run\'s expected effects into its incident and lets 
   // With its incident resolved, another effect of the run opens nothing; an unrelated alert still does.
   assert.deepEqual(c.alertChanged('opened', supervisorLine('INFO spawned: payments with pid 11', T0 + 6_000), T0 + 130_000), []);
   assert.equal(c.alertChanged('opened', alert('fs.used_pct{mount=/}', T0 + 130_000), T0 + 130_000)[0]?.change, 'opened');
+});
+
+test("a folded expected effect that is refreshed (its score rises) leaves its incident's severity alone; another folded alert's refresh raises it", () => {
+  const fx = new ExpectedEffects();
+  const ctx: CorrelationContext = { hostDistance: (a, b) => (a === b ? 0 : Infinity), hostName: (id) => id, expectedEffect: (a) => fx.explain(a) };
+  const c = new Correlator(ctx, { windowMs: 5 * 60_000, quietMs: 2 * 60_000 });
+  const fault = alert('event.proc_exit{name=payments,pid=10}', T0 - 20_000);
+  const incId = c.alertChanged('opened', fault, T0 - 20_000)[0]!.incident.id;
+  fx.observeRun(run('running', { service: 'payments' }, T0, { incidentId: incId }), () => undefined);
+  const stopLine = supervisorLine('WARN stopped: payments (terminated by SIGTERM)', T0 + 1_000);
+  assert.deepEqual(c.alertChanged('opened', stopLine, T0 + 1_000)[0]?.incident.suppressed.alertIds, [stopLine.id]);
+  // The alert store's refresh of the same alert: its peak crossed the critical score.
+  assert.deepEqual(c.alertChanged('updated', { ...stopLine, severity: 'critical', peakScore: 0.95, lastScore: 0.95 }, T0 + 2_000), []);
+  const inc = c.get(incId)!;
+  assert.equal(inc.severity, 'warning');
+  assert.deepEqual(inc.suppressed, { count: 1, alertIds: [stopLine.id] }, 'refreshed, not counted again');
+  assert.equal(inc.updatedMs, T0 + 1_000, 'nothing changed, nothing stored');
+
+  // The control, on the same path (a folded alert refreshed): an alert folded behind a lost host is not
+  // the remedy working, and its rise to critical raises its incident.
+  const lostHost = c.alertChanged('opened', { ...alert(HOST_LOST_KEY, T0 + 3_000), hostId: 'h2' }, T0 + 3_000)[0]!.incident;
+  const behind = { ...alert('cpu.util_pct', T0 + 4_000), hostId: 'h2' };
+  assert.deepEqual(c.alertChanged('opened', behind, T0 + 4_000)[0]?.incident.suppressed.alertIds, [behind.id]);
+  const [raised] = c.alertChanged('updated', { ...behind, severity: 'critical' }, T0 + 5_000);
+  assert.equal(raised?.incident.id, lostHost.id);
+  assert.equal(raised?.incident.severity, 'critical');
 });

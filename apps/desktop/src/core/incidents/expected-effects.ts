@@ -49,6 +49,13 @@ interface Effects {
 const IN_FLIGHT = new Set(['running', 'verifying', 'rolling-back']);
 /** States in which nothing was sent to the host: no effect to expect. */
 const NOTHING_SENT = new Set(['proposed', 'awaiting-approval', 'refused']);
+/**
+ * Step statuses of a command that did not run: refused (by the console's or the host's gate) or with no
+ * connection to carry it. A connection that closed while the command was out is reported the same way and
+ * may have run it: its effects are then shown as alerts, the safe side (a real exit is never hidden
+ * behind a run that never acted).
+ */
+const DID_NOT_RUN = new Set(['refused', 'NOT_CONNECTED']);
 
 export class ExpectedEffects {
   readonly options: ExpectedEffectsOptions;
@@ -64,6 +71,11 @@ export class ExpectedEffects {
    */
   observeRun(run: ActionRun, processName: (hostId: string, pid: number) => string | undefined): void {
     if (NOTHING_SENT.has(run.state)) return;
+    if (!IN_FLIGHT.has(run.state) && ![...run.steps, ...run.rollback].some((s) => !DID_NOT_RUN.has(s.status))) {
+      // Ended without any command reaching the host (NOT_CONNECTED, refused by a gate): nothing of it to expect.
+      this.runs.delete(run.id);
+      return;
+    }
     const known = this.runs.get(run.id);
     if (known !== undefined) {
       known.endedMs = IN_FLIGHT.has(run.state) ? null : (known.endedMs ?? run.updatedMs);

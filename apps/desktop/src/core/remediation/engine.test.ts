@@ -54,6 +54,8 @@ class FakeSender implements CommandSender {
   /** The audit head the host says it kept, from the one the command carried (default: none said). */
   keptHead: ((carried: unknown) => unknown) | null = null;
   onSend: (() => void) | null = null;
+  /** More details the host reports with an ok step (which process it acted on, say), from what it was sent. */
+  reports: ((action: string, params: Record<string, unknown>) => Record<string, unknown>) | null = null;
   constructor(private readonly view: FakeView) {}
   async send(hostId: string, _kind: 'remediation.run', payload: unknown): Promise<{ ok: boolean; output?: unknown }> {
     const { action, params, auditHead } = payload as { action: string; params: Record<string, unknown>; auditHead?: unknown };
@@ -66,7 +68,7 @@ class FakeSender implements CommandSender {
     this.inFlight--;
     if (action === this.failAction) return { ok: true, output: { action, status: 'failed', message: `${action} failed on the host`, output: 'boom' } };
     if (action === 'signal-process' && this.fixes) this.view.procs.set(hostId, (this.view.procs.get(hostId) ?? []).filter((p) => p.pid !== params['pid']));
-    const details = action === 'renice-process' ? { previousNice: 0, nice: params['nice'] } : {};
+    const details = { ...(action === 'renice-process' ? { previousNice: 0, nice: params['nice'] } : {}), ...this.reports?.(action, params) };
     return { ok: true, output: { action, status: 'ok', message: `${action} done`, output: '', details, ...(this.keptHead ? { keptAuditHead: this.keptHead(auditHead) } : {}) } };
   }
 }
@@ -92,6 +94,18 @@ const runbooks = {
     ],
     verification: { all: [{ kind: 'metric', key: 'cpu.util_pct', op: '<', value: 50 }], withinMs: 1000, pollMs: 100 },
     rollback: [{ id: 'restore', action: 'renice-process', params: { pid: '{{pid}}', startMs: 1000, nice: '{{steps.renice.details.previousNice}}' } }],
+  },
+  // A later step acts on the process an earlier step's result names: its target is known only as it runs.
+  'handoff.json': {
+    id: 'handoff',
+    title: 'Renice, then stop what the host says it reniced',
+    description: 'Deprioritise the hog, then stop the process the host reports',
+    params: { pid: { type: 'integer', description: 'pid', min: 2 }, startMs: { type: 'integer', description: 'start', default: 1000 } },
+    steps: [
+      { id: 'renice', action: 'renice-process', params: { pid: '{{pid}}', startMs: '{{startMs}}', nice: 19 } },
+      { id: 'stop', action: 'signal-process', params: { pid: '{{steps.renice.details.pid}}', startMs: '{{steps.renice.details.startMs}}', signal: 'SIGTERM' } },
+    ],
+    verification: { all: [{ kind: 'process', pid: '{{pid}}', expect: 'absent' }], withinMs: 1000, pollMs: 100 },
   },
 };
 
@@ -285,4 +299,36 @@ test('requireDryRun "per-host": a dry run on one host does not lift the rule on 
   assert.equal(other.verdict?.rule, 'DRY_RUN_REQUIRED');
   assert.match(other.summary, /run a dry run of stop on web-h1 first/);
   assert.equal((await engine.execute({ runbookId: 'stop', hostId: 'h0', params: { pid: 4242 }, actor: op }).done).state, 'succeeded');
+});
+
+test("a step whose pid comes from an earlier step's result is checked as it runs: the console's own process is refused there, not sent", async (t) => {
+  const { engine, sender, audit } = await setup(t);
+  // The engine's default `self`: this process, started (by its own clock) uptime ago.
+  const selfStartMs = Math.round(Date.now() - process.uptime() * 1000);
+  // The control: the host reports the process it reniced (the hog), and the second step stops it.
+  sender.reports = (_action, params) => ({ pid: params['pid'], startMs: params['startMs'] });
+  const fine = await engine.execute({ runbookId: 'handoff', hostId: 'h0', params: { pid: 4242 }, actor: op }).done;
+  assert.equal(fine.state, 'succeeded', fine.summary);
+  assert.deepEqual(sender.sent.map((s) => [s.action, s.params['pid']]), [['renice-process', 4242], ['signal-process', 4242]]);
+
+  // Now the first step's result names the console's own process (pid and start time). Nothing up front can
+  // know it (the placeholder has no value before the run): no foreseen refusal, and the run starts.
+  sender.sent.length = 0;
+  sender.reports = () => ({ pid: process.pid, startMs: selfStartMs });
+  assert.equal(engine.foreseenRefusal({ runbookId: 'handoff', hostId: 'h0', params: { pid: 4242 } }), null);
+  const started = engine.execute({ runbookId: 'handoff', hostId: 'h0', params: { pid: 4242 }, actor: op });
+  assert.equal(started.run.state, 'running');
+  const end = await started.done;
+  assert.equal(end.state, 'failed');
+  assert.deepEqual(sender.sent.map((s) => s.action), ['renice-process'], 'the stop step was never sent');
+  const stop = end.steps[1];
+  assert.equal(stop?.status, 'refused');
+  assert.equal(stop?.message, `CONSOLE_ITSELF: signal-process names pid ${process.pid}, the console's own process; not sent`);
+  assert.deepEqual(stop?.params, { pid: process.pid, startMs: selfStartMs, signal: 'SIGTERM' }, 'the step as it would have been sent');
+  assert.match(end.summary, /^step stop \(signal-process\) refused: CONSOLE_ITSELF/);
+  assert.equal(end.verification, undefined, 'no verification after a refused step');
+  const commands = audit.list().filter((r) => r.kind === 'command' && (r.payload as { run: string }).run === end.id);
+  assert.deepEqual(commands.map((r) => (r.payload as { step: string }).step), ['renice']);
+  const refusals = audit.list().filter((r) => r.kind === 'refusal' && (r.payload as { run: string }).run === end.id);
+  assert.deepEqual(refusals.map((r) => [(r.payload as { step: string }).step, (r.payload as { rule: string }).rule]), [['stop', 'CONSOLE_ITSELF']], 'the refusal is in the audit trail');
 });

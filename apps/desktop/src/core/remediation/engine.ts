@@ -331,7 +331,11 @@ export class RemediationEngine {
       return { id: s.id, action: s.action, params: s.params, status: 'failed', message: `cannot fill in the step's params: ${(e as Error).message}`, startedMs, endedMs: this.now() };
     }
     const self = this.selfTarget([resolved]);
-    if (self !== null) return { id: s.id, action: s.action, params: resolved.params, status: 'refused', message: `CONSOLE_ITSELF: ${self}; not sent`, startedMs, endedMs: this.now() };
+    if (self !== null) {
+      const message = `CONSOLE_ITSELF: ${self}; not sent`;
+      this.deps.audit.append(ENGINE_ACTOR, 'refusal', { run: run.id, step: s.id, phase, rule: 'CONSOLE_ITSELF', reason: message });
+      return { id: s.id, action: s.action, params: resolved.params, status: 'refused', message, startedMs, endedMs: this.now() };
+    }
     if (resolved.delayMs > 0) await sleep(resolved.delayMs);
     this.deps.audit.append(actor, phase === 'rollback' ? 'rollback' : 'command', { run: run.id, step: s.id, host: run.hostId, action: resolved.action, params: resolved.params });
     // The signed audit head rides along, so that each host keeps the latest head it saw: rewriting the

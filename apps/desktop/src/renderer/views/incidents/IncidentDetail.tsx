@@ -13,12 +13,14 @@ import { fmtDuration } from '../host/alert-format';
 import { CauseList } from './CauseList';
 import { useProposals } from '../remediation/use-proposals';
 import { DiagnosisPanel } from './DiagnosisPanel';
+import { foldedAlertsText } from './folded-alerts';
 import { IncidentTimeline } from './IncidentTimeline';
 import { alertLogsHash, hostHash, topologyHash } from './incident-links';
 
 export function IncidentDetail({ incident: i, nowMs, hostname }: { incident: Incident; nowMs: number; hostname: (id: string) => string }) {
   const open = i.state === 'open';
   const proposals = useProposals(i.id, i.causesMs);
+  const folded = foldedAlertsText(i);
   return (
     <article className="incident-detail panel" data-testid="incident-detail" data-incident-id={i.id} data-state={i.state}>
       <div className="panel-head incident-head">
@@ -57,11 +59,14 @@ export function IncidentDetail({ incident: i, nowMs, hostname }: { incident: Inc
         ) : null}
         <div>
           <dt>Alerts</dt>
-          <dd>
-            {i.alerts.length}
-            {i.suppressed.count > 0 ? ` · ${i.suppressed.count} more folded into a lost host's alert` : ''}
-          </dd>
+          <dd>{i.alerts.length}</dd>
         </div>
+        {folded !== null ? (
+          <div data-testid="incident-folded" data-count={i.suppressed.count}>
+            <dt>Folded in</dt>
+            <dd>{folded}</dd>
+          </div>
+        ) : null}
       </dl>
       <section className="incident-section">
         <h3>Likely causes{i.causesMs > 0 ? <span className="muted"> · ranked at {fmtClock(i.causesMs)}</span> : null}</h3>
