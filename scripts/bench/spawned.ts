@@ -23,7 +23,13 @@ const TAIL_LINES = 40;
 export function startProcess(cleanup: Cleanup, name: string, command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Spawned {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  // CEREBRO_BENCH_LOG_DIR=DIR keeps everything each process writes in DIR/<name>.log (a run's console log
+  // is otherwise gone with the run's folder): for looking into a benchmark or scenario run afterwards.
+  const logDir = process.env['CEREBRO_BENCH_LOG_DIR'];
+  const file = logDir ? fs.createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' }) : null;
+  file?.on('error', () => undefined);
   const keep = (chunk: Buffer): void => {
+    file?.write(chunk);
     for (const line of chunk.toString('utf8').split('\n')) {
       if (line.trim() === '') continue;
       lines.push(line);

@@ -221,3 +221,29 @@ test('an incident open for longer than maxTimeJoinMs takes no more alerts for ti
   c.alertChanged('resolved', closed(cpu, T0 + 12 * MIN), T0 + 12 * MIN);
   assert.equal(c.alertChanged('opened', alert('web', 'cpu.util_pct', T0 + 13 * MIN), T0 + 13 * MIN)[0]!.incident.id, first.id);
 });
+
+test('after a remediation run on an incident was verified, a new alert a minute later is a new incident; the fault coming back still joins', () => {
+  const fixedAt = new Map<string, number>();
+  const c = new Correlator({ ...ctx, remediatedMs: (id) => fixedAt.get(id) ?? null }, { windowMs: 5 * MIN, quietMs: 10 * MIN });
+  const leak = alert('web', 'mem.available_bytes', T0);
+  const [opened] = c.alertChanged('opened', leak, T0);
+  const id = opened!.incident.id;
+  // A log line of the leak's restart, still open for minutes (a new template).
+  c.alertChanged('opened', alert('web', 'log.new{template=aa11}', T0 + 20_000), T0 + 20_000);
+  c.alertChanged('resolved', closed(leak, T0 + 40_000), T0 + 40_000);
+  fixedAt.set(id, T0 + 30_000);
+  // Within a minute of the verification: still the same trouble settling (joins).
+  assert.equal(c.alertChanged('opened', alert('web', 'cpu.util_pct', T0 + 80_000), T0 + 80_000)[0]?.incident.id, id);
+  // Four minutes later a filesystem fills on the same host: its own incident, ranked from its own onset.
+  const fill = c.alertChanged('opened', alert('web', 'fs.used_pct{mount=/data}', T0 + 4 * MIN), T0 + 4 * MIN);
+  assert.equal(fill[0]?.change, 'opened');
+  assert.notEqual(fill[0]?.incident.id, id);
+  // The leak coming back (the same series) joins its old incident.
+  const again = c.alertChanged('opened', alert('web', 'mem.available_bytes', T0 + 5 * MIN), T0 + 5 * MIN);
+  assert.equal(again[0]?.incident.id, id);
+  // Without the verification, the filesystem would have joined (the control).
+  const plain = new Correlator(ctx, { windowMs: 5 * MIN, quietMs: 10 * MIN });
+  const [p] = plain.alertChanged('opened', alert('web', 'mem.available_bytes', T0), T0);
+  plain.alertChanged('opened', alert('web', 'log.new{template=aa11}', T0 + 20_000), T0 + 20_000);
+  assert.equal(plain.alertChanged('opened', alert('web', 'fs.used_pct{mount=/data}', T0 + 4 * MIN), T0 + 4 * MIN)[0]?.incident.id, p!.incident.id);
+});

@@ -28,9 +28,16 @@ export interface CorrelatorOptions {
    * that incident's first onset instead of its own.
    */
   readonly maxTimeJoinMs: number;
+  /**
+   * Likewise, once a remediation run on an incident was verified, alerts with an onset more than this
+   * after the verification join it only for what ties them to it beyond time and place, ms: the fault was
+   * fixed, and a new one minutes later (a filesystem filling after a leak's restart) is its own incident,
+   * ranked from its own onset. The fault coming back (the same series, the same process) still joins.
+   */
+  readonly remediatedJoinMs: number;
 }
 
-export const DEFAULT_CORRELATOR_OPTIONS: CorrelatorOptions = { windowMs: 5 * 60_000, maxHops: 2, quietMs: 2 * 60_000, maxAlerts: 500, maxTimeJoinMs: 10 * 60_000 };
+export const DEFAULT_CORRELATOR_OPTIONS: CorrelatorOptions = { windowMs: 5 * 60_000, maxHops: 2, quietMs: 2 * 60_000, maxAlerts: 500, maxTimeJoinMs: 10 * 60_000, remediatedJoinMs: 60_000 };
 
 /** What the correlator asks about the world. */
 export interface CorrelationContext {
@@ -45,6 +52,8 @@ export interface CorrelationContext {
    * it open), and opens no incident of its own.
    */
   expectedEffect?(a: Alert): { readonly incidentId?: string } | null;
+  /** When a remediation run on the incident was last verified (expected-effects.ts), or null. */
+  remediatedMs?(incidentId: string): number | null;
 }
 
 export interface IncidentUpdate {
@@ -179,10 +188,16 @@ export class Correlator {
       if (alert.startMs > activity + this.options.windowMs || alert.startMs < inc.openedMs - this.options.windowMs) continue;
       const near = inc.hostIds.some((h) => this.ctx.hostDistance(h, alert.hostId, this.options.maxHops) <= this.options.maxHops);
       if (!near) continue;
-      if (proc !== null ? !this.sameTrouble(inc, proc) : alert.startMs - inc.openedMs > this.options.maxTimeJoinMs) continue;
+      if (proc !== null ? !this.sameTrouble(inc, proc) : alert.startMs - inc.openedMs > this.options.maxTimeJoinMs || this.fixedBefore(inc, alert)) continue;
       if (best === undefined || activity > best.activity) best = { id: inc.id, activity };
     }
     return best?.id;
+  }
+
+  /** A run on the incident was verified more than remediatedJoinMs before the alert's onset. */
+  private fixedBefore(inc: Incident, alert: Alert): boolean {
+    const fixed = this.ctx.remediatedMs?.(inc.id) ?? null;
+    return fixed !== null && alert.startMs - fixed > this.options.remediatedJoinMs;
   }
 
   /**

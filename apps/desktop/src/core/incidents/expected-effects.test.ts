@@ -124,3 +124,13 @@ test("a folded expected effect that is refreshed (its score rises) leaves its in
   assert.equal(raised?.incident.id, lostHost.id);
   assert.equal(raised?.incident.severity, 'critical');
 });
+
+test('the time a run on an incident was verified is kept for the correlator; a failed run leaves none', () => {
+  const fx = new ExpectedEffects();
+  assert.equal(fx.remediatedMs('inc-x'), null);
+  fx.observeRun(run('running', { service: 'payments' }, T0), () => undefined);
+  fx.observeRun(run('failed', { service: 'payments' }, T0 + 5_000, { steps: [step('failed')] }), () => undefined);
+  assert.equal(fx.remediatedMs('inc-x'), null);
+  fx.observeRun(run('succeeded', { service: 'payments' }, T0 + 9_000, { id: 'run-9', steps: [step('ok')], verification: { ok: true, checks: [], atMs: T0 + 8_500 } }), () => undefined);
+  assert.equal(fx.remediatedMs('inc-x'), T0 + 8_500);
+});

@@ -60,6 +60,8 @@ const DID_NOT_RUN = new Set(['refused', 'NOT_CONNECTED']);
 export class ExpectedEffects {
   readonly options: ExpectedEffectsOptions;
   private readonly runs = new Map<string, Effects>();
+  /** incident id → when a run on it was last verified (succeeded), for the correlator. */
+  private readonly remediated = new Map<string, number>();
 
   constructor(options: Partial<ExpectedEffectsOptions> = {}) {
     this.options = { ...DEFAULT_EXPECTED_EFFECTS_OPTIONS, ...options };
@@ -71,6 +73,11 @@ export class ExpectedEffects {
    */
   observeRun(run: ActionRun, processName: (hostId: string, pid: number) => string | undefined): void {
     if (NOTHING_SENT.has(run.state)) return;
+    if (run.state === 'succeeded' && run.incidentId !== undefined) {
+      this.remediated.delete(run.incidentId);
+      this.remediated.set(run.incidentId, run.verification?.atMs ?? run.updatedMs);
+      while (this.remediated.size > this.options.maxRuns) this.remediated.delete(this.remediated.keys().next().value as string);
+    }
     if (!IN_FLIGHT.has(run.state) && ![...run.steps, ...run.rollback].some((s) => !DID_NOT_RUN.has(s.status))) {
       // Ended without any command reaching the host (NOT_CONNECTED, refused by a gate): nothing of it to expect.
       this.runs.delete(run.id);
@@ -96,6 +103,11 @@ export class ExpectedEffects {
     if (names.size === 0 && mounts.size === 0) return;
     this.runs.set(run.id, { run: { id: run.id, runbookId: run.runbookId, hostId: run.hostId, createdMs: run.createdMs, ...(run.incidentId !== undefined ? { incidentId: run.incidentId } : {}) }, endedMs: IN_FLIGHT.has(run.state) ? null : run.updatedMs, names, mounts });
     while (this.runs.size > this.options.maxRuns) this.runs.delete(this.runs.keys().next().value as string);
+  }
+
+  /** When a run on the incident was last verified (its state `succeeded`), or null. */
+  remediatedMs(incidentId: string): number | null {
+    return this.remediated.get(incidentId) ?? null;
   }
 
   /** The run this alert is an expected effect of, with why; null for any other alert. */

@@ -127,6 +127,7 @@ export class IncidentService {
           }
           return e;
         },
+        remediatedMs: (id) => this.expectedEffects.remediatedMs(id),
       },
       options.correlator,
     );

@@ -299,3 +299,37 @@ test('a cleanup waits for its filesystem to be full enough (the precondition), t
   await started[0]?.done;
   assert.deepEqual(sent, ['delete-old-files']);
 });
+
+test("a log is truncated only on a filesystem that is filling: during a log storm on a disk with room, the truncate waits", async (t) => {
+  const base = incident();
+  const lib = loadRunbooks(defaultRunbookDir());
+  const used: Record<string, number> = { '/var': 40 };
+  const view = {
+    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs: ['/var/log'], processes: null, terminals: true } } }) as unknown as Host,
+    latest: (_h: string, key: string) => {
+      const m = /^fs\.used_pct\{mount=(.*)\}$/.exec(key)?.[1];
+      return m !== undefined && used[m] !== undefined ? { t: Date.now(), v: used[m] } : null;
+    },
+    processes: () => ({ ts: Date.now(), procs: [] }),
+  };
+  const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'fs-truncate-log', group: '*', level: 'autonomous' }] });
+  const { engine, sent } = engineOver(t, view, pol);
+  const logged: string[] = [];
+  const auto = new AutoRemediator({ engine, policy: pol, runbooks: () => lib.runbooks, view, hostName: () => 'web-01', settleMs: 0, log: (_l, m) => logged.push(m) });
+  // The ledger writes a storm of errors to /var/log/ledger.log; /var's use rose with it (an alert), at 40 %.
+  const inc: Incident = {
+    ...base,
+    id: 'inc-storm',
+    alerts: [{ ...base.alerts[0]!, seriesKey: 'fs.used_pct{mount=/var}' }, { ...base.alerts[0]!, id: 'a2', seriesKey: 'log.new{template=ab12}', kind: 'log' }],
+    causes: [{ ...base.causes[0]!, kind: 'process', name: 'ledger', pid: 55, logFiles: ['/var/log/ledger.log'] }],
+  };
+  assert.equal(auto.observe(inc), null, 'the disk has room: the log (the evidence) is kept');
+  assert.deepEqual(engine.list(), []);
+  assert.match(logged.join('\n'), /fs-truncate-log.*not started \(until its precondition holds\): PRECONDITION: precondition not met: fs\.used_pct\{mount=\/var\}/s);
+  used['/var'] = 92;
+  const started = auto.tick();
+  assert.equal(started[0]?.run.runbookId, 'fs-truncate-log');
+  assert.deepEqual(started[0]?.run.params, { mount: '/var', path: '/var/log/ledger.log', minUsedPct: 70, maxUsedPct: 85 });
+  await started[0]?.done;
+  assert.deepEqual(sent, ['truncate-log']);
+});
