@@ -5,7 +5,7 @@
  * readers (`tail -f`, a pager) are left out.
  *
  * Cost: one pass over every fd directory the collector may read. It runs only when a file that got
- * records has no fresh answer, at most once per `minScanGapMs`, and an answer stays fresh for
+ * records has no fresh answer, at most once per `minScanGapMs` (a file's first answer at once), and an answer stays fresh for
  * `freshMs`: on a host whose logs all have writers that is one pass every `freshMs` (60 s by default),
  * a few milliseconds each.
  */
@@ -44,7 +44,11 @@ export class LogWriters {
   of(path: string, nowMs: number): LogWriter | null {
     const k = this.known.get(path);
     if (k !== undefined && nowMs - k.atMs < this.options.freshMs) return k.writer;
-    if (nowMs - this.lastScanMs >= this.options.minScanGapMs) {
+    // A file never answered is scanned at once, gap or not (once per followed file): its first lines would
+    // otherwise go without a writer until the gap is over, and a scan for another file meanwhile did not
+    // include it. In the scenario runs supervisord's log got its first lines then, and its "stopped" line
+    // after a restart came without a writer.
+    if (k === undefined || nowMs - this.lastScanMs >= this.options.minScanGapMs) {
       const wanted = new Set([path]);
       for (const [p, v] of this.known) if (nowMs - v.atMs >= this.options.freshMs) wanted.add(p);
       this.scan(wanted, nowMs);

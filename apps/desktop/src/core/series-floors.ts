@@ -1,7 +1,7 @@
 /**
  * The smallest move of a series that means something in everyday terms, by unit (the series name's
  * suffix): 5 points of a percentage, 64 MiB of memory or space, 1 MiB/s of I/O, 10 operations or 100
- * packets a second, 10 ms of latency, 1 of a count. Two users:
+ * packets a second, 10 ms of latency, 1 of a count (50 forks a second: NAME_FLOORS). Two users:
  * - the root-cause ranker (incidents/causes.ts) scales a series' deviation by at least this much, so a
  *   series that sat at a flat 0 does not outweigh every other signal with an infinite z;
  * - the alert scorer (alerts/scorer.ts) opens no alert on a deviation smaller than this: a collector's
@@ -25,6 +25,13 @@ const UNIT_FLOORS: ReadonlyArray<readonly [string, number]> = [
 ];
 /** Floor of anything else (counts such as processes or connections, load averages). */
 const DEFAULT_FLOOR = 1;
+/**
+ * Series whose everyday moves are larger than their unit's: an operator's shell command, a cron job or a
+ * package manager starts ten or more processes in a second on any host (in the scenario runs of
+ * 2026-11-26 every `proc.forks_ps` alert outside a fault was the author's own shell commands); a fork
+ * storm worth an alert is dozens a second.
+ */
+const NAME_FLOORS: ReadonlyMap<string, number> = new Map([['proc.forks_ps', 50]]);
 
 /**
  * Counts (processes, threads, connections, sockets: a series with no unit suffix, load averages aside)
@@ -46,5 +53,5 @@ export function levelFloorFactor(key: string): number {
 
 export function scaleFloor(key: string): number {
   const name = parseSeriesKey(key)?.name ?? key;
-  return UNIT_FLOORS.find(([suffix]) => name.endsWith(suffix))?.[1] ?? DEFAULT_FLOOR;
+  return NAME_FLOORS.get(name) ?? UNIT_FLOORS.find(([suffix]) => name.endsWith(suffix))?.[1] ?? DEFAULT_FLOOR;
 }

@@ -190,3 +190,18 @@ test('a deviation too small to matter opens nothing, however sure the detector i
   feed(scorer, 'collector.rss_bytes', Array<number>(30).fill(260 * MiB), 520_000);
   assert.equal(events[0]?.type, 'open', 'a 200 MiB step is an alert');
 });
+
+test('a few seconds of a shell script starting 15–30 processes a second open nothing on proc.forks_ps; a fork storm does', () => {
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(40) });
+  const quiet = Array.from({ length: 400 }, (_, i) => (i % 37 === 0 ? 1 : 0));
+  const script = [...quiet, 25, 30, 20, 15, 0, 0];
+  feed(scorer, 'proc.forks_ps', script);
+  assert.equal(events.length, 0, 'under the floor of 50');
+  // The detector does score it: with the `_ps` floor of 10 the same samples alert.
+  const bare: AlertEvent[] = [];
+  feed(new AlertScorer((e) => bare.push(e), { detector: consoleDetector(40), minDeviation: () => 10 }), 'proc.forks_ps', script);
+  assert.equal(bare[0]?.type, 'open');
+  feed(scorer, 'proc.forks_ps', Array<number>(10).fill(200), 406_000);
+  assert.equal(events[0]?.type, 'open', '200 forks a second is an alert');
+});

@@ -62,6 +62,8 @@ export interface IncidentUpdate {
 }
 
 const MAX_SUPPRESSED_IDS = 100;
+/** Expected effects remembered that no incident took (their ids only). */
+const MAX_UNPLACED_EFFECTS = 10_000;
 
 let incidentSeq = 0;
 function newIncidentId(nowMs: number): string {
@@ -99,6 +101,11 @@ export class Correlator {
   private readonly bySeries = new Map<string, string>();
   /** host id → incident holding its open host.lost alert. */
   private readonly lostHosts = new Map<string, string>();
+  /**
+   * Alerts judged a run's expected effect that no open incident took (the run's incident had closed):
+   * their later updates, after the run's grace is over, must not place them as new trouble.
+   */
+  private readonly unplacedEffects = new Set<string>();
 
   constructor(
     private readonly ctx: CorrelationContext,
@@ -126,11 +133,15 @@ export class Correlator {
     if (known !== undefined) return this.refresh(known, alert, nowMs);
     // An alert never seen (or one that closed before it was seen) opens nothing.
     if (isClosed(alert) || change === 'resolved') return [];
+    if (this.unplacedEffects.has(alert.id)) return [];
     const expected = this.ctx.expectedEffect?.(alert) ?? null;
     if (expected !== null) {
       // The remedy working: counted in its run's incident while that is open, never an incident of its own.
       const into = expected.incidentId !== undefined ? this.open.get(expected.incidentId) : undefined;
-      return into === undefined ? [] : [this.fold(into.id, alert, nowMs, false)];
+      if (into !== undefined) return [this.fold(into.id, alert, nowMs, false)];
+      this.unplacedEffects.add(alert.id);
+      if (this.unplacedEffects.size > MAX_UNPLACED_EFFECTS) this.unplacedEffects.delete(this.unplacedEffects.values().next().value as string);
+      return [];
     }
     return this.place(alert, nowMs);
   }

@@ -42,6 +42,11 @@ test('a run that restarts a service: its exit and its supervisor\'s lines about 
   fx.observeRun(run('running', { service: 'payments' }, T0), (_h, pid) => procs.get(pid));
   assert.match(fx.explain(alert('event.proc_exit{name=payments,pid=4242}', T0 + 1_000))?.reason ?? '', /event\.proc_exit of payments, which run run-1 \(restart-service\) acted on/);
   assert.equal(fx.explain(supervisorLine('WARN stopped: payments (terminated by SIGTERM)', T0 + 1_500))?.incidentId, 'inc-x');
+  // The same line whose writer the collector could not name: still the supervisor's, by its format; a line
+  // in no supervisor's format with no writer is not.
+  const noWriter = (x: Alert): Alert => ({ ...x, evidence: { ...x.evidence, log: { ...x.evidence.log!, samples: x.evidence.log!.samples.map(({ unit: _u, pid: _p, ...rest }) => rest) } } });
+  assert.notEqual(fx.explain(noWriter(supervisorLine('2026-11-26 08:18:55,953 WARN stopped: payments (terminated by SIGTERM)', T0 + 1_500))), null);
+  assert.equal(fx.explain(noWriter(supervisorLine('ERROR payments: cannot open its database', T0 + 1_500))), null);
   // Not expected: another process's exit, another process named in the supervisor's log, a word inside a
   // longer name, the service's own lines, a rising metric, an alert before the run, another host.
   assert.equal(fx.explain(alert('event.proc_exit{name=ledger,pid=77}', T0 + 1_000)), null);
@@ -95,8 +100,13 @@ test('the correlator folds a run\'s expected effects into its incident and lets 
   const resolved = c.tick(T0 + 5_000 + 2 * 60_000);
   assert.equal(resolved[0]?.change, 'resolved');
   // With its incident resolved, another effect of the run opens nothing; an unrelated alert still does.
-  assert.deepEqual(c.alertChanged('opened', supervisorLine('INFO spawned: payments with pid 11', T0 + 6_000), T0 + 130_000), []);
+  const late = supervisorLine('INFO spawned: payments with pid 11', T0 + 6_000);
+  assert.deepEqual(c.alertChanged('opened', late, T0 + 130_000), []);
   assert.equal(c.alertChanged('opened', alert('fs.used_pct{mount=/}', T0 + 130_000), T0 + 130_000)[0]?.change, 'opened');
+  // Once the run is forgotten (more runs than maxRuns since), an update of that effect is still not new trouble.
+  for (let i = 0; i < fx.options.maxRuns; i++) fx.observeRun(run('running', { service: `other-${i}` }, T0, { id: `run-x${i}` }), () => undefined);
+  assert.equal(fx.explain(late), null, 'the run is forgotten');
+  assert.deepEqual(c.alertChanged('updated', { ...late, lastScore: 0.9 }, T0 + 200_000), []);
 });
 
 test("a folded expected effect that is refreshed (its score rises) leaves its incident's severity alone; another folded alert's refresh raises it", () => {
