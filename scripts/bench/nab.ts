@@ -5,6 +5,10 @@
  * figures carry the contract's keys, the stronger tier's the prefix `strong`, the baselines' their kind.
  * `--split` adds the half-split overfit check (shared/analytics/nab/split.ts) for the default and strong
  * tiers: thresholds chosen on one half of the files, scores reported on the other.
+ *
+ * The `console` figures score what an operator would see: the console's own alert scorer (its detector,
+ * undamped, and the hysteresis with its fixed enter threshold, no sweep) run on every file, each alert's
+ * opening row a detection. The unit floors (series-floors.ts) are off: NAB's series carry no unit.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -18,6 +22,7 @@ import type { Bench } from './bench';
 import { DEFAULT_NAB_DIR, loadNabCorpus, type NabCorpus } from './nab-data';
 import { progress, type BenchResult, type Figure } from './report';
 import { round } from './stats';
+import { AlertScorer } from '../../apps/desktop/src/core/alerts/scorer';
 
 const NAME = 'nab';
 const log = (m: string): void => progress(NAME, m);
@@ -151,6 +156,31 @@ function figuresOf(prefix: string, k: KindFigures): Record<string, Figure> {
   };
 }
 
+/** The console's alert scorer on every file: 1 on the rows where an alert opens, else 0. */
+function consoleAlerts(corpus: NabCorpus): Float64Array[] {
+  return corpus.files.map((f) => {
+    const out = new Float64Array(f.rows);
+    let row = 0;
+    const scorer = new AlertScorer(
+      (e) => {
+        if (e.type === 'open') out[row] = 1;
+      },
+      { minDeviation: () => 0, levelDeviation: () => 0 },
+    );
+    const keys = ['nab.value'];
+    for (; row < f.rows; row++) scorer.scoreBatch('nab', f.timestampsMs[row] as number, keys, [f.values[row] as number]);
+    return out;
+  });
+}
+
+function consoleFigures(corpus: NabCorpus): Record<string, Figure> {
+  const scores = consoleAlerts(corpus);
+  const r = evaluateDetector(corpus.files, scores, corpus.profiles);
+  const alerts = scores.reduce((s, a) => s + a.reduce((x, y) => x + y, 0), 0);
+  log(`console alerts: ${alerts} opened; standard ${r.standard.nab.toFixed(2)}, low FP ${r.reward_low_FP_rate.nab.toFixed(2)}, low FN ${r.reward_low_FN_rate.nab.toFixed(2)}`);
+  return { consoleStandard: round(r.standard.nab, 2), consoleLowFP: round(r.reward_low_FP_rate.nab, 2), consoleLowFN: round(r.reward_low_FN_rate.nab, 2), consoleAlerts: alerts };
+}
+
 export const nabBench: Bench = {
   name: NAME,
   summary: 'NAB standard / low-FP / low-FN scores, points/s per core and state per series of the streaming detectors',
@@ -175,6 +205,7 @@ export const nabBench: Bench = {
       Object.assign(prefix === '' || prefix === 'strong' ? figures : others, figuresOf(prefix, k));
       if (values['split'] === true && (prefix === '' || prefix === 'strong')) figures[prefix === '' ? 'split' : 'strongSplit'] = splitFigures(kind, corpus, k.scores);
     }
+    Object.assign(figures, consoleFigures(corpus));
     return { bench: NAME, figures: { ...figures, ...others, files: corpus.files.length, points, windows: corpus.windowCount, goal: { ...NAB_GOAL } }, skipped: {} };
   },
 };

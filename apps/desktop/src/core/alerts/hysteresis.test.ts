@@ -35,8 +35,25 @@ test('a raised enter threshold (noise feedback) ignores scores below it', () => 
   assert.equal(stepHysteresis(s, 0.8, DEFAULT_HYSTERESIS, 0.75), 'open');
 });
 
+test('minimum duration: on a series sampled every 5 minutes one sample ≥ enter opens; every second it takes two', () => {
+  const fiveMin = newHysteresis();
+  assert.equal(stepHysteresis(fiveMin, 0.9, DEFAULT_HYSTERESIS, DEFAULT_HYSTERESIS.enter, 300_000), 'open');
+  const second = newHysteresis();
+  assert.equal(stepHysteresis(second, 0.9, DEFAULT_HYSTERESIS, DEFAULT_HYSTERESIS.enter, 1000), null);
+  assert.equal(stepHysteresis(second, 0.9, DEFAULT_HYSTERESIS, DEFAULT_HYSTERESIS.enter, 1000), 'open');
+  // Exactly the minimum (30 s) is long enough; just under it is not; an unknown interval (0) counts nothing.
+  assert.equal(stepHysteresis(newHysteresis(), 0.9, DEFAULT_HYSTERESIS, DEFAULT_HYSTERESIS.enter, 30_000), 'open');
+  assert.equal(stepHysteresis(newHysteresis(), 0.9, DEFAULT_HYSTERESIS, DEFAULT_HYSTERESIS.enter, 29_999), null);
+  assert.equal(stepHysteresis(newHysteresis(), 0.9, DEFAULT_HYSTERESIS, DEFAULT_HYSTERESIS.enter, 0), null);
+  // Off (0), the count alone decides; a score below enter never opens, however long its sample.
+  assert.equal(stepHysteresis(newHysteresis(), 0.9, { ...DEFAULT_HYSTERESIS, minDurationMs: 0 }, DEFAULT_HYSTERESIS.enter, 300_000), null);
+  assert.equal(stepHysteresis(newHysteresis(), 0.45, DEFAULT_HYSTERESIS, DEFAULT_HYSTERESIS.enter, 300_000), null);
+});
+
 test('parameters are checked', () => {
   assert.equal(checkHysteresis(DEFAULT_HYSTERESIS), null);
   assert.match(checkHysteresis({ ...DEFAULT_HYSTERESIS, exit: 0.6 }) ?? '', /exit/);
   assert.match(checkHysteresis({ ...DEFAULT_HYSTERESIS, minSamples: 0 }) ?? '', /minSamples/);
+  assert.match(checkHysteresis({ ...DEFAULT_HYSTERESIS, minDurationMs: -1 }) ?? '', /minDurationMs/);
+  assert.match(checkHysteresis({ ...DEFAULT_HYSTERESIS, minDurationMs: Number.NaN }) ?? '', /minDurationMs/);
 });

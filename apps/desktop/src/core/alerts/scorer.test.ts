@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { DetectorKind, StreamingDetector } from '@cerebro/shared/analytics/detectors/detector';
 import { ENSEMBLE_PARAMS, Ensemble } from '@cerebro/shared/analytics/detectors/ensemble';
 import { consoleDetector } from './detector-kind';
-import { AlertScorer, MAX_EVIDENCE_POINTS, ScorerLimitError, type AlertEvent } from './scorer';
+import { AlertScorer, MAX_EVIDENCE_POINTS, ScorerLimitError, nextStep, type AlertEvent } from './scorer';
 
 function noisy(n: number, level: number, seed = 7): number[] {
   const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -116,6 +116,47 @@ test('saved states restore warm: no second warm-up, open alerts stay open', () =
   feed(b, 'cpu', Array<number>(400).fill(90), 200_000);
   const resolved = events.find((e) => e.type === 'resolve');
   assert.equal(resolved?.alertId, events[0]!.alertId);
+});
+
+test('a series sampled every 5 minutes opens on its first deviating sample; the same series every second needs two; an outage does not count as the interval', () => {
+  // The console's own detector and hysteresis: a step 10 → 90 after a noisy warm-up.
+  const opensAt = (stepMs: number, gapBeforeJumpMs = 0): number | null => {
+    const events: AlertEvent[] = [];
+    const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(50), minDeviation: () => 0, levelDeviation: () => 0 });
+    const values = [...noisy(100, 10), 90, 90, 90];
+    values.forEach((v, i) => scorer.scoreBatch('h1', i * stepMs + (i >= 100 ? gapBeforeJumpMs : 0), ['s'], [v]));
+    const open = events.find((e) => e.type === 'open');
+    return open === undefined ? null : Math.round(open.tsMs - gapBeforeJumpMs) / stepMs - 99;
+  };
+  assert.equal(opensAt(300_000), 1);
+  assert.equal(opensAt(1000), 2);
+  // A 1 s series whose collector was away for 10 minutes: the gap is not its interval, so still two samples.
+  assert.equal(opensAt(1000, 600_000), 2);
+  // The interval follows a shorter gap at once and a longer one slowly, at most twice itself.
+  assert.equal(nextStep(0, 5000), 5000);
+  assert.equal(nextStep(300_000, 1000), 1000);
+  assert.equal(nextStep(1000, 600_000), 1100);
+});
+
+test('the sampling interval is saved with the series: restored, one deviating 5-minute sample still opens', () => {
+  const kind = consoleDetector(50);
+  const events: AlertEvent[] = [];
+  const a = new AlertScorer((e) => events.push(e), { detector: kind, minDeviation: () => 0, levelDeviation: () => 0 });
+  noisy(100, 10).forEach((v, i) => a.scoreBatch('h1', i * 300_000, ['s'], [v]));
+  const saved = JSON.parse(JSON.stringify([...a.saved()])) as ReturnType<AlertScorer['saved']> extends Generator<infer T> ? T[] : never;
+  assert.equal(saved[0]![2].stepMs, 300_000);
+  const b = new AlertScorer((e) => events.push(e), { detector: kind, minDeviation: () => 0, levelDeviation: () => 0 });
+  assert.ok(b.restore('h1', 's', saved[0]![2]));
+  b.scoreBatch('h1', 100 * 300_000, ['s'], [90]);
+  assert.equal(events.filter((e) => e.type === 'open').length, 1);
+  // A state saved before the interval was kept restores too, and learns it again (two samples until then).
+  const c = new AlertScorer((e) => events.push(e), { detector: kind, minDeviation: () => 0, levelDeviation: () => 0 });
+  const { stepMs: _dropped, ...old } = saved[0]![2];
+  assert.ok(c.restore('h1', 's', old));
+  c.scoreBatch('h1', 100 * 300_000, ['s'], [90]);
+  assert.equal(events.filter((e) => e.type === 'open').length, 1);
+  c.scoreBatch('h1', 101 * 300_000, ['s'], [90]);
+  assert.equal(events.filter((e) => e.type === 'open').length, 2);
 });
 
 /** Samples from the jump to the open alert (1 = the jump's own sample), or null when none opened. */

@@ -78,6 +78,10 @@ export interface ScoredSeries {
   /** ... nor smaller than this times the root of the baseline (ScorerOptions.levelDeviation). */
   readonly levelFloor: number;
   baseline: number;
+  /** Time of the last sample (ms; 0: none yet since start). */
+  lastMs: number;
+  /** The series' sampling interval (ms; 0: not known yet): hysteresis counts each sample for this long. */
+  stepMs: number;
   readonly hyst: HysteresisState;
   /** Set while an alert is open. */
   alertId: string | null;
@@ -97,6 +101,8 @@ export interface SavedSeries {
   readonly baseline: number;
   readonly alertId: string | null;
   readonly startMs: number;
+  /** The sampling interval (absent in states saved before it was kept: learnt again). */
+  readonly stepMs?: number;
 }
 
 export interface ScorerStats {
@@ -177,6 +183,8 @@ export class AlertScorer {
 
   private feed(s: ScoredSeries, tsMs: number, v: number): void {
     const raw = s.detector.update(tsMs, v);
+    if (s.lastMs > 0 && tsMs > s.lastMs) s.stepMs = nextStep(s.stepMs, tsMs - s.lastMs);
+    s.lastMs = tsMs;
     const warm = this.options.detector.warmupSamples;
     if (s.n < warm) {
       s.n++;
@@ -206,7 +214,7 @@ export class AlertScorer {
     } else {
       s.baseline += BASELINE_ALPHA * (v - s.baseline);
     }
-    const t = stepHysteresis(h, score, p, s.enter);
+    const t = stepHysteresis(h, score, p, s.enter, s.stepMs);
     if (t === 'open') {
       s.alertId = newAlertId(s.hostId, s.key, tsMs);
       this.open++;
@@ -252,6 +260,7 @@ export class AlertScorer {
     const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.options.minDeviation(key), this.options.levelDeviation(key));
     s.n = Math.min(Math.max(0, Math.floor(saved.n)), this.options.detector.warmupSamples);
     s.baseline = Number.isFinite(saved.baseline) ? saved.baseline : 0;
+    s.stepMs = typeof saved.stepMs === 'number' && Number.isFinite(saved.stepMs) && saved.stepMs > 0 ? saved.stepMs : 0;
     if (saved.alertId !== null) {
       s.alertId = saved.alertId;
       s.hyst.open = true;
@@ -271,7 +280,7 @@ export class AlertScorer {
   /** Every series with its persisted part, for the detector store. */
   *saved(): Generator<[hostId: string, key: string, saved: SavedSeries]> {
     for (const [hostId, host] of this.hosts) {
-      for (const [key, s] of host) yield [hostId, key, { d: s.detector.toJSON(), n: s.n, enter: s.enter, baseline: s.baseline, alertId: s.alertId, startMs: s.startMs }];
+      for (const [key, s] of host) yield [hostId, key, { d: s.detector.toJSON(), n: s.n, enter: s.enter, baseline: s.baseline, alertId: s.alertId, startMs: s.startMs, stepMs: s.stepMs }];
     }
   }
 
@@ -330,7 +339,20 @@ export class AlertScorer {
 }
 
 function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number, floor: number, levelFloor: number): ScoredSeries {
-  return { hostId, key, detector, n: 0, enter, floor, levelFloor, baseline: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
+  return { hostId, key, detector, n: 0, enter, floor, levelFloor, baseline: 0, lastMs: 0, stepMs: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
+}
+
+/** Weight of a longer interval in the sampling interval (a shorter one is taken at once). */
+const STEP_ALPHA = 0.1;
+
+/**
+ * The sampling interval after a new gap between two samples. It follows a shorter gap at once and a longer
+ * one slowly, counting at most twice the current interval: an outage or a restart is not the interval,
+ * and a too-long interval would let one sample open an alert (hysteresis.ts, minDurationMs).
+ */
+export function nextStep(stepMs: number, gapMs: number): number {
+  if (stepMs <= 0 || gapMs <= stepMs) return gapMs;
+  return stepMs + STEP_ALPHA * (Math.min(gapMs, 2 * stepMs) - stepMs);
 }
 
 function clamp(x: number, lo: number, hi: number): number {
