@@ -9,6 +9,8 @@
  * The `console` figures score what an operator would see: the console's own alert scorer (its detector,
  * undamped, and the hysteresis with its fixed enter threshold, no sweep) run on every file, each alert's
  * opening row a detection. The unit floors (series-floors.ts) are off: NAB's series carry no unit.
+ * `strongConsole` is the same pipeline with the stronger tier, undamped, in the ensemble's place: what the
+ * console would alert on if it ran contextual instead (it does not).
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -22,7 +24,8 @@ import type { Bench } from './bench';
 import { DEFAULT_NAB_DIR, loadNabCorpus, type NabCorpus } from './nab-data';
 import { progress, type BenchResult, type Figure } from './report';
 import { round } from './stats';
-import { AlertScorer } from '../../apps/desktop/src/core/alerts/scorer';
+import { CONTEXTUAL_PARAMS, Contextual } from '@cerebro/shared/analytics/detectors/contextual';
+import { AlertScorer, DEFAULT_SCORER_OPTIONS } from '../../apps/desktop/src/core/alerts/scorer';
 
 const NAME = 'nab';
 const log = (m: string): void => progress(NAME, m);
@@ -156,8 +159,17 @@ function figuresOf(prefix: string, k: KindFigures): Record<string, Figure> {
   };
 }
 
+/** The stronger tier as the console would run it: undamped (the hysteresis makes one alert of an episode). */
+const STRONG_UNDAMPED = { ...CONTEXTUAL_PARAMS, damp: 1e-9 };
+const strongConsoleKind: DetectorKind = {
+  kind: 'contextual',
+  warmupSamples: STRONG_UNDAMPED.warmup,
+  create: () => new Contextual(STRONG_UNDAMPED),
+  fromJSON: (state) => Contextual.fromJSON(state, STRONG_UNDAMPED),
+};
+
 /** The console's alert scorer on every file: 1 on the rows where an alert opens, else 0. */
-function consoleAlerts(corpus: NabCorpus): Float64Array[] {
+function consoleAlerts(corpus: NabCorpus, detector: DetectorKind): Float64Array[] {
   return corpus.files.map((f) => {
     const out = new Float64Array(f.rows);
     let row = 0;
@@ -165,7 +177,7 @@ function consoleAlerts(corpus: NabCorpus): Float64Array[] {
       (e) => {
         if (e.type === 'open') out[row] = 1;
       },
-      { minDeviation: () => 0, levelDeviation: () => 0 },
+      { detector, minDeviation: () => 0, levelDeviation: () => 0 },
     );
     const keys = ['nab.value'];
     for (; row < f.rows; row++) scorer.scoreBatch('nab', f.timestampsMs[row] as number, keys, [f.values[row] as number]);
@@ -173,12 +185,12 @@ function consoleAlerts(corpus: NabCorpus): Float64Array[] {
   });
 }
 
-function consoleFigures(corpus: NabCorpus): Record<string, Figure> {
-  const scores = consoleAlerts(corpus);
+function consoleFigures(corpus: NabCorpus, detector: DetectorKind, prefix: 'console' | 'strongConsole'): Record<string, Figure> {
+  const scores = consoleAlerts(corpus, detector);
   const r = evaluateDetector(corpus.files, scores, corpus.profiles);
   const alerts = scores.reduce((s, a) => s + a.reduce((x, y) => x + y, 0), 0);
-  log(`console alerts: ${alerts} opened; standard ${r.standard.nab.toFixed(2)}, low FP ${r.reward_low_FP_rate.nab.toFixed(2)}, low FN ${r.reward_low_FN_rate.nab.toFixed(2)}`);
-  return { consoleStandard: round(r.standard.nab, 2), consoleLowFP: round(r.reward_low_FP_rate.nab, 2), consoleLowFN: round(r.reward_low_FN_rate.nab, 2), consoleAlerts: alerts };
+  log(`${prefix} alerts (${detector.kind}): ${alerts} opened; standard ${r.standard.nab.toFixed(2)}, low FP ${r.reward_low_FP_rate.nab.toFixed(2)}, low FN ${r.reward_low_FN_rate.nab.toFixed(2)}`);
+  return { [`${prefix}Standard`]: round(r.standard.nab, 2), [`${prefix}LowFP`]: round(r.reward_low_FP_rate.nab, 2), [`${prefix}LowFN`]: round(r.reward_low_FN_rate.nab, 2), [`${prefix}Alerts`]: alerts };
 }
 
 export const nabBench: Bench = {
@@ -205,7 +217,7 @@ export const nabBench: Bench = {
       Object.assign(prefix === '' || prefix === 'strong' ? figures : others, figuresOf(prefix, k));
       if (values['split'] === true && (prefix === '' || prefix === 'strong')) figures[prefix === '' ? 'split' : 'strongSplit'] = splitFigures(kind, corpus, k.scores);
     }
-    Object.assign(figures, consoleFigures(corpus));
+    Object.assign(figures, consoleFigures(corpus, DEFAULT_SCORER_OPTIONS.detector, 'console'), consoleFigures(corpus, strongConsoleKind, 'strongConsole'));
     return { bench: NAME, figures: { ...figures, ...others, files: corpus.files.length, points, windows: corpus.windowCount, goal: { ...NAB_GOAL } }, skipped: {} };
   },
 };

@@ -50,6 +50,18 @@ test('a step alerts at its start and once only', () => {
   assert.ok(Math.max(...scores.slice(2001, 2100)) < 0.5 * scores[2000]!, 'one alert per episode');
 });
 
+test('undamped (damp ≈ 0, as a console would run it), a step keeps scoring while it lasts; damped, it falls at once', () => {
+  const values = noisy(4000, 5).map((v, i) => (i >= 2000 ? v + 30 : v));
+  const undamped = new Contextual({ ...CONTEXTUAL_PARAMS, damp: 1e-9 });
+  const damped = new Contextual();
+  const u = values.map((v, i) => undamped.update(i * 300_000, v));
+  const d = values.map((v, i) => damped.update(i * 300_000, v));
+  // Both see the step (the damped one a little less: earlier noise left a small peak); then only the undamped one stays up.
+  assert.ok(d[2000]! > 0.8 && u[2000]! >= d[2000]!, `step: undamped ${u[2000]}, damped ${d[2000]}`);
+  assert.ok(u[2001]! > 0.5 && u[2002]! > 0.25, `undamped after the step: ${u[2001]}, ${u[2002]}`);
+  assert.ok(d[2001]! < 0.1 * u[2001]!, `damped after the step: ${d[2001]} vs undamped ${u[2001]}`);
+});
+
 test('a slow drift out of the range seen so far is flagged', () => {
   const values = noisy(5000, 7).map((v, i) => (i >= 2000 ? v + Math.min(i - 2000, 1000) * 0.04 : v));
   const scores = scoresOf(values);

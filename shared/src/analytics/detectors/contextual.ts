@@ -52,6 +52,8 @@ export interface ContextualParams {
   /** z at which the raw score is 0.5. */
   readonly half: number;
   readonly peakDecay: number;
+  /** Exponent of the (1 − peak) damping (1 on NAB; a tiny one leaves the score undamped, as the console needs). */
+  readonly damp: number;
   /** −log10 of the tail share at which rarity stops scaling the score down. */
   readonly rarityDecades: number;
   readonly context: ContextNoveltyParams;
@@ -77,6 +79,7 @@ export const CONTEXTUAL_PARAMS: ContextualParams = {
   wContext: 0.3,
   half: 10,
   peakDecay: 0.998,
+  damp: 1,
   rarityDecades: 3,
   context: { bins: 8, orders: 3, rateAlpha: 0.01, shortAlpha: 0.3 },
   rarity: { bins: 40, step: 0.25, decay: 0.999, prior: 1 },
@@ -145,7 +148,7 @@ export class Contextual implements StreamingDetector {
     if (!(z < MAX_Z)) z = MAX_Z;
     const raw = warm ? (z / (z + p.half)) * this.rarityFactor(z) : 0;
     this.rarity.add(z);
-    const score = raw * (1 - this.peak);
+    const score = p.damp === 1 ? raw * (1 - this.peak) : raw * Math.pow(1 - this.peak, p.damp);
     this.peak = Math.max(this.peak * p.peakDecay, raw);
     this.learn(value, r, s, d, sd, warm);
     return score;
