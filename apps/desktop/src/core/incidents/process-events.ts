@@ -328,7 +328,8 @@ export class ProcessEvents {
 
   private loopTransitions(hostId: string, id: Identity, ts: number): AlertEvent[] {
     const o = this.options;
-    id.starts.sort((a, b) => a.t - b.t);
+    // Almost always empty (no restarts): only a list of two or more can be out of order.
+    if (id.starts.length > 1) id.starts.sort((a, b) => a.t - b.t);
     while (id.starts.length > 0 && id.starts[0]!.t < ts - o.restartWindowMs) id.starts.shift();
     if (id.starts.length > 64) id.starts.splice(0, id.starts.length - 64);
     const n = id.starts.length;

@@ -5,11 +5,13 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { HOST_LOST_KEY, type Alert, type Host } from '@cerebro/shared/api/contract';
+import type { LogRecord, ProcessRow, TelemetryBatch } from '@cerebro/shared/protocol/messages';
 import { AlertStore } from '../alerts/alert-store';
 import type { AlertEvent } from '../alerts/scorer';
 import { closeStateDatabase, openStateDatabase, type StateDatabase } from '../state/database';
 import { makeHost, makeTempDir, openEnv } from '../state/test-helpers';
 import { TelemetryStore } from '../tsdb/store';
+import { loopKey } from './process-events';
 import { IncidentService, type IncidentOptions } from './service';
 
 const MIN = 60_000;
@@ -156,4 +158,30 @@ test('right after a start, a host that looks lost (its collector not reconnected
   await w.service.tick(Date.now() + 61_000);
   await settle(w);
   assert.equal((await w.alerts.list(true)).filter((a) => a.seriesKey === HOST_LOST_KEY).length, 1, 'after the grace period it does');
+});
+
+test("observeBatch hands a batch's log records to the restart-loop detector: a crash loop no table catches opens event.restart_loop from supervisord's lines", async (t) => {
+  const w = await world(t, makeTempDir(t));
+  const proc = (pid: number, name: string, startMs: number, ppid = 2): ProcessRow => ({ pid, ppid, name, cmd: `/usr/bin/${name}`, user: 'u', state: 'S', cpuPct: 0, rssBytes: 1, threads: 1, fds: 3, startMs });
+  const supervisord = proc(2, 'supervisord', 0, 1);
+  const batch = (ts: number, procs: ProcessRow[], logs?: LogRecord[]): TelemetryBatch => ({ type: 'batch', seq: ts, ts, metrics: { k: [], v: [] }, procs, ...(logs ? { logs } : {}) });
+  const line = (ts: number, msg: string): LogRecord => ({ ts, src: 'file:/var/log/supervisor/supervisord.log', level: 'info', msg, unit: 'supervisord', pid: 2 });
+  const t0 = Date.now() - 200_000;
+  // Two minutes of a stable `pay` under supervisord, then killed: every instance dies within milliseconds,
+  // so the 1 s tables never show one; only supervisord's lines, in the same batches, say what happens.
+  for (let s = 0; s < 120; s++) w.service.observeBatch('h1', batch(t0 + s * 1000, [supervisord, proc(100, 'pay', t0)]));
+  for (let s = 120, pid = 500; s < 130; s++, pid++) {
+    const ts = t0 + s * 1000;
+    w.service.observeBatch('h1', batch(ts, [supervisord], [line(ts - 400, `INFO spawned: 'pay' with pid ${pid}`), line(ts - 300, 'INFO exited: pay (exit status 1; not expected)')]));
+  }
+  await settle(w);
+  const loops = (await w.alerts.list(false)).filter((a) => a.seriesKey === loopKey('pay'));
+  assert.equal(loops.length, 1, JSON.stringify(await w.alerts.list(true)));
+  assert.equal(loops[0]!.startMs, t0 + 119_600, 'onset: the first spawned line');
+  // Without the log records (the tables alone, on another host), the same kill raises no restart loop:
+  // the lines are the evidence.
+  w.hosts.push(makeHost(2, { id: 'h2', hostname: 'db-02', status: 'live' }));
+  for (let s = 0; s < 130; s++) w.service.observeBatch('h2', batch(t0 + s * 1000, s < 120 ? [supervisord, proc(100, 'pay', t0)] : [supervisord]));
+  await settle(w);
+  assert.deepEqual((await w.alerts.list(true)).filter((a) => a.hostId === 'h2'), []);
 });

@@ -273,18 +273,23 @@ test("no run signals the console's own process, whoever asks: refused before any
   assert.equal(engine.foreseenRefusal({ runbookId: 'cpu-hog-stop', hostId: 'h1', params: { pid: hog.pid, startMs: hog.startMs - 3_600_000 } }), null);
 });
 
-test('a cleanup waits for its filesystem to be full enough (the precondition), then runs: no refused run meanwhile', async (t) => {
-  const base = incident();
-  const lib = loadRunbooks(defaultRunbookDir());
-  const used: Record<string, number> = { '/data': 50 };
-  const view = {
-    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs: ['/data/backups'], processes: null, terminals: true } } }) as unknown as Host,
+/** A host whose policy opens `allowedDirs` and whose filesystems are `used` % full (the test changes it). */
+function fsView(used: Record<string, number>, allowedDirs: string[]) {
+  return {
+    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs, processes: null, terminals: true } } }) as unknown as Host,
     latest: (_h: string, key: string) => {
       const m = /^fs\.used_pct\{mount=(.*)\}$/.exec(key)?.[1];
       return m !== undefined && used[m] !== undefined ? { t: Date.now(), v: used[m] } : null;
     },
     processes: () => ({ ts: Date.now(), procs: [] }),
   };
+}
+
+test('a cleanup waits for its filesystem to be full enough (the precondition), then runs: no refused run meanwhile', async (t) => {
+  const base = incident();
+  const lib = loadRunbooks(defaultRunbookDir());
+  const used: Record<string, number> = { '/data': 50 };
+  const view = fsView(used, ['/data/backups']);
   const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'fs-delete-old-files', group: '*', level: 'autonomous' }] });
   const { engine, sent } = engineOver(t, view, pol);
   const logged: string[] = [];
@@ -304,14 +309,7 @@ test("a log is truncated only on a filesystem that is filling: during a log stor
   const base = incident();
   const lib = loadRunbooks(defaultRunbookDir());
   const used: Record<string, number> = { '/var': 40 };
-  const view = {
-    host: () => ({ id: 'h1', hostname: 'web-01', connected: true, inventory: { hostPolicy: { remediationAllow: null, allowedDirs: ['/var/log'], processes: null, terminals: true } } }) as unknown as Host,
-    latest: (_h: string, key: string) => {
-      const m = /^fs\.used_pct\{mount=(.*)\}$/.exec(key)?.[1];
-      return m !== undefined && used[m] !== undefined ? { t: Date.now(), v: used[m] } : null;
-    },
-    processes: () => ({ ts: Date.now(), procs: [] }),
-  };
+  const view = fsView(used, ['/var/log']);
   const pol = new PolicyEngine({ ...DEFAULT_POLICY, requireDryRun: false, levels: [{ runbook: 'fs-truncate-log', group: '*', level: 'autonomous' }] });
   const { engine, sent } = engineOver(t, view, pol);
   const logged: string[] = [];
