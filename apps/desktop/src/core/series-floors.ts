@@ -1,7 +1,8 @@
 /**
  * The smallest move of a series that means something in everyday terms, by unit (the series name's
  * suffix): 5 points of a percentage, 64 MiB of memory or space, 1 MiB/s of I/O, 10 operations or 100
- * packets a second, 10 ms of latency, 1 of a count (50 forks a second: NAME_FLOORS). Two users:
+ * packets a second, 10 ms of latency, 1 of a count (50 forks a second, 2 points of a filesystem's use:
+ * NAME_FLOORS). Two users:
  * - the root-cause ranker (incidents/causes.ts) scales a series' deviation by at least this much, so a
  *   series that sat at a flat 0 does not outweigh every other signal with an infinite z;
  * - the alert scorer (alerts/scorer.ts) opens no alert on a deviation smaller than this: a collector's
@@ -26,12 +27,19 @@ const UNIT_FLOORS: ReadonlyArray<readonly [string, number]> = [
 /** Floor of anything else (counts such as processes or connections, load averages). */
 const DEFAULT_FLOOR = 1;
 /**
- * Series whose everyday moves are larger than their unit's: an operator's shell command, a cron job or a
- * package manager starts ten or more processes in a second on any host (in the scenario runs of
- * 2026-11-26 every `proc.forks_ps` alert outside a fault was the author's own shell commands); a fork
- * storm worth an alert is dozens a second.
+ * Series whose everyday moves differ from their unit's:
+ * - `proc.forks_ps`, larger: an operator's shell command, a cron job or a package manager starts ten or
+ *   more processes in a second on any host (in the scenario runs of 2026-11-26 every `proc.forks_ps` alert
+ *   outside a fault was the author's own shell commands); a fork storm worth an alert is dozens a second;
+ * - `fs.used_pct`, smaller: a filesystem's use does not jitter as a CPU's does, so 2 points away from its
+ *   baseline (the last minute or two) is real growth. With the percentage's 5 points, the scenario run of
+ *   2026-11-26 10:30 saw a 128 MiB filesystem filling at 2 MiB/s only after 3.2 s of it, and detected the
+ *   fault in 5.0 s.
  */
-const NAME_FLOORS: ReadonlyMap<string, number> = new Map([['proc.forks_ps', 50]]);
+const NAME_FLOORS: ReadonlyMap<string, number> = new Map([
+  ['proc.forks_ps', 50],
+  ['fs.used_pct', 2],
+]);
 
 /**
  * Counts (processes, threads, connections, sockets: a series with no unit suffix, load averages aside)

@@ -232,6 +232,22 @@ test('a deviation too small to matter opens nothing, however sure the detector i
   assert.equal(events[0]?.type, 'open', 'a 200 MiB step is an alert');
 });
 
+test("a filesystem filling at 1.6 points a second opens an alert once it is 2 points up, not 5 (fs.used_pct's own floor)", () => {
+  const key = 'fs.used_pct{mount=/data}';
+  // Flat at 56.9 % (a filesystem does not jitter), then a fill: +1.56 points a sample (2 MiB/s into 128 MiB).
+  const values = [...Array<number>(200).fill(56.9), ...Array.from({ length: 10 }, (_, i) => 56.9 + 1.5625 * (i + 1))];
+  const opensAt = (minDeviation?: (k: string) => number): number | null => {
+    const events: AlertEvent[] = [];
+    feed(new AlertScorer((e) => events.push(e), { detector: consoleDetector(40), ...(minDeviation ? { minDeviation } : {}) }), key, values);
+    const open = events.find((e) => e.type === 'open');
+    return open === undefined ? null : open.tsMs / 1000 - 199;
+  };
+  // 1.56 points is under the floor; 3.1 and 4.7 are two samples over it.
+  assert.equal(opensAt(), 3);
+  // With the percentage's 5 points the same fill opens two samples later.
+  assert.equal(opensAt(() => 5), 5);
+});
+
 test('a few seconds of a shell script starting 15–30 processes a second open nothing on proc.forks_ps; a fork storm does', () => {
   const events: AlertEvent[] = [];
   const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(40) });
