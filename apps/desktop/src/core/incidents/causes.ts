@@ -18,7 +18,7 @@ import { topologyIds, type TopologyGraph } from '@cerebro/shared/topology/topolo
 import { PCT_FLOOR, scaleFloor } from '../series-floors';
 import { PROC_EXIT_NAME } from './process-events';
 import type { ProcessHistory, ProcessTrack } from './process-history';
-import { supervisorLine } from './supervisor-lines';
+import { statedBySupervisor } from './supervisor-lines';
 
 export interface CauseSources {
   /** A host's samples of one series in [from, to], ascending. */
@@ -201,8 +201,7 @@ class InputBuilder {
     if (supervisors === undefined || samples.length === 0) return null;
     let program: string | null = null;
     for (const x of samples) {
-      // Written by a supervisor, or by a writer the collector could not name (expected-effects.ts says why).
-      const line = x.unit === undefined || supervisors.includes(x.unit) ? supervisorLine(x.msg) : null;
+      const line = statedBySupervisor(x.unit, x.msg, supervisors);
       if (line === null || (program !== null && line.program !== program)) return null;
       program = line.program;
     }

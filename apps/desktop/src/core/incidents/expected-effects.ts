@@ -18,7 +18,7 @@
 import { alertKind, type ActionRun, type Alert } from '@cerebro/shared/api/contract';
 import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 import { DEFAULT_PROCESS_EVENTS, PROC_EXIT_NAME } from './process-events';
-import { supervisorLine } from './supervisor-lines';
+import { statedBySupervisor } from './supervisor-lines';
 
 export interface ExpectedEffectsOptions {
   /** After a run ends, its effects may still arrive this long, ms (a supervisor's log line, the next table). */
@@ -133,11 +133,10 @@ export class ExpectedEffects {
       const samples = a.evidence.log?.samples ?? [];
       if (samples.length === 0) return null;
       const named = [...e.names];
-      // A supervisor's line: written by a process known as one, or, when the collector could not name the
-      // writer (its /proc scan found none, or several), a line in a supervisor's own format
-      // (supervisor-lines.ts) about the program. Seen in the scenario runs: supervisord's `stopped:` line
-      // after a restart came without a writer twice in two runs, and held the leak's incident open.
-      const bySupervisor = (s: { unit?: string; msg: string }): boolean => (s.unit !== undefined ? this.options.supervisors.includes(s.unit) : supervisorLine(s.msg) !== null);
+      // A supervisor's line: any line a supervisor wrote, or one in a supervisor's format whose writer the
+      // collector could not name (supervisor-lines.ts, statedBySupervisor).
+      const sup = this.options.supervisors;
+      const bySupervisor = (s: { unit?: string; msg: string }): boolean => (s.unit !== undefined && sup.includes(s.unit)) || statedBySupervisor(s.unit, s.msg, sup) !== null;
       const all = samples.every((s) => bySupervisor(s) && named.some((n) => mentions(s.msg, n)));
       return all ? `the supervisor's lines about ${named.join(', ')}, which run ${e.run.id} (${e.run.runbookId}) restarted or stopped` : null;
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isStart, supervisorLine } from './supervisor-lines';
+import { isStart, statedBySupervisor, supervisorLine } from './supervisor-lines';
 
 test('supervisord\'s process lines name the program and what happened to it', () => {
   // Lines as supervisord 4.2 (Debian's) writes them to its log.
@@ -22,4 +22,15 @@ test('systemd\'s unit lines name the unit; other lines are null', () => {
   assert.deepEqual(supervisorLine("worker@2.service: Failed with result 'exit-code'."), { program: 'worker@2', event: 'exited', unexpected: true });
   assert.equal(isStart(supervisorLine('payments.service: Scheduled restart job, restart counter is at 5.')!), true);
   for (const msg of ['ERROR payments: config invalid, exiting', 'Started payments.service - Payments.', 'INFO RPC interface \'supervisor\' initialized', '']) assert.equal(supervisorLine(msg), null, msg);
+});
+
+test('a line counts as a supervisor\'s when a supervisor wrote it, or when its writer is unknown and it reads as one; never when another process wrote it', () => {
+  const sups = ['supervisord', 'systemd'];
+  const stopped = '2026-11-26 08:18:55,953 WARN stopped: payments (terminated by SIGTERM)';
+  assert.deepEqual(statedBySupervisor('supervisord', stopped, sups), { program: 'payments', event: 'stopped' });
+  assert.deepEqual(statedBySupervisor(undefined, stopped, sups), { program: 'payments', event: 'stopped' });
+  // The program itself (or anything else) printing the same words is not its supervisor speaking.
+  assert.equal(statedBySupervisor('payments', stopped, sups), null);
+  // A supervisor's line in no supervisor format states nothing.
+  assert.equal(statedBySupervisor('supervisord', 'INFO RPC interface initialized', sups), null);
 });

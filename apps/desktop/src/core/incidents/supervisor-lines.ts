@@ -52,6 +52,16 @@ export function supervisorLine(msg: string): SupervisorLine | null {
   return { program, event: 'exited', unexpected: true };
 }
 
+/**
+ * What a log record states as a supervisor's line: parsed when a supervisor wrote it, or when the collector
+ * could not name its writer (its /proc scan found none, or several) and it reads as a supervisor's. In the
+ * scenario runs supervisord's `stopped:` line after a restart came without a writer and held the leak's
+ * incident open. A line another process wrote is never a supervisor's, whatever it says.
+ */
+export function statedBySupervisor(unit: string | undefined, msg: string, supervisors: readonly string[]): SupervisorLine | null {
+  return unit === undefined || supervisors.includes(unit) ? supervisorLine(msg) : null;
+}
+
 /** A new instance of the program began (or is about to: systemd schedules it). */
 export function isStart(line: SupervisorLine): boolean {
   return line.event === 'spawned' || line.event === 'restart';
