@@ -4,6 +4,7 @@
  * empty console explains how to start a collector, and the page talks to nothing but loopback.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,9 +28,14 @@ test('the console UI shows a live host, its charts and processes, and stays on l
   const hostId = localHostId();
   await waitFor('the host in the API', async () => (await con.api('hosts')).some((h) => h.id === hostId), 15_000);
 
-  // A process with a distinctive argument, for the process table to find.
+  // A process with a distinctive argument, for the process table to find. It rewrites 2 MiB of a file each
+  // half second and syncs it, so its disk writes show in the table: in test/artifacts, on the repository's
+  // disk (a tmpfs /tmp is never written back, so its writes would count nothing).
   const marker = `cerebro-e2e-marker-${process.pid}`;
-  const sleeper = spawn(process.execPath, ['-e', 'setInterval(()=>{},1000)', marker], { stdio: 'ignore' });
+  const writes = `const fs = require('fs'); const b = Buffer.alloc(2 << 20, 1); setInterval(() => { fs.writeFileSync(process.argv[2], b); const fd = fs.openSync(process.argv[2], 'r'); fs.fsyncSync(fd); fs.closeSync(fd); }, 500);`;
+  const diskDir = fs.mkdtempSync(path.join(ROOT, 'test/artifacts/marker-'));
+  t.after(() => fs.rmSync(diskDir, { recursive: true, force: true }));
+  const sleeper = spawn(process.execPath, ['-e', writes, path.join(diskDir, 'marker.bin'), marker], { stdio: 'ignore' });
   t.after(() => sleeper.kill('SIGKILL'));
 
   const { page, requests } = await launchBrowser(t);
@@ -67,6 +73,13 @@ test('the console UI shows a live host, its charts and processes, and stays on l
     const cell = page.locator('[data-testid="process-table"] td.cmd', { hasText: marker });
     await cell.first().waitFor({ timeout: 15_000 });
     assert.equal(await page.locator('[data-testid="process-table"] tbody tr').count(), 1, 'only the marked process matches');
+    // Its disk writes, from the collector's /proc/<pid>/io (the Disk write column, after Disk read).
+    const rowOf = page.locator('[data-testid="process-table"] tbody tr', { hasText: marker });
+    const written = await waitFor('the marked process\'s disk writes', async () => {
+      const text = await rowOf.locator('td').nth(6).innerText();
+      return /^[1-9][\d.]* (KiB|MiB)\/s$/.test(text) ? text : null;
+    }, 15_000, 250);
+    assert.ok(written.length > 0);
     await screenshot(page, 'host-processes');
   });
 

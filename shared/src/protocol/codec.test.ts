@@ -36,8 +36,8 @@ const fullBatch: TelemetryBatch = {
   ts: NOW,
   metrics: { k: ['cpu.util', 'disk.read_bps{dev=sda}', 'mem.used_bytes'], v: [12.5, 0, 8_589_934_592] },
   procs: [
-    { pid: 1, ppid: 0, name: 'systemd', cmd: '/sbin/init splash', user: 'root', state: 'S', cpuPct: 0.3, rssBytes: 12_288_000, threads: 1, fds: 120, startMs: NOW - 86_400_000 },
-    { pid: 4242, ppid: 1, name: 'kworker/0:1', cmd: '', user: '1001', state: 'I', cpuPct: 150.25, rssBytes: 0, threads: 12, fds: null, startMs: NOW - 1000 },
+    { pid: 1, ppid: 0, name: 'systemd', cmd: '/sbin/init splash', user: 'root', state: 'S', cpuPct: 0.3, rssBytes: 12_288_000, threads: 1, fds: 120, startMs: NOW - 86_400_000, readBps: 40_960, writeBps: 0 },
+    { pid: 4242, ppid: 1, name: 'kworker/0:1', cmd: '', user: '1001', state: 'I', cpuPct: 150.25, rssBytes: 0, threads: 12, fds: null, startMs: NOW - 1000, readBps: null, writeBps: null },
   ],
   sockets: [
     { proto: 'tcp', state: 'LISTEN', localAddr: '0.0.0.0', localPort: 22, remoteAddr: '0.0.0.0', remotePort: 0, inode: 12345, pid: 812, process: 'sshd' },

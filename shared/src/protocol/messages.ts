@@ -112,6 +112,15 @@ export interface ProcessRow {
   readonly fds: number | null;
   /** Process start time, ms since the epoch (pid + start identifies a process across pid reuse). */
   readonly startMs: number;
+  /**
+   * Bytes a second the process caused to be read from storage since the previous scan (/proc/<pid>/io
+   * `read_bytes`: disk reads, not page-cache hits); null where the collector may not read its io file
+   * (another user's process without CAP_SYS_PTRACE) or has no earlier scan of it. Absent from collectors
+   * before 2026-11-26.
+   */
+  readonly readBps?: number | null;
+  /** Likewise bytes a second written to storage (`write_bytes`: dirtied pages the kernel will write back). */
+  readonly writeBps?: number | null;
 }
 
 export type SocketProto = 'tcp' | 'tcp6' | 'udp' | 'udp6';

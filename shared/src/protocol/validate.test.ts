@@ -108,6 +108,12 @@ test('bad rows inside procs, sockets, inventory, spool, sources and notices name
   const proc = { pid: 1, ppid: 0, name: 'init', cmd: '', user: 'root', state: 'S', cpuPct: 0, rssBytes: 0, threads: 1, fds: null, startMs: NOW };
   assertInvalid(collectorError({ ...batch, procs: [proc, { ...proc, fds: -2 }] }), /^batch\.procs\[1\]\.fds: expected a non-negative integer or null, got -2$/);
   assertInvalid(collectorError({ ...batch, procs: [{ ...proc, cpuPct: Number.NaN }] }), /^batch\.procs\[0\]\.cpuPct: expected a finite number, got NaN$/);
+  assertInvalid(collectorError({ ...batch, procs: [{ ...proc, readBps: -1 }] }), /^batch\.procs\[0\]\.readBps: expected a non-negative number or null, got -1$/);
+  assertInvalid(collectorError({ ...batch, procs: [{ ...proc, writeBps: 'fast' }] }), /^batch\.procs\[0\]\.writeBps: expected a non-negative number or null, got "fast"$/);
+  // A collector from before the disk columns sends neither; one that may not read a process's io file sends null.
+  const ok = decodeCollectorFrame(encodeMessage({ ...batch, procs: [proc, { ...proc, readBps: null, writeBps: 2048 }] } as unknown as Message));
+  assert.ok(ok.ok && ok.value.type === 'batch', JSON.stringify(ok));
+  assert.deepEqual(ok.value.procs?.map((p) => [p.readBps, p.writeBps]), [[undefined, undefined], [null, 2048]]);
   const sock = { proto: 'tcp', state: 'LISTEN', localAddr: '::', localPort: 22, remoteAddr: '::', remotePort: 0, inode: 1, pid: null, process: null };
   assertInvalid(collectorError({ ...batch, sockets: [{ ...sock, proto: 'sctp' }] }), /^batch\.sockets\[0\]\.proto: expected tcp, tcp6, udp or udp6, got "sctp"$/);
   assertInvalid(collectorError({ ...batch, sockets: [{ ...sock, process: 7 }] }), /^batch\.sockets\[0\]\.process: expected a string or null, got 7$/);

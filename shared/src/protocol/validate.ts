@@ -173,7 +173,17 @@ function processRow(r: unknown, path: string): ProcessRow {
     threads: uint(o, 'threads', path),
     fds: fds as number | null,
     startMs: num(o, 'startMs', path),
+    ...optionalRate(o, 'readBps', path),
+    ...optionalRate(o, 'writeBps', path),
   };
+}
+
+/** A non-negative finite rate or null, kept as given; absent stays absent (a collector from before the field). */
+function optionalRate(o: Obj, key: 'readBps' | 'writeBps', path: string): Partial<Record<typeof key, number | null>> {
+  const v = o[key];
+  if (v === undefined) return {};
+  if (v !== null && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) fail(`${path}.${key}`, 'a non-negative number or null', v);
+  return { [key]: v };
 }
 
 const SOCKET_PROTOS = new Set(['tcp', 'tcp6', 'udp', 'udp6']);

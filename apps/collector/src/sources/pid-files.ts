@@ -28,9 +28,14 @@ export function isProcfs(root: string): boolean {
   }
 }
 
-export class PidStatFiles {
+/**
+ * Kept-open descriptors of one per-process file (`stat`, `io`): the same trick holds for every procfs file
+ * that the kernel formats on each read.
+ */
+export class PidFiles {
   private readonly fds = new Map<number, number>();
-  /** One /proc/<pid>/stat line is well under 1 KB; a longer one falls back to the open-and-read path. */
+  private readonly denied = new Set<number>();
+  /** One /proc/<pid>/stat line (or io block) is well under 1 KB; a longer one falls back to the open-and-read path. */
   private readonly buf = Buffer.allocUnsafe(4096);
   /** Reads answered by a kept descriptor (tests check that the cheap path is taken). */
   keptReads = 0;
@@ -39,17 +44,23 @@ export class PidStatFiles {
    * @param keep keep descriptors open (true only on a real procfs)
    * @param maxOpen most descriptors kept; processes beyond it are read by opening their file each time, so a
    *   host with tens of thousands of processes cannot exhaust the collector's descriptor limit
+   * @param file the file under /proc/<pid>
    */
   constructor(
     private readonly root: string,
     private readonly keep: boolean,
     private readonly maxOpen = 1024,
+    private readonly file = 'stat',
   ) {}
 
-  /** The text of /proc/<pid>/stat, or null when the process has gone. Throws SourceReadError otherwise. */
+  /**
+   * The text of /proc/<pid>/<file>, or null when the process has gone or the file may not be read (`io` of
+   * another user's process without CAP_SYS_PTRACE). Throws SourceReadError otherwise.
+   */
   read(pid: number): string | null {
-    const path = `${this.root}/${pid}/stat`;
+    const path = `${this.root}/${pid}/${this.file}`;
     if (!this.keep) return readSmallFile(path);
+    if (this.denied.has(pid)) return null;
     let fd = this.fds.get(pid);
     if (fd === undefined) {
       if (this.fds.size >= this.maxOpen) return readSmallFile(path);
@@ -66,7 +77,14 @@ export class PidStatFiles {
       n = readSync(fd, this.buf, 0, this.buf.length, 0);
     } catch (err) {
       this.drop(pid);
-      if (!VANISHED.has(errorCode(err) ?? '')) throw new SourceReadError(path, err);
+      const code = errorCode(err) ?? '';
+      // procfs checks access to `io` on each read, not at open: a process we may not trace answers EACCES
+      // every time, so it is asked no more while it lives (retain() forgets it once it has gone).
+      if (code === 'EACCES' || code === 'EPERM') {
+        this.denied.add(pid);
+        return null;
+      }
+      if (!VANISHED.has(code)) throw new SourceReadError(path, err);
       // The process we had open exited; the pid may already belong to a new one: read that by path.
       return readSmallFile(path);
     }
@@ -82,6 +100,12 @@ export class PidStatFiles {
   /** Close the descriptors of processes not in `alive` (those that exited since the last scan). */
   retain(alive: (pid: number) => boolean): void {
     for (const pid of this.fds.keys()) if (!alive(pid)) this.drop(pid);
+    for (const pid of this.denied) if (!alive(pid)) this.denied.delete(pid);
+  }
+
+  /** Processes whose file may not be read (see read()). */
+  get deniedCount(): number {
+    return this.denied.size;
   }
 
   /** Whether a descriptor is kept for `pid`. */

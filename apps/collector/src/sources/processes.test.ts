@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
-import { parseCmdline, parsePidStat, parseStatusUid } from './procfs-pid';
+import { parseCmdline, parsePidIo, parsePidStat, parseStatusUid } from './procfs-pid';
 import { ProcessesSource } from './processes';
 import { RecordingOutput, T0, assertNear, fixture, overlayTree, readFixture, stageTree, testContext } from './test-support';
 
@@ -47,6 +47,7 @@ test('ProcessesSource on the host fixture: rows, cpu% from the tick delta, owner
   assert.deepEqual({ ...py, cpuPct: 0 }, {
     pid: PY, ppid: 1, name: 'python3', cmd: '/root/.pyenv/versions/3.11.7/bin/python3 /tmp/sockserver.py',
     user: 'root', state: 'S', cpuPct: 0, rssBytes: 3582 * 4096, threads: 2, fds: 15, startMs: BTIME_MS + 719510,
+    readBps: null, writeBps: null, // the fixture has no io files
   });
   assertNear(py?.cpuPct, 4, 'python3: utime+stime 12 → 16 ticks in 1 s');
   const kthreadd = out.procs?.find((p) => p.pid === 2);
@@ -55,6 +56,51 @@ test('ProcessesSource on the host fixture: rows, cpu% from the tick delta, owner
   assert.equal(out.value('proc.count'), 4);
   assert.equal(out.value('proc.threads'), 13 + 1 + 2 + 1);
   assert.equal(out.value('proc.zombies'), 0);
+});
+
+const io = (read: number, write: number): string =>
+  `rchar: ${read * 3}\nwchar: ${write * 2}\nsyscr: 10\nsyscw: 4\nread_bytes: ${read}\nwrite_bytes: ${write}\ncancelled_write_bytes: 0\n`;
+
+test('parsePidIo takes read_bytes and write_bytes (disk I/O), not rchar/wchar (page-cache hits too)', () => {
+  assert.deepEqual(parsePidIo(io(4096, 8192)), { readBytes: 4096, writeBytes: 8192 });
+  assert.equal(parsePidIo('rchar: 5\nwchar: 0\n'), null, 'a kernel without task I/O accounting');
+});
+
+test('ProcessesSource: disk read and write rates per process from /proc/<pid>/io; a process born since the last scan owns all its I/O', (t) => {
+  const tree = stageTree(fixture('edge/proc'));
+  t.after(tree.cleanup);
+  const clock = { t: T0 };
+  const src = new ProcessesSource(testContext(tree.dir, '/nonexistent', clock), { intervalTicks: 1, passwdPath });
+  writeFileSync(`${tree.dir}/4242/io`, io(1_000_000, 0));
+  writeFileSync(`${tree.dir}/4545/io`, io(0, 0));
+
+  const first = new RecordingOutput();
+  src.collect(first);
+  const p1 = new Map(first.procs?.map((p) => [p.pid, p]));
+  assert.equal(p1.get(4242)?.readBps, null, 'no earlier scan: no rate (its 1 MB may be from any time since it started)');
+  assert.equal(p1.get(4444)?.readBps, null, 'no io file: null, not 0');
+
+  writeFileSync(`${tree.dir}/4242/io`, io(5_000_000, 2_000_000));
+  // 4545 exits and a new process takes its pid (another starttime), having read 6 MB at its start.
+  writeFileSync(`${tree.dir}/4545/stat`, '4545 (fresh) R 1 4545 4545 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 99999 0 10 0\n');
+  writeFileSync(`${tree.dir}/4545/io`, io(6_000_000, 0));
+  clock.t += 2000;
+  const second = new RecordingOutput();
+  src.collect(second);
+  const p2 = new Map(second.procs?.map((p) => [p.pid, p]));
+  assert.equal(p2.get(4242)?.readBps, 2_000_000, '4 MB read in 2 s');
+  assert.equal(p2.get(4242)?.writeBps, 1_000_000, '2 MB written in 2 s');
+  assert.equal(p2.get(4545)?.name, 'fresh');
+  assert.equal(p2.get(4545)?.readBps, 3_000_000, 'born since the last scan: its 6 MB were read within the 2 s');
+  assert.equal(p2.get(4545)?.writeBps, 0);
+  assert.equal(p2.get(4444)?.writeBps, null);
+
+  // Counters never go back on a live process; a reading that does (a copied tree, a bug) gives 0, not a negative rate.
+  writeFileSync(`${tree.dir}/4242/io`, io(4_000_000, 2_000_000));
+  clock.t += 1000;
+  const third = new RecordingOutput();
+  src.collect(third);
+  assert.equal(third.procs?.find((p) => p.pid === 4242)?.readBps, 0);
 });
 
 test('ProcessesSource on edge cases: odd comm, vanished pid, zombie, unknown uid, interval', (t) => {
@@ -124,6 +170,8 @@ test('ProcessesSource on the real /proc keeps stat files open: a busy child show
   assert.ok(busy !== undefined && busy.cpuPct > 5, `the spinning child uses CPU (${busy?.cpuPct} %)`);
   assert.ok((busy?.fds ?? 0) >= 3, `its descriptors are counted (${busy?.fds})`);
 
+  assert.ok(src.ioFiles.isOpen(spin.pid ?? -1), 'its io file is kept open too');
+
   idle.kill('SIGKILL');
   await new Promise((r) => idle.once('exit', r));
   await new Promise((r) => setTimeout(r, 50));
@@ -134,4 +182,39 @@ test('ProcessesSource on the real /proc keeps stat files open: a busy child show
   assert.ok(src.statFiles.openCount <= (third.procs?.length ?? 0), 'no descriptor is kept for a process not in the table');
   src.close();
   assert.equal(src.statFiles.openCount, 0);
+  assert.equal(src.ioFiles.openCount, 0);
+});
+
+test('ProcessesSource on the real /proc: a process writing to disk shows its write rate; one it may not trace shows null', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  // A real disk-backed directory (test/artifacts; /tmp may be tmpfs, whose pages are never written back).
+  const dir = mkdtempSync(join(process.cwd(), 'test/artifacts/io-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const src = new ProcessesSource({ procRoot: '/proc', sysRoot: '/sys', now: () => Date.now(), log: () => {} }, { intervalTicks: 1 });
+  t.after(() => src.close());
+  src.collect(new RecordingOutput());
+  // Started after the first scan: its 32 MB written (and fsynced) belong to the second scan's interval.
+  const script = `const fs = require('fs'); const b = Buffer.alloc(1 << 20, 7); const fd = fs.openSync(${JSON.stringify(join(dir, 'out.bin'))}, 'w');
+for (let i = 0; i < 32; i++) fs.writeSync(fd, b); fs.fsyncSync(fd); fs.closeSync(fd); setTimeout(() => {}, 20000);`;
+  const writer = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+  t.after(() => writer.kill('SIGKILL'));
+  const deadline = Date.now() + 10_000;
+  let row;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const out = new RecordingOutput();
+    src.collect(out);
+    row = out.procs?.find((p) => p.pid === writer.pid);
+    if ((row?.writeBps ?? 0) > 0) break;
+  }
+  assert.ok(row !== undefined, 'the writer is listed');
+  // The scan interval is ~0.5 s, so 32 MB give tens of MB/s; a generous floor for a busy machine.
+  assert.ok((row.writeBps ?? 0) >= 1_000_000, `its disk writes are its own (${row.writeBps} B/s)`);
+  // pid 1 of this machine's namespace refuses its io file even to root (no ptrace access); where it is readable, skip that half.
+  const init = new RecordingOutput();
+  src.collect(init);
+  const one = init.procs?.find((p) => p.pid === 1);
+  if (one !== undefined && src.ioFiles.deniedCount > 0) assert.equal(one.readBps, null, 'an io file we may not read is null, not 0');
 });

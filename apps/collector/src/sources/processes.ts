@@ -1,11 +1,11 @@
-/** The process table (top/ps) from /proc/<pid>/{stat,status,cmdline,fd}. */
+/** The process table (top/ps, with iotop's disk columns) from /proc/<pid>/{stat,status,cmdline,fd,io}. */
 import { readdirSync } from 'node:fs';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import type { CollectOutput, Source, SourceContext } from './source';
 import { readSmallFile, SourceReadError } from './read';
-import { countFds, isProcfs, PidStatFiles } from './pid-files';
+import { countFds, isProcfs, PidFiles } from './pid-files';
 import { parseStat } from './cpu';
-import { MAX_CMD_CHARS, parseCmdline, parsePidStat, parseStatusUid } from './procfs-pid';
+import { MAX_CMD_CHARS, parseCmdline, parsePidIo, parsePidStat, parseStatusUid, type PidIo } from './procfs-pid';
 import { UserNames } from './users';
 
 export interface ProcessesOptions {
@@ -29,8 +29,12 @@ interface Known {
   startMs: number;
   fds: number | null;
   prevTicks: number;
+  /** The previous scan's /proc/<pid>/io counters; null while they could not be read. */
+  prevIo: PidIo | null;
   scan: number;
 }
+
+const NO_IO: PidIo = { readBytes: 0, writeBytes: 0 };
 
 /** UTF-8 characters take at most 4 bytes; read enough for MAX_CMD_CHARS and no more. */
 const CMDLINE_READ_BYTES = MAX_CMD_CHARS * 4;
@@ -48,7 +52,9 @@ export class ProcessesSource implements Source {
   private prevScanMs: number | null = null;
   private bootMs: number | null = null;
   /** Kept-open /proc/<pid>/stat descriptors (real procfs only; see pid-files.ts). */
-  readonly statFiles: PidStatFiles;
+  readonly statFiles: PidFiles;
+  /** Kept-open /proc/<pid>/io descriptors: one pread per process and scan, as for stat. */
+  readonly ioFiles: PidFiles;
   private readonly procfs: boolean;
 
   constructor(private readonly ctx: SourceContext, opts: ProcessesOptions = {}) {
@@ -58,11 +64,13 @@ export class ProcessesSource implements Source {
     this.fdEvery = Math.max(1, opts.fdEveryScans ?? 5);
     this.users = new UserNames(opts.passwdPath);
     this.procfs = isProcfs(ctx.procRoot);
-    this.statFiles = new PidStatFiles(ctx.procRoot, this.procfs);
+    this.statFiles = new PidFiles(ctx.procRoot, this.procfs);
+    this.ioFiles = new PidFiles(ctx.procRoot, this.procfs, 1024, 'io');
   }
 
   close(): void {
     this.statFiles.close();
+    this.ioFiles.close();
   }
 
   private bootTimeMs(): number {
@@ -124,6 +132,9 @@ export class ProcessesSource implements Source {
           fds: sameProcess && k ? k.fds : this.countFds(pid),
           // A process born since the last scan used all its CPU time within the interval.
           prevTicks: sameProcess && k ? k.prevTicks : firstScan ? st.cpuTicks : 0,
+          // Likewise its I/O: a process that started since the last scan did all of its reads within it (a
+          // start on a cold page cache reads its binary and libraries from disk: that burst is its own).
+          prevIo: sameProcess && k ? k.prevIo : firstScan ? null : NO_IO,
           scan,
         };
         this.known.set(pid, k);
@@ -135,6 +146,11 @@ export class ProcessesSource implements Source {
       const cpuPct = elapsedS > 0 && dTicks > 0 ? (dTicks / this.clkTck / elapsedS) * 100 : 0;
       k.prevTicks = st.cpuTicks;
       k.scan = scan;
+      const ioText = this.ioFiles.read(pid);
+      const io = ioText === null ? null : parsePidIo(ioText);
+      const prevIo = k.prevIo;
+      k.prevIo = io;
+      const ioRates = io !== null && prevIo !== null && elapsedS > 0;
 
       threads += st.threads;
       if (st.state === 'Z') zombies++;
@@ -150,11 +166,14 @@ export class ProcessesSource implements Source {
         threads: st.threads,
         fds: k.fds,
         startMs: k.startMs,
+        readBps: ioRates ? Math.max(0, io.readBytes - prevIo.readBytes) / elapsedS : null,
+        writeBps: ioRates ? Math.max(0, io.writeBytes - prevIo.writeBytes) / elapsedS : null,
       });
     }
 
     for (const [pid, k] of this.known) if (k.scan !== scan) this.known.delete(pid);
     this.statFiles.retain((pid) => this.known.has(pid));
+    this.ioFiles.retain((pid) => this.known.has(pid));
     this.prevScanMs = nowMs;
     out.procs = rows;
     out.gauge('proc.count', rows.length);

@@ -53,3 +53,21 @@ export function parseCmdline(raw: string): string {
   while (s.endsWith('\0')) s = s.slice(0, -1);
   return s.replaceAll('\0', ' ').slice(0, MAX_CMD_CHARS);
 }
+
+/** The fields of /proc/<pid>/io we use: bytes the process caused to be read from or written to storage. */
+export interface PidIo {
+  readonly readBytes: number;
+  readonly writeBytes: number;
+}
+
+/**
+ * Parses /proc/<pid>/io. `read_bytes` and `write_bytes` count block I/O (page-cache hits and misses are
+ * both in `rchar`/`wchar`, which is why those are not used: a process re-reading a cached file does not
+ * touch the disk). Returns null when either line is missing (a kernel without task I/O accounting).
+ */
+export function parsePidIo(text: string): PidIo | null {
+  const r = /^read_bytes:\s*(\d+)/m.exec(text);
+  const w = /^write_bytes:\s*(\d+)/m.exec(text);
+  if (r?.[1] === undefined || w?.[1] === undefined) return null;
+  return { readBytes: Number(r[1]), writeBytes: Number(w[1]) };
+}

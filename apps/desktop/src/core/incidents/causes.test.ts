@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Alert, Incident } from '@cerebro/shared/api/contract';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import type { TopologyGraph } from '@cerebro/shared/topology/topology';
-import { buildCauses, formatValue, scaleFloor, type CauseSources } from './causes';
+import { buildCauses, extraBytes, formatValue, scaleFloor, type CauseSources } from './causes';
 import { ProcessHistory } from './process-history';
 
 const T0 = Date.UTC(2026, 0, 1, 10, 2, 3);
@@ -137,6 +137,57 @@ test("a filesystem filling through a disk whose I/O moved first and further: the
   const alone = buildCauses(incident([writes, wait]), [writes, wait], sources(data, history, { nodes: [hostNode('db')], edges: [] }), T0 + 60 * SEC);
   assert.ok(!('error' in alone));
   assert.equal(alone.causes[0]?.name, 'disk vda', alone.causes.map((c) => `${c.kind} ${c.name}`).join(' > '));
+});
+
+test("a process starting on a cold page cache: the disk's read burst was its own, so the disk is folded into it and it ranks first", () => {
+  const MiB = 2 ** 20;
+  // The leak worker starts at T0: it reads ~80 MiB from disk in its first 2 s (its binary and libraries),
+  // then grows by 16 MiB a second. `readShare` of the disk's burst is in its own io counters.
+  const run = (readShare: number) => {
+    const history = new ProcessHistory();
+    for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += 2 * SEC) {
+      const rows: ProcessRow[] = [proc(10, 'postgres', 3, 400e6)];
+      if (ts >= T0 + 2 * SEC) rows.push({ ...proc(77, 'leak', 6, 40 * MiB + (ts - T0) * 16 * MiB / SEC), readBps: ts === T0 + 2 * SEC ? readShare * 40 * MiB : 0, writeBps: 0 });
+      history.add('app', ts, rows);
+    }
+    const burst = (base: number, peak: number) => {
+      const t: number[] = [];
+      const v: number[] = [];
+      for (let ts = T0 - 600 * SEC; ts <= T0 + 60 * SEC; ts += SEC) {
+        t.push(ts);
+        v.push(ts > T0 && ts <= T0 + 2 * SEC ? peak : base);
+      }
+      return { t, v };
+    };
+    const reads = alert('a1', 'app', 'disk.read_iops{dev=vda}', T0 + SEC, 0.06, 600);
+    const mem = alert('a2', 'app', 'mem.used_pct', T0 + 8 * SEC, 30, 45);
+    const data = {
+      'app disk.read_iops{dev=vda}': burst(0.06, 600),
+      'app disk.read_bps{dev=vda}': burst(4096, 40 * MiB),
+      'app disk.write_bps{dev=vda}': burst(20_000, 20_000),
+      'app mem.used_pct': series(4, 30, 0.2, 45, 8 * SEC),
+    };
+    const r = buildCauses(incident([reads, mem]), [reads, mem], sources(data, history, { nodes: [hostNode('app')], edges: [] }), T0 + 30 * SEC);
+    assert.ok(!('error' in r), JSON.stringify(r));
+    return { r, order: r.causes.map((c) => `${c.kind} ${c.name} ${c.score.toFixed(3)}`).join(' > ') };
+  };
+  const own = run(1);
+  assert.equal(own.r.causes[0]?.name, 'leak', own.order);
+  assert.ok(!own.r.causes.some((c) => c.name === 'disk vda'), `the disk is no cause of its own: ${own.order}`);
+  assert.ok(own.r.causes[0]!.evidence.some((e) => e.metric === 'disk.read_iops{dev=vda}'), 'the disk\'s reads are the process\'s evidence');
+  assert.ok(own.r.causes[0]!.evidence.some((e) => e.metric === 'proc.rss_bytes'), 'beside its own growth (its own reads, a fourth, are past the three shown)');
+  // Someone else read the disk (the process's counters cover a tenth of the burst): the disk keeps its
+  // reads, and as a deviation of thousands of standard deviations it outranks the leak (the 2026-11-26
+  // scenario run without per-process I/O).
+  const other = run(0.1);
+  assert.equal(other.r.causes[0]?.name, 'disk vda', other.order);
+});
+
+test('extraBytes: bytes beyond the baseline, each sample for the time since the previous one, gaps capped', () => {
+  const t = [0, 1000, 2000, 3000, 5000, 60_000];
+  assert.equal(extraBytes(t, [10, 10, 10, 110, 60, 10], 2500), 100 + 50 * 2);
+  assert.equal(extraBytes(t, [10, 10, 10, 10, 10, 1010], 2500), 1000 * 5, 'a sample after a 55 s gap stands for 5 s');
+  assert.equal(extraBytes(t, [10, 10, 10, 0, 0, 0], 2500), 0, 'below the baseline counts nothing');
 });
 
 test('a client failing because its server did: the server side ranks first, across hosts', () => {

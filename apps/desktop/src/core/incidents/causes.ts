@@ -3,8 +3,8 @@
  * incident's alerts, and the ranking turned into causes with evidence sentences.
  *
  * Entities: each affected host; a resource per labelled series (filesystem, disk, interface); and the
- * processes whose CPU or RSS moved over the incident window (from the process-table history: the collector
- * sends no per-process series). Edges point from what is explained to what explains it: a host's CPU is
+ * processes whose CPU, RSS or disk I/O moved over the incident window (from the process-table history: the
+ * collector sends no per-process series). Edges point from what is explained to what explains it: a host's CPU is
  * explained by its processes, its space by its filesystems (host → process, host → resource); a client
  * process by the server it connects to (client → server, and client host → server host across hosts).
  * Series: the alerts' own series from the store over [onset − baseline, now]; an alert whose series the
@@ -46,12 +46,17 @@ export interface CauseOptions {
   readonly processesPerHost: number;
   /** A process is a candidate when its CPU rose by this many points of one core ... */
   readonly minCpuRisePct: number;
-  /** ... or its RSS by this many bytes. */
+  /** ... or its RSS by this many bytes ... */
   readonly minRssRiseBytes: number;
+  /** ... or its disk reads or writes by this many bytes a second. */
+  readonly minIoRiseBps: number;
   readonly top: number;
 }
 
-export const DEFAULT_CAUSE_OPTIONS: CauseOptions = { baselineMs: 10 * 60_000, leadMs: 10_000, maxSeries: 60, processesPerHost: 5, minCpuRisePct: 10, minRssRiseBytes: 64 * 2 ** 20, top: 5 };
+export const DEFAULT_CAUSE_OPTIONS: CauseOptions = { baselineMs: 10 * 60_000, leadMs: 10_000, maxSeries: 60, processesPerHost: 5, minCpuRisePct: 10, minRssRiseBytes: 64 * 2 ** 20, minIoRiseBps: 2 ** 20, top: 5 };
+
+/** A disk's I/O is one process's when that process did at least this share of the disk's extra bytes (foldDisksIntoProcesses). */
+export const DISK_SHARE_OF_PROCESS = 0.5;
 
 /** Scale of a process event's step (see InputBuilder.alert). */
 const EVENT_SCALE = 0.01;
@@ -63,6 +68,9 @@ const RESTARTS = EVENT_EVIDENCE.restarts;
 /** Filesystem series that move this way when it fills (foldDisksIntoFilling). */
 const FILL_UP = new Set(['fs.used_pct', 'fs.used_bytes', 'fs.inodes_used_pct']);
 const FILL_DOWN = new Set(['fs.avail_bytes']);
+/** The ranker's metric names of a process's disk rates (the process table's readBps / writeBps). */
+export const PROC_READ_BPS = 'proc.read_bps';
+export const PROC_WRITE_BPS = 'proc.write_bps';
 export { scaleFloor };
 
 interface EntityInfo {
@@ -97,6 +105,7 @@ export function buildCauses(incident: Incident, alerts: readonly Alert[], src: C
   b.topologyEdges();
   b.rememberedEdges();
   b.foldDisksIntoFilling(nowMs);
+  b.foldDisksIntoProcesses(anomalyAt, from, nowMs);
   const ranked = rankCauses({ entities: b.entities(), edges: b.edges, series: b.series, anomalyAt }, { top: o.top });
   if (!ranked.ok) return { error: ranked.error.message };
   const firsts = ranked.value.causes.filter((c) => c.anomaly > 0).map((c) => ownFirst(withOnsets(c, b, anomalyAt), b.info(c.entity)));
@@ -227,10 +236,11 @@ class InputBuilder {
 
   /** The processes that moved most, each with its CPU and RSS series. */
   processes(hostId: string, tracks: readonly ProcessTrack[], anomalyAt: number, o: CauseOptions): void {
+    const weight = (m: { cpu: number; rss: number; io: number }): number => m.cpu / o.minCpuRisePct + m.rss / o.minRssRiseBytes + m.io / o.minIoRiseBps;
     const moved = tracks
-      .map((p) => ({ p, cpu: rise(p.t, p.cpuPct, anomalyAt), rss: rise(p.t, p.rssBytes, anomalyAt) }))
-      .filter((m) => m.cpu >= o.minCpuRisePct || m.rss >= o.minRssRiseBytes)
-      .sort((x, y) => y.cpu / o.minCpuRisePct + y.rss / o.minRssRiseBytes - (x.cpu / o.minCpuRisePct + x.rss / o.minRssRiseBytes))
+      .map((p) => ({ p, cpu: rise(p.t, p.cpuPct, anomalyAt), rss: rise(p.t, p.rssBytes, anomalyAt), io: Math.max(rise(p.t, p.readBps, anomalyAt), rise(p.t, p.writeBps, anomalyAt)) }))
+      .filter((m) => m.cpu >= o.minCpuRisePct || m.rss >= o.minRssRiseBytes || m.io >= o.minIoRiseBps)
+      .sort((x, y) => weight(y) - weight(x))
       .slice(0, o.processesPerHost);
     const host = this.host(hostId);
     for (const { p } of moved) {
@@ -243,7 +253,53 @@ class InputBuilder {
       }
       this.series.push({ entity: id, metric: 'proc.cpu_pct', direction: 'up', scaleFloor: PCT_FLOOR, t: p.t, v: p.cpuPct });
       this.series.push({ entity: id, metric: 'proc.rss_bytes', direction: 'up', scaleFloor: o.minRssRiseBytes, t: p.t, v: p.rssBytes });
+      // Only a process that touched the disk gets disk series: flat zeros would add nothing but noise.
+      if (p.readBps.some((x) => x > 0)) this.series.push({ entity: id, metric: PROC_READ_BPS, direction: 'up', scaleFloor: o.minIoRiseBps, t: p.t, v: p.readBps });
+      if (p.writeBps.some((x) => x > 0)) this.series.push({ entity: id, metric: PROC_WRITE_BPS, direction: 'up', scaleFloor: o.minIoRiseBps, t: p.t, v: p.writeBps });
     }
+  }
+
+  /**
+   * A disk whose extra I/O since the anomaly was mostly one process's (DISK_SHARE_OF_PROCESS of the extra
+   * bytes read and written, from the process table's per-process disk rates) is that process's evidence:
+   * the disk's series move to the process and the disk stops being a cause of its own. A process starting on
+   * a cold page cache reads its binary and libraries from disk; on an idle disk that is a deviation of
+   * hundreds of standard deviations, and as its own entity the disk outranked the process for as long as the
+   * burst stayed in the window (the leak scenario of 2026-11-26 ranked `disk vda` first for 38 s). The
+   * console cannot tell which disk a process's bytes went to: with several disks moving, each is folded
+   * only if that one process's bytes cover half of its own extra bytes. Runs after foldDisksIntoFilling:
+   * a filling filesystem keeps its disks.
+   */
+  foldDisksIntoProcesses(anomalyAt: number, from: number, toMs: number): void {
+    const procs = [...this.byId.entries()].filter(([, i]) => i.kind === 'process' || i.kind === 'service');
+    const into = new Map<string, string>();
+    for (const [id, info] of this.byId) {
+      if (info.kind !== 'resource' || !info.name.startsWith('disk ')) continue;
+      const dev = info.name.slice('disk '.length);
+      let diskBytes = 0;
+      for (const name of ['disk.read_bps', 'disk.write_bps']) {
+        const s = this.src.series(info.hostId, `${name}{dev=${dev}}`, from, toMs);
+        diskBytes += extraBytes(s.t, s.v, anomalyAt);
+      }
+      if (!(diskBytes > 0)) continue;
+      let best: { id: string; bytes: number } | null = null;
+      for (const [pid, p] of procs) {
+        if (p.hostId !== info.hostId) continue;
+        let bytes = 0;
+        for (const metric of [PROC_READ_BPS, PROC_WRITE_BPS]) {
+          const s = this.seriesOf(pid, metric);
+          if (s !== undefined) bytes += extraBytes(s.t, s.v, anomalyAt);
+        }
+        if (best === null || bytes > best.bytes) best = { id: pid, bytes };
+      }
+      if (best !== null && best.bytes >= DISK_SHARE_OF_PROCESS * diskBytes) into.set(id, best.id);
+    }
+    if (into.size === 0) return;
+    const series = this.series.splice(0);
+    for (const s of series) this.series.push(into.has(s.entity) ? { ...s, entity: into.get(s.entity)! } : s);
+    const edges = this.edges.splice(0).filter((e) => !into.has(e.from) && !into.has(e.to));
+    this.edges.push(...edges);
+    for (const id of into.keys()) this.byId.delete(id);
   }
 
   /**
@@ -346,6 +402,28 @@ function eventMetric(seriesKey: string): string | null {
 }
 
 /** Highest value at or after `at` minus the median before it (0 without both). */
+/**
+ * Bytes moved beyond the baseline from `at` on, for a series of bytes a second: each sample's excess over
+ * the median before `at`, times the time it covers (its gap to the previous sample, at most MAX_GAP_MS).
+ * Totals compare series sampled at different rates (disks every second, the process table every 2 s).
+ */
+export function extraBytes(t: readonly number[], v: readonly number[], at: number): number {
+  const before: number[] = [];
+  for (let i = 0; i < t.length && t[i]! < at; i++) before.push(v[i]!);
+  before.sort((a, b) => a - b);
+  const base = before.length === 0 ? 0 : before[before.length >> 1]!;
+  let sum = 0;
+  for (let i = 1; i < t.length; i++) {
+    if (t[i]! < at) continue;
+    const x = v[i]! - base;
+    if (x > 0) sum += (x * Math.min(t[i]! - t[i - 1]!, MAX_GAP_MS)) / 1000;
+  }
+  return sum;
+}
+
+/** A rate sample stands for at most this long before it (a gap in the data is not a long burst). */
+const MAX_GAP_MS = 5_000;
+
 function rise(t: readonly number[], v: readonly number[], at: number): number {
   const before: number[] = [];
   let after = -Infinity;

@@ -29,6 +29,23 @@ test('process history keeps the top processes per snapshot, spaced and bounded i
   assert.equal(h.since('c'), 0);
 });
 
+test('process history keeps the top processes by disk reads and writes too; a rate the collector could not read is 0', () => {
+  const h = new ProcessHistory({ topK: 1, spacingMs: 1000, keepMs: 60_000, maxHosts: 2 });
+  const io = (p: ProcessRow, readBps: number | null, writeBps: number | null): ProcessRow => ({ ...p, readBps, writeBps });
+  // pid 3 is never first by CPU or RSS; it reads 30 MB/s at 2 s and writes 5 MB/s at 3 s. pid 4 is unreadable.
+  for (let ts = 0; ts <= 4000; ts += 1000) {
+    h.add('a', ts, [io(proc(1, 50, 10), 0, 0), io(proc(2, 1, 900), 1000, 2000), io(proc(3, 0.5, 8), ts === 2000 ? 3e7 : 0, ts === 3000 ? 5e6 : 0), io(proc(4, 0, 5), null, null)]);
+  }
+  const t3 = h.tracks('a', 0, 4000).find((p) => p.pid === 3)!;
+  // Outside its two seconds pid 3 is below the cut-off: pid 2's 1,000 / 2,000 B/s, an upper bound; kept
+  // for its reads or its writes, both of its rates are its own.
+  assert.deepEqual(t3.readBps, [1000, 1000, 3e7, 0, 1000]);
+  assert.deepEqual(t3.writeBps, [2000, 2000, 0, 5e6, 2000]);
+  const small = new ProcessHistory({ topK: 16 });
+  small.add('b', 0, [io(proc(4, 0, 5), null, null), proc(5, 0, 5)]);
+  assert.deepEqual(small.tracks('b', 0, 0).map((p) => [p.readBps, p.writeBps]), [[[0], [0]], [[0], [0]]], 'null (not readable) and absent (an older collector) read as 0');
+});
+
 test('host graph: hops between hosts through process connections, bounded search', () => {
   const host = (id: string, address: string, sockets: Parameters<typeof buildTopology>[0][number]['sockets']): Parameters<typeof buildTopology>[0][number] => ({ id, hostname: id, status: 'live', addresses: [address], sockets, processes: [] });
   const listen = (port: number, pid: number) => ({ proto: 'tcp' as const, state: 'LISTEN', localAddr: '0.0.0.0', localPort: port, remoteAddr: '0.0.0.0', remotePort: 0, inode: pid, pid, process: null });

@@ -1,9 +1,11 @@
 /**
  * A short per-host history of the process table, so that causes can name a process: the collector sends
  * only the latest table (every 2 s) and the console keeps only the latest one. Bounded on purpose: per
- * snapshot only the top `topK` processes by CPU and the top `topK` by RSS are kept, snapshots at most one
- * per `spacingMs`, for `keepMs`. A process missing from a snapshot was below that snapshot's cut-off, so
- * its value there is read as the cut-off (an upper bound; 0 for CPU when every process is kept).
+ * snapshot only the top `topK` processes by CPU, by RSS, by disk reads and by disk writes are kept,
+ * snapshots at most one per `spacingMs`, for `keepMs`. A process missing from a snapshot was below that
+ * snapshot's cut-off, so its value there is read as the cut-off (an upper bound; 0 for CPU when every
+ * process is kept, and for disk I/O on a host where fewer than `topK` processes touched the disk). Disk
+ * rates a collector could not read (another user's process, an older collector) are kept as 0.
  */
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 
@@ -22,6 +24,8 @@ interface Kept {
   readonly name: string;
   readonly cpuPct: number;
   readonly rssBytes: number;
+  readonly readBps: number;
+  readonly writeBps: number;
 }
 
 interface Snapshot {
@@ -30,6 +34,8 @@ interface Snapshot {
   /** Lowest kept CPU among the top-K by CPU (0 when every process was kept). */
   readonly cpuCut: number;
   readonly rssCut: number;
+  readonly readCut: number;
+  readonly writeCut: number;
 }
 
 /** One process over the history: aligned with the snapshot times. */
@@ -39,6 +45,9 @@ export interface ProcessTrack {
   readonly t: readonly number[];
   readonly cpuPct: readonly number[];
   readonly rssBytes: readonly number[];
+  /** Bytes a second read from and written to storage (ProcessRow.readBps / writeBps). */
+  readonly readBps: readonly number[];
+  readonly writeBps: readonly number[];
 }
 
 export class ProcessHistory {
@@ -79,23 +88,39 @@ export class ProcessHistory {
     return [...seen].map(([pid, name]) => {
       const cpuPct: number[] = [];
       const rssBytes: number[] = [];
+      const readBps: number[] = [];
+      const writeBps: number[] = [];
       for (const s of snaps) {
         const p = s.procs.get(pid);
         cpuPct.push(p?.cpuPct ?? s.cpuCut);
         rssBytes.push(p?.rssBytes ?? s.rssCut);
+        readBps.push(p?.readBps ?? s.readCut);
+        writeBps.push(p?.writeBps ?? s.writeCut);
       }
-      return { pid, name, t, cpuPct, rssBytes };
+      return { pid, name, t, cpuPct, rssBytes, readBps, writeBps };
     });
   }
 }
 
 function snapshot(ts: number, procs: readonly ProcessRow[], k: number): Snapshot {
-  const byCpu = [...procs].sort((a, b) => b.cpuPct - a.cpuPct).slice(0, k);
-  const byRss = [...procs].sort((a, b) => b.rssBytes - a.rssBytes).slice(0, k);
+  const top = (value: (p: ProcessRow) => number): ProcessRow[] => [...procs].sort((a, b) => value(b) - value(a)).slice(0, k);
+  const byCpu = top((p) => p.cpuPct);
+  const byRss = top((p) => p.rssBytes);
+  const byRead = top(readOf);
+  const byWrite = top(writeOf);
   const kept = new Map<number, Kept>();
-  for (const p of [...byCpu, ...byRss]) kept.set(p.pid, { pid: p.pid, name: p.name, cpuPct: finite(p.cpuPct), rssBytes: finite(p.rssBytes) });
+  for (const p of [...byCpu, ...byRss, ...byRead, ...byWrite]) kept.set(p.pid, { pid: p.pid, name: p.name, cpuPct: finite(p.cpuPct), rssBytes: finite(p.rssBytes), readBps: readOf(p), writeBps: writeOf(p) });
   const all = procs.length <= k;
-  return { ts, procs: kept, cpuCut: all ? 0 : finite(byCpu[byCpu.length - 1]?.cpuPct ?? 0), rssCut: all ? 0 : finite(byRss[byRss.length - 1]?.rssBytes ?? 0) };
+  const cut = (rows: readonly ProcessRow[], value: (p: ProcessRow) => number): number => (all || rows.length === 0 ? 0 : finite(value(rows[rows.length - 1]!)));
+  return { ts, procs: kept, cpuCut: cut(byCpu, (p) => p.cpuPct), rssCut: cut(byRss, (p) => p.rssBytes), readCut: cut(byRead, readOf), writeCut: cut(byWrite, writeOf) };
+}
+
+function readOf(p: ProcessRow): number {
+  return finite(p.readBps ?? 0);
+}
+
+function writeOf(p: ProcessRow): number {
+  return finite(p.writeBps ?? 0);
 }
 
 function finite(x: number): number {

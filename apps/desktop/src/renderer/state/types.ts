@@ -55,7 +55,7 @@ export type SortDir = 'asc' | 'desc';
 export type FleetSortKey = 'hostname' | 'status' | 'alerts' | 'cpu' | 'mem' | 'disk' | 'net';
 export type StatusFilter = HostStatus | 'all';
 
-export type ProcessSortKey = 'pid' | 'name' | 'user' | 'cpuPct' | 'rssBytes' | 'threads';
+export type ProcessSortKey = 'pid' | 'name' | 'user' | 'cpuPct' | 'rssBytes' | 'readBps' | 'writeBps' | 'threads';
 
 export const RANGES = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 24 * 3_600_000 } as const;
 export type RangeKey = keyof typeof RANGES;

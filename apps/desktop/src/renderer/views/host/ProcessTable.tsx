@@ -3,8 +3,11 @@ import { useMemo } from 'react';
 import { processSearchChanged, processSortChanged } from '../../state/actions';
 import { dispatch, useApp } from '../../state/store';
 import type { ProcessSortKey } from '../../state/types';
-import { fmtBytes, fmtClock, fmtCount } from '../../lib/format';
+import { fmtBytes, fmtClock, fmtCount, fmtRate } from '../../lib/format';
 import { filterProcesses, sortProcesses } from './process-rows';
+
+/** Why a disk rate shows a dash. */
+const diskUnknown = "Not known: the collector may not read this process's /proc/<pid>/io (another user's process without CAP_SYS_PTRACE), has not scanned it twice yet, or predates per-process disk I/O";
 
 /** Rows rendered at most; the search narrows the rest. */
 const MAX_ROWS = 300;
@@ -15,6 +18,8 @@ const COLUMNS: ReadonlyArray<{ key: ProcessSortKey; label: string; num?: boolean
   { key: 'user', label: 'User' },
   { key: 'cpuPct', label: 'CPU %', num: true },
   { key: 'rssBytes', label: 'Memory', num: true },
+  { key: 'readBps', label: 'Disk read', num: true },
+  { key: 'writeBps', label: 'Disk write', num: true },
   { key: 'threads', label: 'Threads', num: true },
 ];
 
@@ -58,6 +63,8 @@ export function ProcessTable() {
                   <td>{p.user}</td>
                   <td className="num">{p.cpuPct.toFixed(1)}</td>
                   <td className="num">{fmtBytes(p.rssBytes)}</td>
+                  <td className="num" title={p.readBps == null ? diskUnknown : undefined}>{fmtRate(p.readBps)}</td>
+                  <td className="num" title={p.writeBps == null ? diskUnknown : undefined}>{fmtRate(p.writeBps)}</td>
                   <td className="num">{p.threads}</td>
                   <td className="cmd" title={p.cmd}>
                     {p.cmd || <span className="muted">[{p.name}]</span>}

@@ -12,9 +12,11 @@ export function filterProcesses(rows: readonly ProcessRow[], search: string): Pr
 export function sortProcesses(rows: readonly ProcessRow[], sort: { readonly key: ProcessSortKey; readonly dir: SortDir }): ProcessRow[] {
   const sign = sort.dir === 'asc' ? 1 : -1;
   const k = sort.key;
+  // A disk rate the collector could not read (null) or did not send (an older collector) sorts below 0.
+  const value = (p: ProcessRow): string | number => p[k] ?? -1;
   return [...rows].sort((a, b) => {
-    const x = a[k];
-    const y = b[k];
+    const x = value(a);
+    const y = value(b);
     const c = typeof x === 'string' && typeof y === 'string' ? x.localeCompare(y) : (x as number) - (y as number);
     return c * sign || a.pid - b.pid;
   });
