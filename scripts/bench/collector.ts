@@ -27,6 +27,7 @@ const options = {
   profile: { type: 'boolean', help: 'run the collector under node --cpu-prof and print its hot spots (its figures then include the profiler overhead); the profile is kept in build/bench/' },
   build: { type: 'boolean', help: 'rebuild the bundles first even if they look current' },
   'log-files': { type: 'string', help: 'also follow this many quiet log files (a few lines each, never appended to): the log sources\' idle cost', default: '0' },
+  'no-disk-io': { type: 'boolean', help: 'run the collector with sources.processes.diskIo false (no /proc/<pid>/io reads): the cost of per-process disk I/O is the difference between runs with and without' },
   processes: { type: 'string', help: 'top the machine up to this many processes with idle `sleep` processes while measuring (the goal is stated at ~100); 0 = as it is', default: '100' },
 } as const;
 
@@ -49,7 +50,15 @@ function quietLogFiles(cleanup: Cleanup, count: number): string[] {
   return ['--log-file', path.join(dir, '*.log'), '--journal', 'off'];
 }
 
-async function measureCollector(cleanup: Cleanup, seconds: number, warmup: number, profile: boolean, logFiles = 0): Promise<{ cpuPct: number; peakRssMB: number; peakRssAnonMB: number; processes: number; batches: number; samplesPerBatch: number | null }> {
+/** A config file switching per-process disk I/O off, and the flags that load it (none when it stays on). */
+function diskIoConfig(cleanup: Cleanup, diskIo: boolean): string[] {
+  if (diskIo) return [];
+  const file = path.join(tempDir(cleanup, 'config'), 'collector.json');
+  fs.writeFileSync(file, JSON.stringify({ sources: { processes: { diskIo: false } } }));
+  return ['--config', file];
+}
+
+async function measureCollector(cleanup: Cleanup, seconds: number, warmup: number, profile: boolean, logFiles = 0, diskIo = true): Promise<{ cpuPct: number; peakRssMB: number; peakRssAnonMB: number; processes: number; batches: number; samplesPerBatch: number | null }> {
   const home = tempDir(cleanup, 'console');
   const token = createToken(home);
   const consoleProc = await startConsole(cleanup, home);
@@ -58,7 +67,7 @@ async function measureCollector(cleanup: Cleanup, seconds: number, warmup: numbe
   const tokenFile = path.join(stateDir, 'token');
   fs.writeFileSync(tokenFile, token + '\n', { mode: 0o600 });
   const profDir = profile ? tempDir(cleanup, 'prof') : '';
-  const collector = startProcess(cleanup, 'collector', process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000', ...(consoleProc.info.ingestUrl.startsWith('ws://') ? ['--plaintext'] : []), ...quietLogFiles(cleanup, logFiles)], { cwd: REPO_ROOT });
+  const collector = startProcess(cleanup, 'collector', process.execPath, [...(profile ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), COLLECTOR_BIN, 'run', '--console', consoleProc.info.ingestUrl, '--token-file', tokenFile, '--state-dir', path.join(stateDir, 'state'), '--interval', '1000', ...(consoleProc.info.ingestUrl.startsWith('ws://') ? ['--plaintext'] : []), ...quietLogFiles(cleanup, logFiles), ...diskIoConfig(cleanup, diskIo)], { cwd: REPO_ROOT });
   log(`collector pid ${collector.pid}: waiting for it to connect`);
   let collectorExited = false;
   void collector.exited.then(() => (collectorExited = true));
@@ -146,7 +155,8 @@ export const collectorBench: Bench = {
     try {
       ensureBundles(log, values['build'] === true);
       topUpProcesses(cleanup, target);
-      const c = await measureCollector(cleanup, seconds, warmup, values['profile'] === true, numberOption(NAME, values, 'log-files', 0, 0, 10_000));
+      const diskIo = values['no-disk-io'] !== true;
+      const c = await measureCollector(cleanup, seconds, warmup, values['profile'] === true, numberOption(NAME, values, 'log-files', 0, 0, 10_000), diskIo);
       log(`collector: ${c.cpuPct.toFixed(3)} % of one core, peak RSS ${c.peakRssMB.toFixed(1)} MB, ${c.batches} batches of ~${c.samplesPerBatch} samples received by the console, ${c.processes} processes`);
       let ne: Awaited<ReturnType<typeof measureNodeExporter>> | null = null;
       if (values['no-node-exporter'] === true) {
@@ -175,6 +185,7 @@ export const collectorBench: Bench = {
           seconds,
           warmupSec: warmup,
           profiled: values['profile'] === true,
+          diskIo,
           batchesReceived: c.batches,
           samplesPerBatch: c.samplesPerBatch,
         },

@@ -67,7 +67,7 @@ test('precedence: defaults < config file < environment < flags, field by field',
   assert.equal(fromFile.token, `${TOKEN}-file`, 'the token file is read and trimmed');
   assert.equal(fromFile.intervalMs, 5000);
   assert.deepEqual(fromFile.sources.sockets, { enabled: false, intervalTicks: defaultConfig().sources.sockets.intervalTicks });
-  assert.deepEqual(fromFile.sources.processes, { enabled: true, intervalTicks: 10 });
+  assert.deepEqual(fromFile.sources.processes, { enabled: true, intervalTicks: 10, diskIo: true });
   assert.deepEqual(fromFile.sources.cpu, defaultConfig().sources.cpu, 'sources not named keep their defaults');
 
   const fromEnv = applyEnv(fromFile, { CEREBRO_CONSOLE_URL: 'wss://env.example:443/ingest', CEREBRO_TOKEN: `${TOKEN}-env`, CEREBRO_HOST_ID: '' });
@@ -128,6 +128,9 @@ test('sources: an unknown source, a bad setting, an unknown setting field and ba
   assert.match(configError(() => applyConfig(defaultConfig(), { sources: ['cpu'] }, 'f')), /^f: field "sources" must be an object such as .*, got \["cpu"\]$/);
   assert.match(configError(() => applyConfig(defaultConfig(), { sources: { cpu: 'on' } }, 'f')), /^f: field "sources"\.cpu must be true, false or \{"enabled": bool, "intervalTicks": n\}, got "on"$/);
   assert.match(configError(() => applyConfig(defaultConfig(), { sources: { cpu: { every: 2 } } }, 'f')), /^f: field "sources"\.cpu: unknown field "every"; known fields are enabled, intervalTicks$/);
+  assert.match(configError(() => applyConfig(defaultConfig(), { sources: { disks: { diskIo: false } } }, 'f')), /^f: field "sources"\.disks: unknown field "diskIo"; known fields are enabled, intervalTicks$/);
+  assert.match(configError(() => applyConfig(defaultConfig(), { sources: { processes: { diskIo: 'no' } } }, 'f')), /^f: field "sources"\.processes\.diskIo must be true or false, got "no"$/);
+  assert.deepEqual(applyConfig(defaultConfig(), { sources: { processes: { diskIo: false } } }, 'f').sources.processes, { enabled: true, intervalTicks: 2, diskIo: false });
   assert.match(configError(() => applyConfig(defaultConfig(), { sources: { cpu: { enabled: 'yes' } } }, 'f')), /^f: field "sources"\.cpu\.enabled must be true or false, got "yes"$/);
   for (const [ticks, shown] of [
     [0, '0'],

@@ -14,6 +14,12 @@ export interface SourceSetting {
   readonly enabled: boolean;
   /** Collect on every Nth tick (expensive sources scan less often). */
   readonly intervalTicks: number;
+  /**
+   * processes only: read each process's /proc/<pid>/io for its disk read and write rates (default true; one
+   * more kept-open descriptor and read per process and scan). Off, the process table's disk columns are empty
+   * and the console cannot tell which process a disk's I/O came from.
+   */
+  readonly diskIo?: boolean;
 }
 
 export interface CollectorConfig {
@@ -74,6 +80,7 @@ export const DEFAULT_CONSOLE_URL = 'ws://127.0.0.1:7070/ingest';
 export function defaultConfig(): CollectorConfig {
   const sources = {} as Record<SourceName, SourceSetting>;
   for (const name of SOURCE_NAMES) sources[name] = { enabled: true, intervalTicks: DEFAULT_INTERVAL_TICKS[name] };
+  sources.processes = { ...sources.processes, diskIo: true };
   return {
     consoleUrl: DEFAULT_CONSOLE_URL,
     plaintext: false,
@@ -216,13 +223,18 @@ function applySources(base: Record<SourceName, SourceSetting>, value: unknown, w
       throw new ConfigError(`${where}.${name} must be true, false or {"enabled": bool, "intervalTicks": n}, got ${show(setting)}`);
     }
     const s = setting as Record<string, unknown>;
+    const known = src === 'processes' ? ['enabled', 'intervalTicks', 'diskIo'] : ['enabled', 'intervalTicks'];
     for (const k of Object.keys(s)) {
-      if (k !== 'enabled' && k !== 'intervalTicks') throw new ConfigError(`${where}.${name}: unknown field "${k}"; known fields are enabled, intervalTicks`);
+      if (!known.includes(k)) throw new ConfigError(`${where}.${name}: unknown field "${k}"; known fields are ${known.join(', ')}`);
     }
-    if (s['enabled'] !== undefined && typeof s['enabled'] !== 'boolean') throw new ConfigError(`${where}.${name}.enabled must be true or false, got ${show(s['enabled'])}`);
+    for (const k of ['enabled', 'diskIo']) {
+      if (s[k] !== undefined && typeof s[k] !== 'boolean') throw new ConfigError(`${where}.${name}.${k} must be true or false, got ${show(s[k])}`);
+    }
     out[src] = {
+      ...out[src],
       enabled: (s['enabled'] as boolean | undefined) ?? out[src].enabled,
       intervalTicks: s['intervalTicks'] === undefined ? out[src].intervalTicks : expectInt(`${where}.${name}.intervalTicks`, s['intervalTicks'], 1, 3600, 'ticks'),
+      ...(s['diskIo'] !== undefined ? { diskIo: s['diskIo'] as boolean } : {}),
     };
   }
   return out;

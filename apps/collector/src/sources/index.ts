@@ -28,7 +28,7 @@ export interface SourcesConfig {
   readonly disks: SourceSwitch;
   readonly filesystems: SourceSwitch;
   readonly network: SourceSwitch;
-  readonly processes: ScanningSourceConfig;
+  readonly processes: ScanningSourceConfig & { readonly diskIo?: boolean };
   readonly sockets: ScanningSourceConfig;
 }
 
@@ -39,7 +39,7 @@ export const DEFAULT_SOURCES_CONFIG: SourcesConfig = {
   disks: { enabled: true },
   filesystems: { enabled: true },
   network: { enabled: true },
-  processes: { enabled: true, intervalTicks: 2 },
+  processes: { enabled: true, intervalTicks: 2, diskIo: true },
   sockets: { enabled: true, intervalTicks: 10 },
 };
 
@@ -62,6 +62,7 @@ export function createSources(config: SourcesConfig, ctx: SourceContext, deps: S
   if (config.processes.enabled) {
     out.push(new ProcessesSource(ctx, {
       intervalTicks: config.processes.intervalTicks,
+      diskIo: config.processes.diskIo,
       passwdPath: deps.passwdPath,
       pageSize: deps.pageSize,
     }));

@@ -95,6 +95,15 @@ test('ProcessesSource: disk read and write rates per process from /proc/<pid>/io
   assert.equal(p2.get(4545)?.writeBps, 0);
   assert.equal(p2.get(4444)?.writeBps, null);
 
+  // Switched off in the config (sources.processes.diskIo false): no io file is read, the rates are null.
+  const off = new ProcessesSource(testContext(tree.dir, '/nonexistent', clock), { intervalTicks: 1, passwdPath, diskIo: false });
+  off.collect(new RecordingOutput());
+  clock.t += 1000;
+  const offOut = new RecordingOutput();
+  off.collect(offOut);
+  assert.deepEqual(offOut.procs?.map((p) => [p.readBps, p.writeBps]), offOut.procs?.map(() => [null, null]));
+  assert.ok((offOut.procs?.length ?? 0) >= 2);
+
   // Counters never go back on a live process; a reading that does (a copied tree, a bug) gives 0, not a negative rate.
   writeFileSync(`${tree.dir}/4242/io`, io(4_000_000, 2_000_000));
   clock.t += 1000;

@@ -18,6 +18,8 @@ export interface ProcessesOptions {
   /** Counting /proc/<pid>/fd is the costliest read, so it is refreshed every N scans. */
   readonly fdEveryScans?: number;
   readonly passwdPath?: string;
+  /** Read /proc/<pid>/io for per-process disk rates (default true; the collector config's `sources.processes.diskIo`). */
+  readonly diskIo?: boolean;
 }
 
 /** What we read once per process lifetime (pid + starttime), plus the previous scan's CPU ticks. */
@@ -56,12 +58,14 @@ export class ProcessesSource implements Source {
   /** Kept-open /proc/<pid>/io descriptors: one pread per process and scan, as for stat. */
   readonly ioFiles: PidFiles;
   private readonly procfs: boolean;
+  private readonly diskIo: boolean;
 
   constructor(private readonly ctx: SourceContext, opts: ProcessesOptions = {}) {
     this.intervalTicks = Math.max(1, opts.intervalTicks ?? 2);
     this.pageSize = opts.pageSize ?? 4096;
     this.clkTck = opts.clkTck ?? 100;
     this.fdEvery = Math.max(1, opts.fdEveryScans ?? 5);
+    this.diskIo = opts.diskIo ?? true;
     this.users = new UserNames(opts.passwdPath);
     this.procfs = isProcfs(ctx.procRoot);
     this.statFiles = new PidFiles(ctx.procRoot, this.procfs);
@@ -146,7 +150,7 @@ export class ProcessesSource implements Source {
       const cpuPct = elapsedS > 0 && dTicks > 0 ? (dTicks / this.clkTck / elapsedS) * 100 : 0;
       k.prevTicks = st.cpuTicks;
       k.scan = scan;
-      const ioText = this.ioFiles.read(pid);
+      const ioText = this.diskIo ? this.ioFiles.read(pid) : null;
       const io = ioText === null ? null : parsePidIo(ioText);
       const prevIo = k.prevIo;
       k.prevIo = io;
