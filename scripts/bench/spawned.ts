@@ -26,8 +26,11 @@ export function startProcess(cleanup: Cleanup, name: string, command: string, ar
   // CEREBRO_BENCH_LOG_DIR=DIR keeps everything each process writes in DIR/<name>.log (a run's console log
   // is otherwise gone with the run's folder): for looking into a benchmark or scenario run afterwards.
   const logDir = process.env['CEREBRO_BENCH_LOG_DIR'];
+  // Made when missing: a stream to a folder that does not exist fails quietly, and the logs asked for
+  // would be lost without a word (session 8's scenario run).
+  if (logDir) fs.mkdirSync(logDir, { recursive: true });
   const file = logDir ? fs.createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' }) : null;
-  file?.on('error', () => undefined);
+  file?.on('error', (e) => lines.push(`CEREBRO_BENCH_LOG_DIR: cannot write ${path.join(logDir ?? '', `${name}.log`)}: ${e.message}`));
   const keep = (chunk: Buffer): void => {
     file?.write(chunk);
     for (const line of chunk.toString('utf8').split('\n')) {

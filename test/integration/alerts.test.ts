@@ -114,4 +114,7 @@ async function alertActions(t: TestContext, con: RunningConsole, alert: Alert, b
   const noise = await post<RouteResponses['noiseAlert']>(con, routePath('noiseAlert', alert.id), {});
   assert.equal(noise.body.alert.noise, true);
   assert.equal(noise.body.enterThreshold, 0.75);
+  const again = await post<RouteResponses['noiseAlert']>(con, routePath('noiseAlert', alert.id), {});
+  assert.equal(again.status, 200);
+  assert.equal(again.body.enterThreshold, 0.75, 'marking it again does not lower the sensitivity a second time');
 }

@@ -12,12 +12,17 @@ test('detector states survive a restart: a warmed-up series stays warm and keeps
   const a = new AlertScorer(() => undefined, { detector: kind });
   for (let i = 0; i < 30; i++) a.scoreBatch('h1', i * 1000, ['cpu', 'mem'], [10 + (i % 3), 50]);
   a.scoreBatch('h2', 0, ['cpu'], [1]);
+  // A series sampled every 5 minutes: its learnt interval is what lets one sample of it open an alert.
+  for (let i = 0; i < 30; i++) a.scoreBatch('h3', i * 300_000, ['slow'], [7 + (i % 2)]);
   a.desensitize('h1', 'mem');
-  assert.equal(await new DetectorStore(te.env).save(a), 3);
+  assert.equal(await new DetectorStore(te.env).save(a), 4);
 
   const env = await te.reopen();
   const b = new AlertScorer(() => undefined, { detector: kind });
-  assert.deepEqual(new DetectorStore(env).load(b), { restored: 3, dropped: 0 });
+  assert.deepEqual(new DetectorStore(env).load(b), { restored: 4, dropped: 0 });
+  const steps = new Map([...b.saved()].map(([h, k, s]) => [`${h}/${k}`, s.stepMs]));
+  assert.equal(steps.get('h3/slow'), 300_000, 'the sampling interval survived the LMDB round trip');
+  assert.equal(steps.get('h1/cpu'), 1000);
   assert.equal(b.warmedUp('h1', 'cpu'), true);
   assert.equal(b.warmedUp('h2', 'cpu'), false);
   assert.equal(b.stats().learning, 1);

@@ -76,7 +76,10 @@ test('noise feedback halves the sensitivity: the enter threshold moves halfway t
   const events: AlertEvent[] = [];
   const scorer = new AlertScorer((e) => events.push(e), { detector: scripted([0, 0.6, 0.6, 0.6, 0.6]) });
   feed(scorer, 'net', [1]);
+  assert.equal(scorer.enterThreshold('h1', 'net'), 0.5);
   assert.equal(scorer.desensitize('h1', 'net'), 0.75);
+  assert.equal(scorer.enterThreshold('h1', 'net'), 0.75);
+  assert.equal(scorer.enterThreshold('h1', 'nope'), null);
   feed(scorer, 'net', [1, 1, 1, 1], 1000);
   assert.deepEqual(events, []);
   assert.equal(scorer.desensitize('h1', 'nope'), null);

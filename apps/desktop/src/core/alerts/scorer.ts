@@ -301,6 +301,11 @@ export class AlertScorer {
    * Noise feedback: halves the series' sensitivity by moving its enter threshold halfway to 1 (0.5 → 0.75
    * → 0.875 …). Returns the new threshold, or null for an unknown series.
    */
+  /** A series' enter threshold now (raised by noise feedback), or null when it is not scored. */
+  enterThreshold(hostId: string, key: string): number | null {
+    return this.hosts.get(hostId)?.get(key)?.enter ?? null;
+  }
+
   desensitize(hostId: string, key: string): number | null {
     const s = this.hosts.get(hostId)?.get(key);
     if (!s) return null;

@@ -376,6 +376,10 @@ export class ApiServer {
         break;
       }
       case 'noise': {
+        // Marking an alert that is already noise again changes nothing: one alert lowers its series'
+        // sensitivity once, however often the request is repeated (a retry, a double click).
+        const before = await alerts.get(id);
+        if (before?.noise === true) return { alert: before, enterThreshold: scorer.enterThreshold(before.hostId, before.seriesKey) } satisfies RouteResponses['noiseAlert'];
         updated = await alerts.update(id, (a) => ({ ...a, noise: true }), 'noise');
         if (!updated) break;
         const enterThreshold = scorer.desensitize(updated.hostId, updated.seriesKey);
