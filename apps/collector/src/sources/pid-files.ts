@@ -67,7 +67,10 @@ export class PidFiles {
       try {
         fd = openSync(path, 'r');
       } catch (err) {
-        if (VANISHED.has(errorCode(err) ?? '')) return null;
+        const code = errorCode(err) ?? '';
+        // A kernel that refuses the open itself (a hardened procfs) refuses it every time too.
+        if (code === 'EACCES' || code === 'EPERM') this.denied.add(pid);
+        if (VANISHED.has(code)) return null;
         throw new SourceReadError(path, err);
       }
       this.fds.set(pid, fd);
@@ -101,6 +104,15 @@ export class PidFiles {
   retain(alive: (pid: number) => boolean): void {
     for (const pid of this.fds.keys()) if (!alive(pid)) this.drop(pid);
     for (const pid of this.denied) if (!alive(pid)) this.denied.delete(pid);
+  }
+
+  /**
+   * Forget what is kept for `pid`: its process was replaced by another with the same pid (a new start
+   * time), which may be readable where the old one was not.
+   */
+  forget(pid: number): void {
+    this.drop(pid);
+    this.denied.delete(pid);
   }
 
   /** Processes whose file may not be read (see read()). */

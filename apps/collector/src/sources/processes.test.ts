@@ -47,9 +47,11 @@ test('ProcessesSource on the host fixture: rows, cpu% from the tick delta, owner
   assert.deepEqual({ ...py, cpuPct: 0 }, {
     pid: PY, ppid: 1, name: 'python3', cmd: '/root/.pyenv/versions/3.11.7/bin/python3 /tmp/sockserver.py',
     user: 'root', state: 'S', cpuPct: 0, rssBytes: 3582 * 4096, threads: 2, fds: 15, startMs: BTIME_MS + 719510,
-    readBps: null, writeBps: null, // the fixture has no io files
+    readBps: 1_048_576, writeBps: 8192, // 7851/io: 1 MiB read and 8 KiB written between t0 and t1
   });
   assertNear(py?.cpuPct, 4, 'python3: utime+stime 12 → 16 ticks in 1 s');
+  assert.equal(first.procs?.[2]?.readBps, null, 'no previous scan: no disk rate');
+  assert.equal(out.procs?.find((p) => p.pid === SLEEP)?.readBps, null, 'no io file (as for a process we may not trace): null');
   const kthreadd = out.procs?.find((p) => p.pid === 2);
   assert.equal(kthreadd?.cmd, '', 'kernel threads have no command line');
   assert.equal(out.procs?.find((p) => p.pid === SLEEP)?.user, 'nobody');
@@ -225,5 +227,13 @@ for (let i = 0; i < 32; i++) fs.writeSync(fd, b); fs.fsyncSync(fd); fs.closeSync
   const init = new RecordingOutput();
   src.collect(init);
   const one = init.procs?.find((p) => p.pid === 1);
-  if (one !== undefined && src.ioFiles.deniedCount > 0) assert.equal(one.readBps, null, 'an io file we may not read is null, not 0');
+  if (one !== undefined && src.ioFiles.deniedCount > 0) {
+    assert.equal(one.readBps, null, 'an io file we may not read is null, not 0');
+    // A refusal is remembered for the pid, and forgotten when another process takes the pid.
+    const denied = src.ioFiles.deniedCount;
+    src.ioFiles.forget(1);
+    assert.equal(src.ioFiles.deniedCount, denied - 1);
+    assert.equal(src.ioFiles.read(1), null);
+    assert.equal(src.ioFiles.deniedCount, denied, 'asked again after forget(), and refused again');
+  }
 });

@@ -123,6 +123,8 @@ export class ProcessesSource implements Source {
       let k = this.known.get(pid);
       const sameProcess = k !== undefined && k.starttime === st.starttime;
       // An exec keeps pid and starttime but changes comm: read cmdline and owner again then.
+      // A pid now held by another process: what the io reader learnt of the old one (its refusal) is void.
+      if (k !== undefined && !sameProcess) this.ioFiles.forget(pid);
       if (k === undefined || !sameProcess || k.comm !== st.comm) {
         const cmdline = readSmallFile(`${root}/${pid}/cmdline`, CMDLINE_READ_BYTES);
         const status = readSmallFile(`${root}/${pid}/status`);

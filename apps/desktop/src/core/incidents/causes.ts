@@ -294,12 +294,7 @@ class InputBuilder {
       }
       if (best !== null && best.bytes >= DISK_SHARE_OF_PROCESS * diskBytes) into.set(id, best.id);
     }
-    if (into.size === 0) return;
-    const series = this.series.splice(0);
-    for (const s of series) this.series.push(into.has(s.entity) ? { ...s, entity: into.get(s.entity)! } : s);
-    const edges = this.edges.splice(0).filter((e) => !into.has(e.from) && !into.has(e.to));
-    this.edges.push(...edges);
-    for (const id of into.keys()) this.byId.delete(id);
+    this.fold(into);
   }
 
   /**
@@ -352,6 +347,11 @@ class InputBuilder {
       const fsId = fullest.get(info.hostId);
       if (info.kind === 'resource' && info.name.startsWith('disk ') && fsId !== undefined) into.set(id, fsId);
     }
+    this.fold(into);
+  }
+
+  /** Moves each folded entity's series to the entity it is folded into, and removes it with its edges. */
+  private fold(into: ReadonlyMap<string, string>): void {
     if (into.size === 0) return;
     const series = this.series.splice(0);
     for (const s of series) this.series.push(into.has(s.entity) ? { ...s, entity: into.get(s.entity)! } : s);
