@@ -32,7 +32,8 @@ test('the console UI shows a live host, its charts and processes, and stays on l
   // half second and syncs it, so its disk writes show in the table: in test/artifacts, on the repository's
   // disk (a tmpfs /tmp is never written back, so its writes would count nothing).
   const marker = `cerebro-e2e-marker-${process.pid}`;
-  const writes = `const fs = require('fs'); const b = Buffer.alloc(2 << 20, 1); setInterval(() => { fs.writeFileSync(process.argv[2], b); const fd = fs.openSync(process.argv[2], 'r'); fs.fsyncSync(fd); fs.closeSync(fd); }, 500);`;
+  // With `node -e`, process.argv[1] is the first argument after the script.
+  const writes = `const fs = require('fs'); const b = Buffer.alloc(2 << 20, 1); const f = process.argv[1]; setInterval(() => { fs.writeFileSync(f, b); const fd = fs.openSync(f, 'r'); fs.fsyncSync(fd); fs.closeSync(fd); }, 500);`;
   const diskDir = fs.mkdtempSync(path.join(ROOT, 'test/artifacts/marker-'));
   t.after(() => fs.rmSync(diskDir, { recursive: true, force: true }));
   const sleeper = spawn(process.execPath, ['-e', writes, path.join(diskDir, 'marker.bin'), marker], { stdio: 'ignore' });
