@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { buildTopology } from '@cerebro/shared/topology/topology';
 import { HostGraph } from './host-graph';
-import { ProcessHistory } from './process-history';
+import { ProcessHistory, topK } from './process-history';
 
 function proc(pid: number, cpuPct: number, rssBytes: number): ProcessRow {
   return { pid, ppid: 1, name: `p${pid}`, cmd: '', user: 'u', state: 'S', cpuPct, rssBytes, threads: 1, fds: null, startMs: 0 };
@@ -44,6 +44,21 @@ test('process history keeps the top processes by disk reads and writes too; a ra
   const small = new ProcessHistory({ topK: 16 });
   small.add('b', 0, [io(proc(4, 0, 5), null, null), proc(5, 0, 5)]);
   assert.deepEqual(small.tracks('b', 0, 0).map((p) => [p.readBps, p.writeBps]), [[[0], [0]], [[0], [0]]], 'null (not readable) and absent (an older collector) read as 0');
+});
+
+test('topK picks what a stable sort would: largest first, ties in table order, zeros left out on request', () => {
+  let seed = 7;
+  const rnd = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  for (let round = 0; round < 200; round++) {
+    const n = Math.floor(rnd() * 40);
+    // Few distinct values, many zeros: ties and the positive-only filter are exercised.
+    const rows = Array.from({ length: n }, (_, i) => proc(i + 1, Math.floor(rnd() * 5) * (rnd() < 0.5 ? 0 : 1), 0));
+    const k = 1 + Math.floor(rnd() * 20);
+    for (const positiveOnly of [false, true]) {
+      const want = [...rows].filter((p) => !positiveOnly || p.cpuPct > 0).sort((a, b) => b.cpuPct - a.cpuPct).slice(0, k);
+      assert.deepEqual(topK(rows, k, (p) => p.cpuPct, positiveOnly).map((p) => p.pid), want.map((p) => p.pid), `n ${n}, k ${k}, positiveOnly ${positiveOnly}`);
+    }
+  }
 });
 
 test('host graph: hops between hosts through process connections, bounded search', () => {

@@ -103,16 +103,48 @@ export class ProcessHistory {
 }
 
 function snapshot(ts: number, procs: readonly ProcessRow[], k: number): Snapshot {
-  const top = (value: (p: ProcessRow) => number): ProcessRow[] => [...procs].sort((a, b) => value(b) - value(a)).slice(0, k);
-  const byCpu = top((p) => p.cpuPct);
-  const byRss = top((p) => p.rssBytes);
-  const byRead = top(readOf);
-  const byWrite = top(writeOf);
+  const cpuOf = (p: ProcessRow): number => finite(p.cpuPct);
+  const rssOf = (p: ProcessRow): number => finite(p.rssBytes);
+  const byCpu = topK(procs, k, cpuOf, false);
+  const byRss = topK(procs, k, rssOf, false);
+  // Disk rates: only processes that touched the disk. Most do not, and keeping k of them at 0 for every
+  // snapshot would double what a quiet host's history holds; their value is the cut (0) anyway.
+  const byRead = topK(procs, k, readOf, true);
+  const byWrite = topK(procs, k, writeOf, true);
   const kept = new Map<number, Kept>();
-  for (const p of [...byCpu, ...byRss, ...byRead, ...byWrite]) kept.set(p.pid, { pid: p.pid, name: p.name, cpuPct: finite(p.cpuPct), rssBytes: finite(p.rssBytes), readBps: readOf(p), writeBps: writeOf(p) });
+  for (const list of [byCpu, byRss, byRead, byWrite]) {
+    for (const p of list) if (!kept.has(p.pid)) kept.set(p.pid, { pid: p.pid, name: p.name, cpuPct: cpuOf(p), rssBytes: rssOf(p), readBps: readOf(p), writeBps: writeOf(p) });
+  }
   const all = procs.length <= k;
-  const cut = (rows: readonly ProcessRow[], value: (p: ProcessRow) => number): number => (all || rows.length === 0 ? 0 : finite(value(rows[rows.length - 1]!)));
-  return { ts, procs: kept, cpuCut: cut(byCpu, (p) => p.cpuPct), rssCut: cut(byRss, (p) => p.rssBytes), readCut: cut(byRead, readOf), writeCut: cut(byWrite, writeOf) };
+  // The k-th value when k were kept, else 0 (every process kept, or fewer than k touched the disk).
+  const cut = (rows: readonly ProcessRow[], value: (p: ProcessRow) => number): number => (all || rows.length < k ? 0 : value(rows[k - 1]!));
+  return { ts, procs: kept, cpuCut: cut(byCpu, cpuOf), rssCut: cut(byRss, rssOf), readCut: cut(byRead, readOf), writeCut: cut(byWrite, writeOf) };
+}
+
+/**
+ * The `k` processes with the largest `value`, largest first; ties keep table order (as a stable sort would).
+ * A bounded insertion instead of sorting the table: four measures per snapshot sorted in full cost 149 µs
+ * for 300 processes against 51 µs for the two measures before disk I/O (session 8, scratch timing); a
+ * process below the current k-th costs one comparison.
+ */
+export function topK(procs: readonly ProcessRow[], k: number, value: (p: ProcessRow) => number, positiveOnly: boolean): ProcessRow[] {
+  const rows: ProcessRow[] = [];
+  const vals: number[] = [];
+  for (const p of procs) {
+    const v = value(p);
+    if (positiveOnly && !(v > 0)) continue;
+    if (rows.length === k && !(v > vals[k - 1]!)) continue;
+    let i = rows.length < k ? rows.length : k - 1;
+    rows[i] = p;
+    vals[i] = v;
+    for (; i > 0 && vals[i - 1]! < v; i--) {
+      rows[i] = rows[i - 1]!;
+      vals[i] = vals[i - 1]!;
+      rows[i - 1] = p;
+      vals[i - 1] = v;
+    }
+  }
+  return rows;
 }
 
 function readOf(p: ProcessRow): number {
