@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { parseCmdline, parsePidIo, parsePidStat, parseStatusUid } from './procfs-pid';
 import { ProcessesSource } from './processes';
 import { RecordingOutput, T0, assertNear, fixture, overlayTree, readFixture, stageTree, testContext } from './test-support';
@@ -84,8 +84,15 @@ test('ProcessesSource: disk read and write rates per process from /proc/<pid>/io
 
   writeFileSync(`${tree.dir}/4242/io`, io(5_000_000, 2_000_000));
   // 4545 exits and a new process takes its pid (another starttime), having read 6 MB at its start.
-  writeFileSync(`${tree.dir}/4545/stat`, '4545 (fresh) R 1 4545 4545 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 99999 0 10 0\n');
+  // Its start time: 1 s after T0 (T0 is 10^10 clock ticks after the fixture's boot).
+  writeFileSync(`${tree.dir}/4545/stat`, '4545 (fresh) R 1 4545 4545 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 10000000100 0 10 0\n');
   writeFileSync(`${tree.dir}/4545/io`, io(6_000_000, 0));
+  // 4646 was not listed by the first scan, yet it started long before it: its 9 GB are not this interval's.
+  mkdirSync(`${tree.dir}/4646`);
+  writeFileSync(`${tree.dir}/4646/stat`, '4646 (old) S 1 4646 4646 0 -1 0 0 0 0 0 10 5 0 0 20 0 1 0 12345 0 10 0\n');
+  writeFileSync(`${tree.dir}/4646/cmdline`, 'old\0');
+  writeFileSync(`${tree.dir}/4646/status`, 'Name:\told\nUid:\t0\t0\t0\t0\n');
+  writeFileSync(`${tree.dir}/4646/io`, io(9e9, 0));
   clock.t += 2000;
   const second = new RecordingOutput();
   src.collect(second);
@@ -95,6 +102,7 @@ test('ProcessesSource: disk read and write rates per process from /proc/<pid>/io
   assert.equal(p2.get(4545)?.name, 'fresh');
   assert.equal(p2.get(4545)?.readBps, 3_000_000, 'born since the last scan: its 6 MB were read within the 2 s');
   assert.equal(p2.get(4545)?.writeBps, 0);
+  assert.equal(p2.get(4646)?.readBps, null, 'started before the last scan but not in it: no rate yet');
   assert.equal(p2.get(4444)?.writeBps, null);
 
   // Switched off in the config (sources.processes.diskIo false): no io file is read, the rates are null.

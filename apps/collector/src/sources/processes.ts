@@ -122,10 +122,11 @@ export class ProcessesSource implements Source {
 
       let k = this.known.get(pid);
       const sameProcess = k !== undefined && k.starttime === st.starttime;
-      // An exec keeps pid and starttime but changes comm: read cmdline and owner again then.
       // A pid now held by another process: what the io reader learnt of the old one (its refusal) is void.
       if (k !== undefined && !sameProcess) this.ioFiles.forget(pid);
+      // An exec keeps pid and starttime but changes comm: read cmdline and owner again then.
       if (k === undefined || !sameProcess || k.comm !== st.comm) {
+        const startMs = Math.round(bootMs + (st.starttime * 1000) / this.clkTck);
         const cmdline = readSmallFile(`${root}/${pid}/cmdline`, CMDLINE_READ_BYTES);
         const status = readSmallFile(`${root}/${pid}/status`);
         if (cmdline === null || status === null) continue;
@@ -134,13 +135,15 @@ export class ProcessesSource implements Source {
           comm: st.comm,
           cmd: parseCmdline(cmdline),
           uid: parseStatusUid(status) ?? -1,
-          startMs: Math.round(bootMs + (st.starttime * 1000) / this.clkTck),
+          startMs,
           fds: sameProcess && k ? k.fds : this.countFds(pid),
           // A process born since the last scan used all its CPU time within the interval.
           prevTicks: sameProcess && k ? k.prevTicks : firstScan ? st.cpuTicks : 0,
           // Likewise its I/O: a process that started since the last scan did all of its reads within it (a
-          // start on a cold page cache reads its binary and libraries from disk: that burst is its own).
-          prevIo: sameProcess && k ? k.prevIo : firstScan ? null : NO_IO,
+          // start on a cold page cache reads its binary and libraries from disk: that burst is its own). One
+          // that started earlier but was not listed then (its files unreadable for a moment) may have read
+          // for days: no rate until the next scan. The start time is known to a second (btime's resolution).
+          prevIo: sameProcess && k ? k.prevIo : firstScan || this.prevScanMs === null || startMs < this.prevScanMs - 1000 ? null : NO_IO,
           scan,
         };
         this.known.set(pid, k);
