@@ -21,7 +21,7 @@ import type { ActionRun } from '@cerebro/shared/api/contract';
 import { COLLECTOR_BIN, CONSOLE_BIN, ensureBundles, REPO_ROOT, startConsole, type ConsoleInfo } from '../bench/console-process';
 import { sleep, startProcess, tempDir, waitFor } from '../bench/spawned';
 import { SCENARIOS, type Injected, type Scenario, type ScenarioEnv } from './faults';
-import { describeCause, EARLY_MS, explainedBy, falsePositives, isExplained, relatedIncidents, type Attribution, type FalsePositiveCount } from './judge';
+import { describeCause, EARLY_MS, explainedBy, falsePositives, isExplained, relatedIncidents, seriesMatches, type Attribution, type FalsePositiveCount } from './judge';
 import { startProgram } from './programs';
 import { Supervisor } from './supervisor';
 
@@ -56,6 +56,8 @@ export interface HarnessOptions {
   readonly remediate: 'autonomous' | 'off';
   /** After diagnosis, how long to wait at most for the autonomous run to end, s. */
   readonly remediateWaitSec: number;
+  /** After each fault, its series from the console's start to the fault's end go to DIR/series-NAME.json (null: not saved). */
+  readonly seriesDir?: string | null;
   readonly log: (message: string) => void;
 }
 
@@ -284,6 +286,7 @@ async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: Harne
     // No fault and no quiet period follow the last one: nothing to wait for.
     const last = s === selected.at(-1) && o.quietMinutes === 0;
     const r = await runOne(s, env, watch, hostId, phases, last ? { ...o, settleMaxSec: 0 } : o);
+    if (o.seriesDir) await saveSeries(con.info, hostId, s.name, r.attribution, warmStart, o.seriesDir).then(log, (e: unknown) => log(`${s.name}: series not saved: ${(e as Error).message}`));
     attributions.push(r.attribution);
     attributionNames.push(s.name);
     results.push(r.result);
@@ -564,6 +567,21 @@ async function settle(watch: Watch, hostId: string, minSec: number, maxSec: numb
       return;
     }
   }
+}
+
+/** Series a fault moves (its attribution's patterns), raw, from `fromMs` to the end of its window, as one JSON file. */
+async function saveSeries(info: ConsoleInfo, hostId: string, name: string, by: Attribution, fromMs: number, dir: string): Promise<string> {
+  const keys = (await api(info, 'series', {}, hostId)).map((x) => x.key).filter((k) => by.series.some((p) => seriesMatches(p, k)));
+  const series: Record<string, { t: readonly number[]; v: readonly number[] }> = {};
+  for (const key of keys) {
+    const d = await api(info, 'query', { key, from: String(fromMs), to: String(by.toMs), points: '20000' }, hostId);
+    if (d.kind === 'raw') series[key] = { t: d.t, v: d.v };
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `series-${name}.json`);
+  // The fault's window starts EARLY_MS before its injection.
+  fs.writeFileSync(file, JSON.stringify({ scenario: name, hostId, injectedMs: by.fromMs + EARLY_MS, windowEndMs: by.toMs, series }));
+  return `${name}: ${keys.length} series saved in ${file}`;
 }
 
 async function cpuBefore(info: ConsoleInfo, hostId: string): Promise<{ median: number; max: number } | null> {

@@ -22,6 +22,7 @@ export const SCENARIO_OPTIONS = {
   'min-fault': { type: 'string', help: 'seconds a fault stays injected at least, even once diagnosed', default: String(d.minFaultSec) },
   remediate: { type: 'string', help: "autonomous: each scenario's runbook may run alone (the console's policy), and is timed; off: nothing runs alone", default: d.remediate },
   'remediate-wait': { type: 'string', help: 'after the diagnosis, seconds to wait at most for the autonomous run to end', default: String(d.remediateWaitSec) },
+  'save-series': { type: 'string', help: "a folder: after each fault, its series (the scenario's patterns) from the console's start to the fault's end are written there as series-NAME.json, for replaying through the detectors", default: '' },
 } as const;
 
 export async function scenariosBench(argv: readonly string[]): Promise<BenchResult> {
@@ -41,6 +42,7 @@ export async function scenariosBench(argv: readonly string[]): Promise<BenchResu
     pollMs: d.pollMs,
     remediate,
     remediateWaitSec: numberOption(NAME, v, 'remediate-wait', d.remediateWaitSec, 0, 3600),
+    seriesDir: typeof v['save-series'] === 'string' && v['save-series'] !== '' ? v['save-series'] : null,
     log: (m) => progress(NAME, m),
   });
   process.stderr.write('\n' + table(r));

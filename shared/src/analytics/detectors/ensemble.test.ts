@@ -100,9 +100,9 @@ test('state is small and of constant size: under 4 KB of JSON, however long the 
   const late = JSON.stringify(d.toJSON()).length;
   assert.ok(late < 4096, `state ${late} B`);
   assert.ok(late < early + 200, `state grows: ${early} → ${late} B`);
-  // 19 numbers (the last 5 the warm-up's second half), then the recent window: 5 numbers and 16 blocks of 2.
+  // 21 numbers (5 of them the warm-up's second half, the last 2 the ramp), then the recent window: 5 numbers and 16 blocks of 2.
   assert.equal((d.toJSON() as unknown as { recent: number[] }).recent.length, 5 + 16 * 2);
-  assert.equal((d.toJSON() as unknown as { s: number[] }).s.length, 19);
+  assert.equal((d.toJSON() as unknown as { s: number[] }).s.length, 21);
 });
 
 /** 1-second CPU %: busy (60–100) for the first 150 samples of warm-up, idle (2–5) for 20 minutes, then 47–53. */
@@ -173,4 +173,52 @@ test('warmupReseed: a warm-up with a busy stretch restarts from its calmer half,
   xs.slice(30).forEach((x, i) => {
     assert.equal(back.value.update((30 + i) * 250, x), d.update((30 + i) * 250, x));
   });
+});
+
+test('ramp: memory climbing 40 MiB/s scores ≥ 0.5 from its third difference, even below a past high; off (NAB), the same climb stays under 0.5 for five samples', () => {
+  let seed = 31;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const MiB = 2 ** 20;
+  // mem.used_bytes every second: ~555 MiB, moving by well under 1 MiB; 400 MiB more for 20 s (a build), then 300 s quiet.
+  const xs: number[] = [];
+  for (let i = 0; i < 600; i++) xs.push((555 + (rnd() - 0.5) + (i >= 200 && i < 220 ? 400 : 0)) * MiB);
+  // The leak: 17–45 MiB more each second, as the scenario's leaking worker (page faults make it uneven).
+  const leak: number[] = [];
+  let v = 555 * MiB;
+  for (let i = 0; i < 5; i++) leak.push((v += (17 + 28 * rnd()) * MiB));
+  const run = (wRamp: number): number[] => {
+    const d = new Ensemble({ ...ENSEMBLE_PARAMS, warmup: 120, damp: 1e-9, slowClip: 20, warmupReseed: 4, wRamp });
+    xs.forEach((x, i) => d.update(i * 1000, x));
+    return leak.map((x, i) => d.update((600 + i) * 1000, x));
+  };
+  const off = run(0);
+  const on = run(2);
+  assert.ok(off.every((s) => s < 0.5), `without the ramp the past high hides the climb: ${off.map((s) => s.toFixed(2)).join(' ')}`);
+  assert.ok(on.slice(2).every((s) => s >= 0.5), `with it, from the third difference: ${on.map((s) => s.toFixed(2)).join(' ')}`);
+  // A ramp needs three differences: two steps up are not one.
+  assert.ok(on[1]! < 0.5, `second difference ${on[1]}`);
+});
+
+test('ramp: on white noise it adds nothing: no score ≥ 0.5 in 20,000 samples', () => {
+  const values = noisy(20_000, 41);
+  const d = new Ensemble({ ...ENSEMBLE_PARAMS, damp: 1e-9, wRamp: 2 });
+  const high = values.map((x, i) => d.update(i * 1000, x)).filter((s) => s >= 0.5).length;
+  assert.equal(high, 0);
+});
+
+test('ramp state: version 4 restores mid-ramp with identical scores; a version-3 state (19 numbers) restores with the ramp empty', () => {
+  const p = { ...ENSEMBLE_PARAMS, warmup: 50, damp: 1e-9, wRamp: 2 };
+  const xs = noisy(400, 43).map((x, i) => (i >= 300 ? x + (i - 300) * 10 : x));
+  const a = new Ensemble(p);
+  xs.slice(0, 302).forEach((x, i) => a.update(i, x));
+  const state = a.toJSON() as unknown as { version: number; s: number[] };
+  assert.equal(state.version, 4);
+  assert.equal(state.s.length, 21);
+  const b = Ensemble.fromJSON(JSON.parse(JSON.stringify(state)), p);
+  assert.ok(b.ok, b.ok ? '' : b.error);
+  for (let i = 302; i < 400; i++) assert.equal(b.value.update(i, xs[i]!), a.update(i, xs[i]!));
+  const v3 = Ensemble.fromJSON({ ...state, version: 3, s: state.s.slice(0, 19) }, p);
+  assert.ok(v3.ok, v3.ok ? '' : v3.error);
+  assert.deepEqual((v3.value.toJSON() as unknown as { s: number[] }).s.slice(19), [0, 0]);
+  assert.equal(Ensemble.fromJSON({ ...state, version: 3 }, p).ok, false, 'a version-3 state has 19 numbers, not 21');
 });

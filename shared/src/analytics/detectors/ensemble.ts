@@ -24,7 +24,14 @@
  * scores a return to 50 % as the anomaly it is. The range signal keeps the all-time extremes (forgetting
  * them cost NAB points).
  *
- * Constant memory: nineteen numbers and the window (5 numbers and 16 blocks of 2).
+ * A ramp is scored too when asked for (wRamp, off for NAB, on in the console: alerts/detector-kind.ts):
+ * three first differences of one sign in a row, the smallest of them over the differences' own scale.
+ * Level and step are floored by the slow standard deviation, and range needs the all-time high passed,
+ * so on a host whose memory was 400 MiB higher an hour ago a leak of 40 MiB/s stayed under 0.5 for
+ * five seconds and more (the scenario benchmark's mem-leak, docs/benchmarks.md); the ramp sees it on
+ * its third second.
+ *
+ * Constant memory: twenty-one numbers and the window (5 numbers and 16 blocks of 2).
  *
  * Measured on NAB (docs/benchmarks.md, nab): level + range carry the score. Range (a sample beyond
  * everything seen since the series started, warm-up included) is the big gain over robustEwma, a longer
@@ -37,8 +44,8 @@ import { stateRecord, type DetectorKind, type DetectorState, type StreamingDetec
 import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-window';
 
 const KIND = 'ensemble';
-/** 2 added `recent`, 3 the warm-up's second half (h*); older states are restored with those empty. */
-const VERSION = 3;
+/** 2 added `recent`, 3 the warm-up's second half (h*), 4 the ramp's last two differences (d1, d2); older states are restored with those empty. */
+const VERSION = 4;
 
 export interface EnsembleParams {
   readonly levelAlpha: number;
@@ -53,6 +60,11 @@ export interface EnsembleParams {
   readonly wStep: number;
   readonly wShift: number;
   readonly wRange: number;
+  /**
+   * Ramp: the last three first differences when they have one sign, the smallest of them over the
+   * differences' own scale (not floored by the slow standard deviation, as step is). 0 turns it off.
+   */
+  readonly wRamp: number;
   /** Range signal only counts beyond this fraction of the range. */
   readonly rangeTol: number;
   /** Per-sample pull of min and max towards the slow mean (0: the all-time range). */
@@ -105,6 +117,7 @@ export const ENSEMBLE_PARAMS: EnsembleParams = {
   wStep: 1.5,
   wShift: 0,
   wRange: 300,
+  wRamp: 0,
   rangeTol: 0,
   rangeDecay: 0,
   recent: { blocks: 16, blockSamples: 64, calmRatio: 4 },
@@ -121,9 +134,10 @@ export const ENSEMBLE_PARAMS: EnsembleParams = {
 const MAD_TO_STD = 1.2533141373155003;
 
 /** Field order of the serialised state. */
-const FIELDS = ['n', 'prev', 'level', 'scale', 'dScale', 'slowMean', 'slowVar', 'short', 'min', 'max', 'likShort', 'likMean', 'likVar', 'peak', 'hN', 'hRef', 'hS1', 'hS2', 'hD'] as const;
-/** Fields of a version 1 or 2 state. */
+const FIELDS = ['n', 'prev', 'level', 'scale', 'dScale', 'slowMean', 'slowVar', 'short', 'min', 'max', 'likShort', 'likMean', 'likVar', 'peak', 'hN', 'hRef', 'hS1', 'hS2', 'hD', 'd1', 'd2'] as const;
+/** Fields of a version 1 or 2 state, and of a version 3 state. */
 const FIELDS_V2 = 14;
+const FIELDS_V3 = 19;
 type Field = (typeof FIELDS)[number];
 
 interface EnsembleState extends DetectorState {
@@ -153,6 +167,9 @@ export class Ensemble implements StreamingDetector {
   private hS1 = 0;
   private hS2 = 0;
   private hD = 0;
+  /** The ramp: the previous first difference and the one before it. */
+  private d1 = 0;
+  private d2 = 0;
   private readonly recent: RecentWindow;
   /** The recent window's open block (recent-window.ts, OpenBlock), kept here: this is the hot path. */
   private bN = 0;
@@ -191,6 +208,10 @@ export class Ensemble implements StreamingDetector {
     const short = this.short + p.shortAlpha * (value - this.short);
     let z = p.wLevel * (Math.abs(r) / s);
     if (p.wStep > 0) z = Math.max(z, p.wStep * (Math.abs(d) / sd));
+    if (p.wRamp > 0 && (d > 0 ? this.d1 > 0 && this.d2 > 0 : d < 0 && this.d1 < 0 && this.d2 < 0)) {
+      const m = Math.min(Math.abs(d), Math.abs(this.d1), Math.abs(this.d2));
+      z = Math.max(z, p.wRamp * (m / Math.max(this.dScale * MAD_TO_STD, tiny)));
+    }
     if (p.wShift > 0) z = Math.max(z, p.wShift * (Math.abs(short - this.slowMean) / Math.max(slowStd, tiny)));
     if (p.wRange > 0) {
       const range = Math.max(this.max - this.min, tiny);
@@ -241,6 +262,8 @@ export class Ensemble implements StreamingDetector {
     this.bS2 += x * x;
     if (++this.bN === this.blockSize) this.closeBlock();
     if (!warm && p.warmupReseed > 0) this.warmupHalf(value, d);
+    this.d2 = this.d1;
+    this.d1 = d;
     this.prev = value;
     this.n++;
     return score;
@@ -250,7 +273,9 @@ export class Ensemble implements StreamingDetector {
    * Sums over the warm-up's second half; at its last sample, the restart (EnsembleParams.warmupReseed).
    * The slow mean and variance are then exactly the whole warm-up's (weights 1/n), so the first half's
    * follow from them and the second half's sums: the spread restarts from the calmer half (a burst may
-   * come at the start or at the end), the level from the second half (where the series is now).
+   * come at the start or at the end), the level from where the series is now: the second half's mean
+   * when that half is the calmer one, else the first half's if the last sample is back there, else the
+   * last sample.
    */
   private warmupHalf(value: number, d: number): void {
     const p = this.p;
@@ -269,6 +294,7 @@ export class Ensemble implements StreamingDetector {
     const n1 = n - n2;
     let calmVar = var2;
     let calmD = this.hD / n2;
+    let now = this.hRef + mean2;
     if (n1 >= 4) {
       // Sums of the whole warm-up and of its second half, around the second half's reference.
       const m = this.slowMean - this.hRef;
@@ -277,11 +303,17 @@ export class Ensemble implements StreamingDetector {
       if (var1 < var2) {
         calmVar = var1;
         calmD = Math.max(0, this.dScale * n - this.hD) / n1;
+        // The busy stretch is in the second half, so its mean is not where the series is now. If the last
+        // sample is back within the first half's spread the stretch is over: the level is the first half's
+        // (a burst of 400 MiB in minutes 3–4 of a 5-minute warm-up otherwise left the level 130 MiB high,
+        // and the return to normal alerted at once). Otherwise the series has moved (a step): the last sample.
+        const back = Math.abs(value - this.hRef - mean1) <= 3 * Math.sqrt(var1);
+        now = back ? this.hRef + mean1 : value;
       }
     }
     if (!(calmVar * p.warmupReseed < this.slowVar)) return;
     this.slowVar = calmVar;
-    this.slowMean = this.level = this.hRef + mean2;
+    this.slowMean = this.level = now;
     this.scale = Math.min(this.scale, Math.sqrt(calmVar) / MAD_TO_STD);
     this.dScale = Math.min(this.dScale, calmD);
   }
@@ -315,12 +347,13 @@ export class Ensemble implements StreamingDetector {
   static fromJSON(state: unknown, params: EnsembleParams = ENSEMBLE_PARAMS): Result<Ensemble, string> {
     const v1 = stateRecord(state, KIND, 1);
     const v2 = v1.ok ? v1 : stateRecord(state, KIND, 2);
-    const r = v2.ok ? v2 : stateRecord(state, KIND, VERSION);
+    const v3 = v2.ok ? v2 : stateRecord(state, KIND, 3);
+    const r = v3.ok ? v3 : stateRecord(state, KIND, VERSION);
     if (!r.ok) return r;
     const s = r.value['s'];
-    const want = v2.ok ? FIELDS_V2 : FIELDS.length;
+    const want = v2.ok ? FIELDS_V2 : v3.ok ? FIELDS_V3 : FIELDS.length;
     if (!Array.isArray(s) || s.length !== want || !s.every((x) => typeof x === 'number' && Number.isFinite(x))) return err(`${KIND}: state needs ${want} finite numbers`);
-    // An older state lacks the warm-up's second half: it is past its warm-up, so empty sums do.
+    // An older state lacks the warm-up's second half (it is past its warm-up, so empty sums do) and the ramp (it starts again).
     const v = Object.fromEntries(FIELDS.map((f, i) => [f, (s[i] as number | undefined) ?? 0])) as Record<Field, number>;
     if (!Number.isInteger(v.n) || v.n < 0 || v.scale < 0 || v.dScale < 0 || v.slowVar < 0 || v.likVar < 0 || v.peak < 0 || v.peak >= 1 || v.min > v.max) {
       return err(`${KIND}: state out of range (n, scales, variances, peak or min/max)`);

@@ -33,11 +33,13 @@ const SLOW_CLIP = 20;
  * half (ensemble.ts, warmupReseed): the console often starts in a busy minute.
  */
 const WARMUP_RESEED = 4;
+/** The ramp signal (ensemble.ts, wRamp): three differences of one sign in a row, each at least 5 times the differences' own scale, score 0.5. */
+const RAMP_WEIGHT = 2;
 
 export function consoleDetector(warmupSamples: number = ENSEMBLE_PARAMS.warmup): DetectorKind {
   if (DEFAULT_DETECTOR.kind !== ensemble.kind) throw new Error(`the console's scorer is built for the ensemble detector; the default is now ${DEFAULT_DETECTOR.kind}: revisit detector-kind.ts`);
   if (!Number.isInteger(warmupSamples) || warmupSamples < 2) throw new Error(`the detector warm-up must be an integer ≥ 2 samples, got ${warmupSamples}`);
-  const params = { ...ENSEMBLE_PARAMS, warmup: warmupSamples, damp: UNDAMPED, slowClip: SLOW_CLIP, warmupReseed: WARMUP_RESEED };
+  const params = { ...ENSEMBLE_PARAMS, warmup: warmupSamples, damp: UNDAMPED, slowClip: SLOW_CLIP, warmupReseed: WARMUP_RESEED, wRamp: RAMP_WEIGHT };
   return {
     kind: ensemble.kind,
     warmupSamples,
