@@ -135,6 +135,14 @@ test('an alert appears live in the fleet, the palette and the host view; ack, sn
     await waitFor('the row marked as noise', async () => (await alertRow.getAttribute('data-noise')) === 'true', 10_000, 100);
     assert.equal((await con.api('hostAlerts', hostId)).alerts.find((a) => a.id === alert.id)?.noise, true);
     await screenshot(page, 'alerts-actions');
+
+    // Taken back: the API holds the mark's removal and its time, the UI offers to mark it again.
+    await detail.getByTestId('alert-unnoise-button').click();
+    await waitFor('the row no longer marked as noise', async () => (await alertRow.getAttribute('data-noise')) === 'false', 10_000, 100);
+    const unmarked = (await con.api('hostAlerts', hostId)).alerts.find((a) => a.id === alert.id);
+    assert.equal(unmarked?.noise, false);
+    assert.ok(unmarked?.noiseMs !== undefined && unmarked.noiseMs >= clicked, `noiseMs ${unmarked?.noiseMs}`);
+    await detail.getByTestId('alert-noise-button').waitFor({ timeout: 5_000 });
   });
   if (skipped) t.skip(skipped);
 });

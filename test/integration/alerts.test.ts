@@ -117,4 +117,15 @@ async function alertActions(t: TestContext, con: RunningConsole, alert: Alert, b
   const again = await post<RouteResponses['noiseAlert']>(con, routePath('noiseAlert', alert.id), {});
   assert.equal(again.status, 200);
   assert.equal(again.body.enterThreshold, 0.75, 'marking it again does not lower the sensitivity a second time');
+  // The mark taken back restores the sensitivity once; a second take-back changes nothing; a bad body is refused.
+  const back = await post<RouteResponses['noiseAlert']>(con, routePath('noiseAlert', alert.id), { noise: false });
+  assert.equal(back.body.alert.noise, false);
+  assert.equal(back.body.enterThreshold, 0.5);
+  assert.ok((back.body.alert.noiseMs ?? 0) >= (noise.body.alert.noiseMs ?? Infinity), 'noiseMs moves with each change');
+  assert.equal((await post<RouteResponses['noiseAlert']>(con, routePath('noiseAlert', alert.id), { noise: false })).body.enterThreshold, 0.5);
+  const bad = await post<{ error: { message: string } }>(con, routePath('noiseAlert', alert.id), { noise: 'yes' });
+  assert.equal(bad.status, 400);
+  assert.match(bad.body.error.message, /"noise" must be true .* or false/);
+  // Marked again (the restart below checks that the mark survives).
+  assert.equal((await post<RouteResponses['noiseAlert']>(con, routePath('noiseAlert', alert.id), { noise: true })).body.enterThreshold, 0.75);
 }

@@ -211,8 +211,10 @@ export interface Alert {
   readonly ackMs?: number;
   /** Hidden from the open list until then, ms since the epoch. */
   readonly snoozedUntilMs?: number;
-  /** Marked as noise by an operator; the series' sensitivity was halved. */
+  /** Marked as noise by an operator; the series' sensitivity was halved (restored when the mark is taken back). */
   readonly noise: boolean;
+  /** When `noise` was last set or taken back, ms since the epoch (absent: never; alerts stored before schema v1). */
+  readonly noiseMs?: number;
 }
 
 /** Scoring coverage: series scored, and those still in warm-up (they never alert; the UI shows them as learning). */
@@ -254,6 +256,11 @@ export interface AlertChangeEvent {
   readonly change: AlertChange;
   /** The whole document after the change. */
   readonly alert: Alert;
+}
+
+/** Body of POST /alerts/:id/noise: `{}` or `{"noise": true}` marks it; `{"noise": false}` takes the mark back. */
+export interface NoiseRequest {
+  readonly noise?: boolean;
 }
 
 /** Body of POST /alerts/:id/ack. */
@@ -447,7 +454,7 @@ export const ROUTES = {
 export interface RouteRequests {
   ackAlert: AckRequest;
   snoozeAlert: SnoozeRequest;
-  noiseAlert: Record<string, never>;
+  noiseAlert: NoiseRequest;
   loadModel: LoadModelRequest;
   unloadModel: Record<string, never>;
   diagnose: DiagnoseRequest;

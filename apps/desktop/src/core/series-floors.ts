@@ -63,3 +63,19 @@ export function scaleFloor(key: string): number {
   const name = parseSeriesKey(key)?.name ?? key;
   return NAME_FLOORS.get(name) ?? UNIT_FLOORS.find(([suffix]) => name.endsWith(suffix))?.[1] ?? DEFAULT_FLOOR;
 }
+
+/**
+ * Samples in a row ≥ enter that open an alert on a disk's I/O rates (`disk.*_iops`, `disk.*_bps`): three,
+ * where every other series needs the hysteresis' two. A disk that sat idle reads in bursts of a second or
+ * two whenever a program starts on a cold page cache (its binary and libraries): 170 reads a second for
+ * 2 s after minutes at 0. Those bursts were the unexplained alerts of three scenario runs in a row
+ * (sessions 7–9: `disk.read_iops{dev=vda}`, 2 of 25 on 2026-11-26 15:13, each 2 samples long); a process
+ * that really loads a disk does so for longer, and the sustained rule (four samples ≥ 0.2) still opens on
+ * a smaller steady rise. null: the hysteresis' own minimum.
+ */
+export const BURST_SAMPLES = 3;
+
+export function minSamplesFor(key: string): number | null {
+  const name = parseSeriesKey(key)?.name ?? key;
+  return name.startsWith('disk.') && (name.endsWith('_iops') || name.endsWith('_bps')) ? BURST_SAMPLES : null;
+}

@@ -222,3 +222,21 @@ test('ramp state: version 4 restores mid-ramp with identical scores; a version-3
   assert.deepEqual((v3.value.toJSON() as unknown as { s: number[] }).s.slice(19), [0, 0]);
   assert.equal(Ensemble.fromJSON({ ...state, version: 3 }, p).ok, false, 'a version-3 state has 19 numbers, not 21');
 });
+
+test('warmupReseed: a burst in the warm-up second half that is over leaves the level where the series is; a step that stays moves it', () => {
+  let seed = 51;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const p = { ...ENSEMBLE_PARAMS, warmup: 120, damp: 1e-9, slowClip: 20, warmupReseed: 4 };
+  // mem.used_bytes in MiB: ~555, with 400 more for samples 60–79 (the warm-up's second half), then back.
+  const burst = Array.from({ length: 200 }, (_, i) => 555 + (rnd() - 0.5) + (i >= 60 && i < 80 ? 400 : 0));
+  const d = new Ensemble(p);
+  const after = burst.map((x, i) => d.update(i * 1000, x)).slice(120);
+  assert.ok(Math.max(...after) < 0.2, `the series is back at its level: no alert at the warm-up's end (max ${Math.max(...after).toFixed(2)})`);
+  // A step to 955 at sample 60 that stays: the level is the new one, so staying there is not an anomaly.
+  const step = Array.from({ length: 200 }, (_, i) => 555 + (rnd() - 0.5) + (i >= 60 ? 400 : 0));
+  const e = new Ensemble(p);
+  const stayed = step.map((x, i) => e.update(i * 1000, x)).slice(120);
+  assert.ok(Math.max(...stayed) < 0.2, `the step stayed: no alert (max ${Math.max(...stayed).toFixed(2)})`);
+  // And a return to 555 after it is seen.
+  assert.ok(e.update(200_000, 555) > 0.5);
+});

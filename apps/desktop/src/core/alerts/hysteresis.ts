@@ -67,14 +67,14 @@ export function newHysteresis(): HysteresisState {
 
 /**
  * Feeds one score; `enter` may be raised per series (noise feedback), the rest comes from `p`. `stepMs` is
- * the series' sampling interval (0: unknown, then only the counts open).
+ * the series' sampling interval (0: unknown, then only the counts open); `minSamples` may be raised per series (disk I/O rates: series-floors.ts).
  */
-export function stepHysteresis(s: HysteresisState, score: number, p: HysteresisParams, enter = p.enter, stepMs = 0): Transition {
+export function stepHysteresis(s: HysteresisState, score: number, p: HysteresisParams, enter = p.enter, stepMs = 0, minSamples = p.minSamples): Transition {
   if (!s.open) {
     s.above = score >= enter ? s.above + 1 : 0;
     s.sustained = p.sustainSamples > 0 && score >= p.sustainRatio * enter ? s.sustained + 1 : 0;
     const lasted = p.minDurationMs > 0 && stepMs > 0 && s.above * stepMs >= p.minDurationMs;
-    if (s.above < p.minSamples && !lasted && (p.sustainSamples === 0 || s.sustained < p.sustainSamples)) return null;
+    if (s.above < minSamples && !lasted && (p.sustainSamples === 0 || s.sustained < p.sustainSamples)) return null;
     s.open = true;
     s.above = 0;
     s.sustained = 0;

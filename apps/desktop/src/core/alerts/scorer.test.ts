@@ -299,3 +299,22 @@ test('the ramp opens nothing on a quiet noisy series, nor on a slow climb too sm
   feed(scorer, 'mem.used_bytes', [...noisy(5000, 555, 5).map((x) => x * MiB), ...Array.from({ length: 60 }, (_, i) => (557 + 0.5 * i) * MiB)]);
   assert.deepEqual(events, [], 'under the 64 MiB floor of a _bytes series');
 });
+
+test("a disk's 2-second read burst on a cold page cache opens nothing; 3 seconds of it open an alert; other series still open on their 2nd sample", () => {
+  // disk.read_iops{dev=vda} every second as the scenario run of 2026-11-26 15:13 saw it: idle, a read now
+  // and then, then a program starting: 170 and 106 reads a second, then idle again.
+  let seed = 9;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const idle = Array.from({ length: 600 }, () => (rnd() < 0.05 ? Math.round(10 * rnd()) : 0));
+  const opensOn = (key: string, burst: number[]): number | null => {
+    const events: AlertEvent[] = [];
+    const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(120) });
+    feed(scorer, key, [...idle, ...burst, ...Array<number>(30).fill(0)]);
+    const open = events.find((e) => e.type === 'open');
+    return open ? open.tsMs / 1000 - 600 + 1 : null;
+  };
+  assert.equal(opensOn('disk.read_iops{dev=vda}', [170, 106]), null, 'two seconds of reads: no alert');
+  assert.equal(opensOn('disk.read_iops{dev=vda}', [170, 106, 140]), 3, 'three seconds: an alert on the third');
+  assert.equal(opensOn('disk.write_bps{dev=vda}', [9e6, 8e6]), null);
+  assert.equal(opensOn('proc.forks_ps', [170, 106]), 2, 'not a disk rate: the second sample opens');
+});

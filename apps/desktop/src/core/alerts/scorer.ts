@@ -15,7 +15,7 @@ import type { LogAlertEvidence } from '@cerebro/shared/api/contract';
 import { consoleDetector } from './detector-kind';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from './hysteresis';
 import { sameKeyList } from '../key-list';
-import { levelFloorFactor, scaleFloor } from '../series-floors';
+import { levelFloorFactor, minSamplesFor, scaleFloor } from '../series-floors';
 
 /** Most deviating [t, v] pairs kept as an alert's evidence. */
 export const MAX_EVIDENCE_POINTS = 20;
@@ -40,9 +40,11 @@ export interface ScorerOptions {
    * counts move by about the root of their level on their own; 0: a fixed floor).
    */
   readonly levelDeviation: (key: string) => number;
+  /** Samples in a row ≥ enter that open an alert on this series, or null for the hysteresis' minSamples (series-floors.ts: disk I/O rates need 3). */
+  readonly minSamples: (key: string) => number | null;
 }
 
-export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor, levelDeviation: levelFloorFactor };
+export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor, levelDeviation: levelFloorFactor, minSamples: minSamplesFor };
 
 /** What an alert knows when it opens or resolves. */
 export interface AlertEvent {
@@ -77,6 +79,8 @@ export interface ScoredSeries {
   readonly floor: number;
   /** ... nor smaller than this times the root of the baseline (ScorerOptions.levelDeviation). */
   readonly levelFloor: number;
+  /** Samples in a row ≥ enter that open (ScorerOptions.minSamples, else the hysteresis'). */
+  readonly minSamples: number;
   baseline: number;
   /** Time of the last sample (ms; 0: none yet since start). */
   lastMs: number;
@@ -214,7 +218,7 @@ export class AlertScorer {
     } else {
       s.baseline += BASELINE_ALPHA * (v - s.baseline);
     }
-    const t = stepHysteresis(h, score, p, s.enter, s.stepMs);
+    const t = stepHysteresis(h, score, p, s.enter, s.stepMs, s.minSamples);
     if (t === 'open') {
       s.alertId = newAlertId(s.hostId, s.key, tsMs);
       this.open++;
@@ -247,17 +251,22 @@ export class AlertScorer {
       host = new Map();
       this.hosts.set(hostId, host);
     }
-    const s = newSeries(hostId, key, this.options.detector.create(), this.options.hysteresis.enter, this.options.minDeviation(key), this.options.levelDeviation(key));
+    const s = newSeries(hostId, key, this.options.detector.create(), this.options.hysteresis.enter, this.floors(key));
     host.set(key, s);
     this.count++;
     return s;
+  }
+
+  private floors(key: string): SeriesFloors {
+    const o = this.options;
+    return { floor: o.minDeviation(key), levelFloor: o.levelDeviation(key), minSamples: o.minSamples(key) ?? o.hysteresis.minSamples };
   }
 
   /** Restores a saved series (at start, before any batch); false (and a fresh start) when the state is unusable. */
   restore(hostId: string, key: string, saved: SavedSeries): boolean {
     const d = this.options.detector.fromJSON(saved.d);
     if (!d.ok || this.count >= this.options.maxSeries || this.hosts.get(hostId)?.has(key)) return false;
-    const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.options.minDeviation(key), this.options.levelDeviation(key));
+    const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.floors(key));
     s.n = Math.min(Math.max(0, Math.floor(saved.n)), this.options.detector.warmupSamples);
     s.baseline = Number.isFinite(saved.baseline) ? saved.baseline : 0;
     s.stepMs = typeof saved.stepMs === 'number' && Number.isFinite(saved.stepMs) && saved.stepMs > 0 ? saved.stepMs : 0;
@@ -313,6 +322,14 @@ export class AlertScorer {
     return s.enter;
   }
 
+  /** Undoes one `desensitize` (a noise mark taken back): the margin to 1 doubles, down to the default enter threshold. */
+  resensitize(hostId: string, key: string): number | null {
+    const s = this.hosts.get(hostId)?.get(key);
+    if (!s) return null;
+    s.enter = Math.max(this.options.hysteresis.enter, 1 - 2 * (1 - s.enter));
+    return s.enter;
+  }
+
   /** Whether a series has finished warm-up (undefined: not scored). */
   warmedUp(hostId: string, key: string): boolean | undefined {
     const s = this.hosts.get(hostId)?.get(key);
@@ -343,8 +360,14 @@ export class AlertScorer {
   }
 }
 
-function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number, floor: number, levelFloor: number): ScoredSeries {
-  return { hostId, key, detector, n: 0, enter, floor, levelFloor, baseline: 0, lastMs: 0, stepMs: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
+interface SeriesFloors {
+  readonly floor: number;
+  readonly levelFloor: number;
+  readonly minSamples: number;
+}
+
+function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number, { floor, levelFloor, minSamples }: SeriesFloors): ScoredSeries {
+  return { hostId, key, detector, n: 0, enter, floor, levelFloor, minSamples, baseline: 0, lastMs: 0, stepMs: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
 }
 
 /** Weight of a longer interval in the sampling interval (a shorter one is taken at once). */

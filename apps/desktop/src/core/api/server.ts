@@ -376,14 +376,25 @@ export class ApiServer {
         break;
       }
       case 'noise': {
-        // Marking an alert that is already noise again changes nothing: one alert lowers its series'
-        // sensitivity once, however often the request is repeated (a retry, a double click).
-        const before = await alerts.get(id);
-        if (before?.noise === true) return { alert: before, enterThreshold: scorer.enterThreshold(before.hostId, before.seriesKey) } satisfies RouteResponses['noiseAlert'];
-        updated = await alerts.update(id, (a) => ({ ...a, noise: true }), 'noise');
+        const mark = body['noise'] ?? true;
+        if (typeof mark !== 'boolean') throw new ApiError('BAD_REQUEST', `"noise" must be true (mark the alert as noise) or false (take the mark back), got ${JSON.stringify(mark)}`);
+        // Setting the mark it already has changes nothing: one alert lowers its series' sensitivity once,
+        // however often the request is repeated (a retry, a double click), and taking the mark back
+        // restores it once. The check is inside the document's update, which runs one at a time.
+        let changed = false;
+        updated = await alerts.update(
+          id,
+          (a) => {
+            // A conflict may run this again on a newer copy: the last run decides.
+            changed = a.noise !== mark;
+            return changed ? { ...a, noise: mark, noiseMs: now } : a;
+          },
+          'noise',
+        );
         if (!updated) break;
-        const enterThreshold = scorer.desensitize(updated.hostId, updated.seriesKey);
-        this.deps.log('info', `alert ${id} marked as noise: ${updated.hostId} ${updated.seriesKey} now alerts from score ${enterThreshold ?? '(not scored)'}`);
+        if (!changed) return { alert: updated, enterThreshold: scorer.enterThreshold(updated.hostId, updated.seriesKey) } satisfies RouteResponses['noiseAlert'];
+        const enterThreshold = mark ? scorer.desensitize(updated.hostId, updated.seriesKey) : scorer.resensitize(updated.hostId, updated.seriesKey);
+        this.deps.log('info', `alert ${id} ${mark ? 'marked as noise' : 'no longer marked as noise'}: ${updated.hostId} ${updated.seriesKey} now alerts from score ${enterThreshold ?? '(not scored)'}`);
         return { alert: updated, enterThreshold } satisfies RouteResponses['noiseAlert'];
       }
       default:

@@ -185,3 +185,29 @@ test("observeBatch hands a batch's log records to the restart-loop detector: a c
   await settle(w);
   assert.deepEqual((await w.alerts.list(true)).filter((a) => a.hostId === 'h2'), []);
 });
+
+test('a young incident whose top cause is still its host is ranked again within seconds, so the hog seen in the next process table leads', async (t) => {
+  const w = await world(t, makeTempDir(t));
+  const proc = (pid: number, name: string, cpuPct: number, startMs: number): ProcessRow => ({ pid, ppid: 1, name, cmd: `/usr/bin/${name}`, user: 'u', state: 'R', cpuPct, rssBytes: 50 * 2 ** 20, threads: 1, fds: 3, startMs });
+  const batch = (ts: number, procs: ProcessRow[]): TelemetryBatch => ({ type: 'batch', seq: ts, ts, metrics: { k: [], v: [] }, procs });
+  const now = Date.now();
+  const onset = now - 1_000;
+  const t0 = onset - 60_000;
+  const quiet = [proc(10, 'sshd', 0.5, t0 - 9e6), proc(11, 'postgres', 2, t0 - 9e6)];
+  // A minute of process tables every 2 s, then the CPU alert: the hog is not in any table yet.
+  for (let ts = t0; ts < onset; ts += 2_000) w.service.observeBatch('h1', batch(ts, quiet));
+  w.alerts.apply({ ...cpuEvent('open', onset), points: [[onset, 97], [onset + 500, 98]] });
+  await settle(w);
+  const ranked = Date.now();
+  await w.service.tick(ranked);
+  await settle(w);
+  const first = (await w.service.incidents.list(false))[0]!;
+  assert.equal(first.causes[0]?.kind, 'host', `ranked at the alert: ${first.causes.map((c) => c.name).join(', ')}`);
+  // The next table (2 s later) has the hog at 100 %; a ranking 2.5 s later names it, not one 10 s later.
+  w.service.observeBatch('h1', batch(onset + 1_000, [...quiet, proc(99, 'burner', 100, onset - 500)]));
+  w.service.observeBatch('h1', batch(onset + 3_000, [...quiet, proc(99, 'burner', 100, onset - 500)]));
+  await w.service.tick(ranked + 2_500);
+  await settle(w);
+  const again = (await w.service.incidents.list(false))[0]!;
+  assert.equal(again.causes[0]?.name, 'burner', `ranked again: ${again.causes.map((c) => `${c.kind} ${c.name}`).join(', ')}`);
+});

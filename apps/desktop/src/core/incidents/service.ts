@@ -1,7 +1,8 @@
 /**
  * The console's incidents: follows every stored alert change into the correlator, stores the incidents it
  * returns, ranks each open incident's causes (at once when it opens or grows, then every `rankEveryMs`
- * while open), raises and clears `host.lost` alerts from the host registry, and runs the exhaustion
+ * while open; every `rankDebounceMs` in its first EAGER_RANK_MS while no cause more specific than a host
+ * is ranked first), raises and clears `host.lost` alerts from the host registry, and runs the exhaustion
  * forecasts. One timer, once a second; each step is bounded.
  */
 import { HOST_LOST_KEY, type Alert, type ForecastsView, type Host, type Incident, type IncidentCause } from '@cerebro/shared/api/contract';
@@ -73,6 +74,13 @@ const GRAPH_EVERY_MS = 5_000;
 const RANKS_PER_TICK = 4;
 /** Alert onsets tried as the start of the trouble per ranking. */
 const RANK_TRIES = 3;
+/**
+ * A young incident whose top cause is still its host (or nothing) is ranked again every rankDebounceMs
+ * for this long, ms. The process table comes every 2 s: the ranking at a CPU hog's first alert has the
+ * hog in one table or none, so it names the host, and with rankEveryMs alone the hog came 10 s later
+ * (diagnosed 12.5 s after the fault in both scenario runs of 2026-11-26, against 2–7 s before).
+ */
+const EAGER_RANK_MS = 60_000;
 /** Points a series is read at for ranking (bucketed above). */
 const RANK_POINTS = 1500;
 
@@ -262,6 +270,9 @@ export class IncidentService {
         continue;
       }
       await this.rank(inc, nowMs);
+      const top = this.correlator.get(id)?.causes[0];
+      const next = this.rankDue.get(id);
+      if (next !== undefined && nowMs - inc.openedMs < EAGER_RANK_MS && (top === undefined || top.kind === 'host')) this.rankDue.set(id, Math.min(next, nowMs + this.rankDebounceMs));
     }
   }
 

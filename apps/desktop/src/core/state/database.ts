@@ -9,6 +9,7 @@
 import type { RootDatabase } from 'lmdb';
 import { addRxPlugin, createRxDatabase, type RxCollection, type RxDatabase } from 'rxdb';
 import { RxDBCleanupPlugin } from 'rxdb/plugins/cleanup';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { getRxStorageMemoryLmdb } from './lmdb-storage';
 import { alertSchema, edgeSchema, hostSchema, incidentSchema, serviceSchema, type AlertDoc, type EdgeDoc, type HostDoc, type IncidentDoc, type ServiceDoc } from './schemas';
 
@@ -31,6 +32,12 @@ export interface OpenStateDatabaseOptions {
 
 // Purges tombstones (deleted documents) after RxDB's default policy: deleted for a month, checked every 5 minutes.
 addRxPlugin(RxDBCleanupPlugin);
+// Documents stored under an older schema version are migrated when their collection opens (addCollections
+// waits for it): the strategies below, one per version step, are how a console upgrade keeps its state.
+addRxPlugin(RxDBMigrationSchemaPlugin);
+
+/** alerts: version 1 added the optional `noiseMs`; a version-0 alert has never had its noise mark taken back. */
+const ALERT_MIGRATIONS = { 1: (doc: AlertDoc): AlertDoc => doc };
 
 export async function openStateDatabase({ env, name = 'cerebro_state' }: OpenStateDatabaseOptions): Promise<StateDatabase> {
   const db = await createRxDatabase<StateCollections>({
@@ -41,7 +48,7 @@ export async function openStateDatabase({ env, name = 'cerebro_state' }: OpenSta
     eventReduce: true,
   });
   try {
-    await db.addCollections({ hosts: { schema: hostSchema }, alerts: { schema: alertSchema }, incidents: { schema: incidentSchema }, services: { schema: serviceSchema }, edges: { schema: edgeSchema } });
+    await db.addCollections({ hosts: { schema: hostSchema }, alerts: { schema: alertSchema, migrationStrategies: ALERT_MIGRATIONS }, incidents: { schema: incidentSchema }, services: { schema: serviceSchema }, edges: { schema: edgeSchema } });
   } catch (error) {
     await db.close();
     throw error;

@@ -94,7 +94,8 @@ const score = { type: 'number', minimum: 0, maximum: 1 } as const;
 export const alertSchema: RxJsonSchema<AlertDoc> = {
   title: 'alerts',
   description: 'Anomaly alerts raised by the scorer through hysteresis, one per episode of one series',
-  version: 0,
+  // 1 added noiseMs (database.ts migrates version-0 documents unchanged: they have never been unmarked).
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -119,6 +120,7 @@ export const alertSchema: RxJsonSchema<AlertDoc> = {
     ackMs: { type: 'integer', minimum: 0 },
     snoozedUntilMs: { type: 'integer', minimum: 0 },
     noise: { type: 'boolean' },
+    noiseMs: { type: 'integer', minimum: 0 },
   },
   required: ['id', 'hostId', 'seriesKey', 'severity', 'state', 'startMs', 'peakScore', 'lastScore', 'evidence', 'noise'],
   // The open list reads [state, startMs]; a host's view reads [hostId, startMs].

@@ -8,7 +8,8 @@ import { useTransport } from '../transport/context';
 export interface AlertActions {
   ack(id: string): void;
   snooze(id: string, minutes: number): void;
-  noise(id: string): void;
+  /** Marks the alert as noise, or (`noise` false) takes the mark back. */
+  noise(id: string, noise?: boolean): void;
 }
 
 export function useAlertActions(): AlertActions {
@@ -24,7 +25,7 @@ export function useAlertActions(): AlertActions {
     return {
       ack: (id) => run(id, () => transport.act('ackAlert', id, { by: 'operator' })),
       snooze: (id, minutes) => run(id, () => transport.act('snoozeAlert', id, { minutes })),
-      noise: (id) => run(id, async () => (await transport.act('noiseAlert', id, {})).alert),
+      noise: (id, noise = true) => run(id, async () => (await transport.act('noiseAlert', id, { noise })).alert),
     };
   }, [transport]);
 }

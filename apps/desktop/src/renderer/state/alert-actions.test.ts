@@ -39,6 +39,20 @@ test('a query that answers after a newer live change does not take the alert bac
   assert.equal(s.alerts.byId['a2']?.state, 'resolved');
 });
 
+test('the noise mark follows the copy whose mark changed last: a stale query neither takes it back nor restores it', () => {
+  // Marked live at 100, then a query whose snapshot predates the mark.
+  let s = apply(initialState(), alertsChanged, [change('noise', alert('a1', { noise: true, noiseMs: 100 }))]);
+  s = apply(s, alertsLoaded, [alert('a1', { lastScore: 0.7 })]);
+  assert.deepEqual([s.alerts.byId['a1']?.noise, s.alerts.byId['a1']?.noiseMs, s.alerts.byId['a1']?.lastScore], [true, 100, 0.7]);
+  // Taken back live at 200, then a query from between the two.
+  s = apply(s, alertsChanged, [change('noise', alert('a1', { noise: false, noiseMs: 200 }))]);
+  s = apply(s, alertsLoaded, [alert('a1', { noise: true, noiseMs: 100 })]);
+  assert.deepEqual([s.alerts.byId['a1']?.noise, s.alerts.byId['a1']?.noiseMs], [false, 200]);
+  // A newer query moves it on (marked again at 300).
+  s = apply(s, alertsLoaded, [alert('a1', { noise: true, noiseMs: 300 })]);
+  assert.equal(s.alerts.byId['a1']?.noise, true);
+});
+
 test('host queries add the host learning series; the selected alert owns the chart window', () => {
   let s: AppState = apply(initialState(), hostAlertsLoaded, { hostId: 'h1', view: { alerts: [alert('a1')], series: 12, learning: ['disk.x'], learningLeft: { 'disk.x': 17 }, warmupSamples: 300 } });
   assert.deepEqual(s.alerts.learning['h1'], { series: 12, left: { 'disk.x': 17 }, warmupSamples: 300 });

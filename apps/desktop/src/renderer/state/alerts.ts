@@ -11,8 +11,9 @@ export const RECENT_CLOSED = 20;
 
 /**
  * Merge a queried copy into the one already known. A query may answer after a live change that is newer
- * than its snapshot, and an alert only moves forward (open → resolved, peak up, acked, noise), so the
- * merge keeps the furthest state of each field. Live changes, which arrive in order, replace instead.
+ * than its snapshot, and an alert only moves forward (open → resolved, peak up, acked), so the merge
+ * keeps the furthest state of each field. The noise mark can be taken back, so it comes from the copy
+ * whose mark changed last (`noiseMs`). Live changes, which arrive in order, replace instead.
  */
 export function mergeQueried(known: Alert | undefined, got: Alert): Alert {
   if (!known) return got;
@@ -20,6 +21,11 @@ export function mergeQueried(known: Alert | undefined, got: Alert): Alert {
   const acked = (known.ackMs ?? -1) >= (got.ackMs ?? -1) ? known : got;
   const peakScore = Math.max(known.peakScore, got.peakScore);
   const snoozedUntilMs = Math.max(known.snoozedUntilMs ?? 0, got.snoozedUntilMs ?? 0);
+  // Equal times (both absent: marked before noiseMs existed, never taken back): the mark only moves forward.
+  const kn = known.noiseMs ?? -1;
+  const gn = got.noiseMs ?? -1;
+  const noise = kn === gn ? known.noise || got.noise : kn > gn ? known.noise : got.noise;
+  const noiseMs = Math.max(kn, gn);
   return {
     ...got,
     state: resolved ? 'resolved' : 'open',
@@ -29,7 +35,8 @@ export function mergeQueried(known: Alert | undefined, got: Alert): Alert {
     ackBy: acked.ackBy,
     ackMs: acked.ackMs,
     snoozedUntilMs: snoozedUntilMs > 0 ? snoozedUntilMs : undefined,
-    noise: known.noise || got.noise,
+    noise,
+    noiseMs: noiseMs >= 0 ? noiseMs : undefined,
   };
 }
 

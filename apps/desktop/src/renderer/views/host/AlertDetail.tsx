@@ -107,9 +107,15 @@ export function AlertDetail({ alert, nowMs }: { alert: Alert; nowMs: number }) {
             </button>
           ))}
         </span>
-        <button type="button" className="action" disabled={pending || alert.noise} onClick={() => actions.noise(alert.id)} data-testid="alert-noise-button" title="Not a real problem: the series becomes less sensitive">
-          {alert.noise ? 'Marked as noise' : 'Mark as noise'}
-        </button>
+        {alert.noise ? (
+          <button type="button" className="action" disabled={pending} onClick={() => actions.noise(alert.id, false)} data-testid="alert-unnoise-button" title="It was a real problem after all: the series gets back the sensitivity this mark took">
+            Not noise after all
+          </button>
+        ) : (
+          <button type="button" className="action" disabled={pending} onClick={() => actions.noise(alert.id)} data-testid="alert-noise-button" title="Not a real problem: the series becomes less sensitive">
+            Mark as noise
+          </button>
+        )}
         {pending ? <span className="muted">Saving…</span> : null}
       </div>
       {error ? <div className="banner" role="alert">The action failed: {error}</div> : null}
