@@ -8,7 +8,9 @@
  * (less than one core free: nothing to detect then), as in incidents.test.ts.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { runScenarios, type HarnessResult, type ScenarioResult } from '../../scripts/scenarios/harness';
 
@@ -27,6 +29,8 @@ async function cpuBusyPct(ms: number): Promise<number> {
 
 test('shortened scenarios: the CPU hog and the killed server, each asserted on its top cause', { timeout: 420_000 }, async (t) => {
   const busyBefore = await cpuBusyPct(2000);
+  const seriesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cerebro-scenario-series-'));
+  t.after(() => fs.rmSync(seriesDir, { recursive: true, force: true }));
   const lines: string[] = [];
   let result: HarnessResult;
   try {
@@ -45,6 +49,7 @@ test('shortened scenarios: the CPU hog and the killed server, each asserted on i
       serviceMinAgeSec: 5,
       remediate: 'autonomous',
       remediateWaitSec: 60,
+      seriesDir,
       log: (m) => lines.push(m),
     });
   } catch (e) {
@@ -87,6 +92,18 @@ test('shortened scenarios: the CPU hog and the killed server, each asserted on i
     assert.equal(run?.runbookId, 'two-tier-restart-server', why(tier));
     assert.equal(run?.params['service'], 'cerebro-srv');
     assert.ok(tier.remediateMs !== null, why(tier));
+  });
+
+  await t.test("--save-series: each fault's series, raw, from the console's start to the end of its window", () => {
+    const saved = JSON.parse(fs.readFileSync(path.join(seriesDir, 'series-cpu-hog.json'), 'utf8')) as { scenario: string; injectedMs: number; windowEndMs: number; series: Record<string, { t: number[]; v: number[] }> };
+    assert.equal(saved.scenario, 'cpu-hog');
+    const cpu = saved.series['cpu.util_pct'];
+    assert.ok(cpu !== undefined, `saved keys: ${Object.keys(saved.series).join(', ')}`);
+    assert.ok(Object.keys(saved.series).every((k) => k.startsWith('cpu.') || k.startsWith('load.') || k.startsWith('proc.running')), 'only the fault\'s own patterns');
+    // The warm-up's samples (40 at 250 ms) come before the injection, the fault's after it.
+    assert.ok(cpu.t.filter((x) => x < saved.injectedMs).length >= 40 && cpu.t.some((x) => x > saved.injectedMs), `${cpu.t.length} samples`);
+    assert.ok(cpu.t.every((x, i) => i === 0 || x > cpu.t[i - 1]!) && cpu.t.at(-1)! <= saved.windowEndMs);
+    assert.ok(fs.existsSync(path.join(seriesDir, 'series-two-tier.json')));
   });
 
   await t.test('no autonomous run outside a fault, and every one on a fault ran its own runbook', () => {

@@ -27,9 +27,9 @@
  * A ramp is scored too when asked for (wRamp, off for NAB, on in the console: alerts/detector-kind.ts):
  * three first differences of one sign in a row, the smallest of them over the differences' own scale.
  * Level and step are floored by the slow standard deviation, and range needs the all-time high passed,
- * so on a host whose memory was 400 MiB higher an hour ago a leak of 40 MiB/s stayed under 0.5 for
- * five seconds and more (the scenario benchmark's mem-leak, docs/benchmarks.md); the ramp sees it on
- * its third second.
+ * so on a host whose memory was 100–400 MiB higher minutes before, a leak of 40 MiB/s opened its alert
+ * 4–19 s after it began (replays of the scenario benchmark's mem-leak, docs/benchmarks.md); with the
+ * ramp, 3 s (its third difference, then the hysteresis' second sample).
  *
  * Constant memory: twenty-one numbers and the window (5 numbers and 16 blocks of 2).
  *
