@@ -18,6 +18,10 @@
  * After a busy warm-up (ensemble.ts, warmupReseed) the same jump scored 0.36, 0.26, 0.24, 0.24. Four
  * samples in a row at ≥ 0.2 are rare on noise, and series-floors.ts keeps small moves out.
  *
+ * The count may be raised per series (the scorer's `minSamples`, series-floors.ts `minSamplesFor`): a
+ * disk's I/O rates need three samples, since an idle disk reads in 1–2 s bursts whenever a program starts
+ * on a cold page cache (the recurring false positive of the scenario runs, sessions 7–9).
+ *
  * The minimum is a duration as well as a count (`minDurationMs`, 30 s): each sample counts for the
  * series' sampling interval, so on a series sampled every 30 s or slower one sample ≥ enter opens. Two
  * samples guard against a flicker on a 1 s series; on a 5-minute series one sample is a deviation that
