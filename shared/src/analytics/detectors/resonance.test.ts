@@ -50,6 +50,45 @@ test('fuzzy ART: at its bound a new category replaces the one unused longest', (
   assert.equal(art.match, 1, '[0, 0] is still there');
 });
 
+test('fuzzy ART: the pruned search finds what a full search finds (best match, its level match, the outcome)', () => {
+  // Reference: every category's match (|min(x, w)|₁ / |w|₁)³ · e², lowest index first among equals.
+  const rnd = rng(21);
+  const dim = 6;
+  const art = new FuzzyArt(dim, 40);
+  art.lower = 0.55;
+  art.upper = 0.8;
+  // Inputs near 60 prototypes (more than the 40 categories), so that categories resonate, vary, are novel
+  // and are replaced, and the bound prunes.
+  const prototypes = Array.from({ length: 60 }, () => Array.from({ length: dim }, () => rnd()));
+  const outcomes = new Set<string>();
+  for (let n = 0; n < 3000; n++) {
+    const p = prototypes[Math.floor(rnd() * prototypes.length)]!;
+    const input = p.map((c) => Math.min(1, Math.max(0, c + 0.1 * (rnd() - 0.5))));
+    const x = [...input, ...input.map((v) => 1 - v)];
+    let best = -1;
+    let bestMatch = 0;
+    let bestLevel = 0;
+    let resonant = false;
+    for (let j = 0; j < art.count; j++) {
+      const w = art.weights.subarray(j * 2 * dim, (j + 1) * 2 * dim);
+      const num = x.reduce((s, v, k) => s + Math.min(v, w[k]!), 0);
+      const den = w.reduce((s, v) => s + v, 0);
+      const f = num / den;
+      const level = (Math.min(x[dim - 1]!, w[dim - 1]!) + Math.min(x[2 * dim - 1]!, w[2 * dim - 1]!)) / (w[dim - 1]! + w[2 * dim - 1]!);
+      const m = f * f * f * (level * level);
+      if (m > bestMatch) [best, bestMatch, bestLevel] = [j, m, level];
+      if (m >= art.upper) resonant = true;
+    }
+    const want = art.count === 0 ? 'novel' : resonant ? 'resonant' : best >= 0 && bestMatch >= art.lower ? 'variant' : 'novel';
+    const got = art.present(input, true);
+    assert.equal(got, want, `input ${n}`);
+    outcomes.add(got);
+    assert.ok(Math.abs(art.match - bestMatch) < 1e-12 && Math.abs(art.levelMatch - bestLevel) < 1e-12, `input ${n}: ${art.match} / ${art.levelMatch} against ${bestMatch} / ${bestLevel}`);
+  }
+  assert.equal(art.count, 40, 'the categories filled the bound, so replacement was exercised too');
+  assert.deepEqual([...outcomes].sort(), ['novel', 'resonant', 'variant']);
+});
+
 test('fuzzy ART: after an increasing affine map of the inputs, the mapped boxes match the mapped inputs exactly', () => {
   const art = new FuzzyArt(3, 4);
   art.lower = art.upper = 0.95;

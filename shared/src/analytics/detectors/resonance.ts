@@ -179,6 +179,7 @@ export class Resonance implements StreamingDetector {
   private readonly art: FuzzyArt;
   private readonly input: Float64Array;
   private readonly haar: Float64Array;
+  private readonly haarTmp: Float64Array;
   private readonly quietSteps: number;
 
   constructor(private readonly p: ResonanceParams = RESONANCE_PARAMS) {
@@ -191,6 +192,7 @@ export class Resonance implements StreamingDetector {
     this.art = new FuzzyArt(2 * p.shape, p.maxCategories);
     this.input = new Float64Array(2 * p.shape);
     this.haar = new Float64Array(p.shape);
+    this.haarTmp = new Float64Array(p.shape);
     this.quietSteps = Math.round(p.shape * 1.5);
     if (p.bounds) [this.lo, this.hi] = p.bounds;
   }
@@ -281,7 +283,7 @@ export class Resonance implements StreamingDetector {
     if (i >= p.shape) {
       const hw = this.haar;
       minMax01(s, hw);
-      haarInPlace(hw);
+      haarInPlace(hw, this.haarTmp);
       minMax01(hw, hw);
       out.set(hw, 0);
       out.set(s, p.shape);
@@ -524,9 +526,8 @@ function minMax01(v: Float64Array, out: Float64Array): void {
   if (max !== 0) for (let k = 0; k < v.length; k++) out[k] = (out[k] as number) / max;
 }
 
-/** Full orthonormal Haar decomposition in place: [approximation, coarsest detail, …, finest details]. */
-function haarInPlace(x: Float64Array): void {
-  const tmp = new Float64Array(x.length);
+/** Full orthonormal Haar decomposition in place: [approximation, coarsest detail, …, finest details]; tmp as long as x. */
+function haarInPlace(x: Float64Array, tmp: Float64Array): void {
   for (let n = x.length; n > 1; n >>= 1) {
     const half = n >> 1;
     for (let i = 0; i < half; i++) {
