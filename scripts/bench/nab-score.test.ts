@@ -4,7 +4,7 @@
 // ARTime's published scores under ARTime's protocol (a few seconds: both run on all 58 files).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RESONANCE_RECORD_PROTOCOL, Resonance } from '@cerebro/shared/analytics/detectors/resonance';
+import { recordProtocolParams, Resonance } from '@cerebro/shared/analytics/detectors/resonance';
 import { windowedGaussian } from '@cerebro/shared/analytics/detectors/windowed-gaussian';
 import { evaluateDetector } from '@cerebro/shared/analytics/nab/evaluate';
 import { normaliseScore } from '@cerebro/shared/analytics/nab/normalise';
@@ -68,7 +68,7 @@ test('resonance, given what NAB\'s runner gives ARTime (each file\'s min, max an
   const given = corpus.files.map((f) => {
     const min = f.values.reduce((a, b) => Math.min(a, b), Infinity);
     const max = f.values.reduce((a, b) => Math.max(a, b), -Infinity);
-    const d = new Resonance(RESONANCE_RECORD_PROTOCOL(f.rows, min, max));
+    const d = new Resonance(recordProtocolParams(f.rows, min, max));
     return Float64Array.from(f.values, (v, i) => d.update(f.timestampsMs[i]!, v));
   });
   const e = evaluateDetector(corpus.files, given, corpus.profiles);

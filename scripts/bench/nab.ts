@@ -13,7 +13,7 @@
  * console would alert on if it ran contextual instead (it does not).
  *
  * `resonanceRecordProtocol` runs the resonance detector the way NAB's runner runs ARTime, the record: given
- * each file's minimum, maximum and length before its first row (RESONANCE_RECORD_PROTOCOL). That is
+ * each file's minimum, maximum and length before its first row (recordProtocolParams). That is
  * look-ahead, which our rules forbid; it is reported to show what the record's conditions are worth, next
  * to the same code's causal `resonance` figures, never as a score of ours.
  */
@@ -30,7 +30,7 @@ import { DEFAULT_NAB_DIR, loadNabCorpus, type NabCorpus } from './nab-data';
 import { progress, type BenchResult, type Figure } from './report';
 import { round } from './stats';
 import { CONTEXTUAL_PARAMS, Contextual } from '@cerebro/shared/analytics/detectors/contextual';
-import { RESONANCE_RECORD_PROTOCOL, Resonance } from '@cerebro/shared/analytics/detectors/resonance';
+import { recordProtocolParams, Resonance } from '@cerebro/shared/analytics/detectors/resonance';
 import { AlertScorer, DEFAULT_SCORER_OPTIONS } from '../../apps/desktop/src/core/alerts/scorer';
 
 const NAME = 'nab';
@@ -208,7 +208,7 @@ function recordProtocolFigures(corpus: NabCorpus): Record<string, Figure> {
       if (v < min) min = v;
       if (v > max) max = v;
     }
-    const d = new Resonance(RESONANCE_RECORD_PROTOCOL(f.rows, min, max));
+    const d = new Resonance(recordProtocolParams(f.rows, min, max));
     return Float64Array.from(f.values, (v, r) => d.update(f.timestampsMs[r] as number, v));
   });
   const r = evaluateDetector(corpus.files, scores, corpus.profiles);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FuzzyArt } from './fuzzy-art';
-import { RESONANCE_PARAMS, RESONANCE_RECORD_PROTOCOL, Resonance, resonance, type ResonanceParams } from './resonance';
+import { RESONANCE_PARAMS, recordProtocolParams, Resonance, resonance, type ResonanceParams } from './resonance';
 
 function rng(seed: number): () => number {
   return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
@@ -182,11 +182,11 @@ test('known bounds fix the range: no widening, values beyond are clipped', () =>
 
 test('the record protocol is ARTime\'s: the step and warm-up from the probation, the range given', () => {
   assert.deepEqual(
-    (({ step, warmupSteps, headroom, bounds }) => ({ step, warmupSteps, headroom, bounds }))(RESONANCE_RECORD_PROTOCOL(4032, -1, 5)),
+    (({ step, warmupSteps, headroom, bounds }) => ({ step, warmupSteps, headroom, bounds }))(recordProtocolParams(4032, -1, 5)),
     { step: 5, warmupSteps: 120, headroom: 0, bounds: [-1, 5] },
   );
-  assert.equal(RESONANCE_RECORD_PROTOCOL(22_695, 0, 1).step, 7);
-  assert.equal(RESONANCE_RECORD_PROTOCOL(1127, 0, 1).step, 1);
+  assert.equal(recordProtocolParams(22_695, 0, 1).step, 7);
+  assert.equal(recordProtocolParams(1127, 0, 1).step, 1);
 });
 
 test('state round-trips through JSON at any point (warm-up, partial step, after warm-up) with identical scores', () => {

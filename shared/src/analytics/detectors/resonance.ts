@@ -2,7 +2,7 @@
  * resonance: a second detector family, adaptive resonance over the series' recent shape. It follows the
  * design of ARTime (Mark Hampton, 2021; NAB's record, 74.9 / 65.1 / 80.4), written here from that design,
  * with one difference: ARTime is given each file's minimum, maximum and length before the first row (NAB's
- * runner passes them), and this detector is causal. `RESONANCE_RECORD_PROTOCOL` gives it the same
+ * runner passes them), and this detector is causal. `recordProtocolParams` gives it the same
  * information, to measure what it is worth (docs/benchmarks.md, nab, "Session 10").
  *
  * Per step of `step` raw samples:
@@ -85,7 +85,7 @@ export const RESONANCE_PARAMS: ResonanceParams = {
  * length) the probation, from which ARTime takes its step (probation / (8 × 13)) and warm-up (the whole
  * probation). Look-ahead: for measuring the record's conditions only, never for a score we claim.
  */
-export function RESONANCE_RECORD_PROTOCOL(rows: number, min: number, max: number): ResonanceParams {
+export function recordProtocolParams(rows: number, min: number, max: number): ResonanceParams {
   let probation = rows < 5000 ? Math.floor(0.15 * rows) : 750;
   probation -= probation % 2;
   const step = Math.max(1, Math.floor(probation / (8 * 13)));
