@@ -4,12 +4,12 @@
 // ARTime's published scores under ARTime's protocol (a few seconds: both run on all 58 files).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { recordProtocolParams, Resonance } from '@cerebro/shared/analytics/detectors/resonance';
 import { windowedGaussian } from '@cerebro/shared/analytics/detectors/windowed-gaussian';
 import { evaluateDetector } from '@cerebro/shared/analytics/nab/evaluate';
 import { normaliseScore } from '@cerebro/shared/analytics/nab/normalise';
 import { PROFILE_NAMES } from '@cerebro/shared/analytics/nab/profiles';
 import { scoreAtThreshold } from '@cerebro/shared/analytics/nab/score';
+import { recordProtocolScores } from './nab';
 import { loadNabCorpus, loadPublishedFileScores, loadPublishedScores, loadPublishedThresholds } from './nab-data';
 
 const corpus = loadNabCorpus();
@@ -65,13 +65,7 @@ test('our windowed Gaussian reproduces NAB\'s published windowedGaussian scores 
 test('resonance, given what NAB\'s runner gives ARTime (each file\'s min, max and length), scores within 1 point of ARTime\'s published 74.85 / 65.15 / 80.36', () => {
   // The reproduction checks our reading of ARTime's design against its published result. The same code run
   // causally (the resonance kind) is measured by `npm run bench -- nab` (docs/benchmarks.md, nab, "Session 10").
-  const given = corpus.files.map((f) => {
-    const min = f.values.reduce((a, b) => Math.min(a, b), Infinity);
-    const max = f.values.reduce((a, b) => Math.max(a, b), -Infinity);
-    const d = new Resonance(recordProtocolParams(f.rows, min, max));
-    return Float64Array.from(f.values, (v, i) => d.update(f.timestampsMs[i]!, v));
-  });
-  const e = evaluateDetector(corpus.files, given, corpus.profiles);
+  const e = evaluateDetector(corpus.files, recordProtocolScores(corpus), corpus.profiles);
   const published = { standard: 74.85, reward_low_FP_rate: 65.15, reward_low_FN_rate: 80.36 } as const;
   for (const p of PROFILE_NAMES) assert.ok(Math.abs(e[p].nab - published[p]) < 1, `${p}: ${e[p].nab.toFixed(2)} against ARTime's ${published[p]}`);
 });

@@ -199,9 +199,9 @@ function consoleFigures(corpus: NabCorpus, detector: DetectorKind, prefix: 'cons
   return { [`${prefix}Standard`]: round(r.standard.nab, 2), [`${prefix}LowFP`]: round(r.reward_low_FP_rate.nab, 2), [`${prefix}LowFN`]: round(r.reward_low_FN_rate.nab, 2), [`${prefix}Alerts`]: alerts };
 }
 
-/** The resonance detector under the record's protocol: each file's min, max and length given up front (look-ahead). */
-function recordProtocolFigures(corpus: NabCorpus): Record<string, Figure> {
-  const scores = corpus.files.map((f) => {
+/** The resonance detector's scores under the record's protocol: each file's min, max and length given up front (look-ahead). */
+export function recordProtocolScores(corpus: NabCorpus): Float64Array[] {
+  return corpus.files.map((f) => {
     let min = Infinity;
     let max = -Infinity;
     for (const v of f.values) {
@@ -211,7 +211,10 @@ function recordProtocolFigures(corpus: NabCorpus): Record<string, Figure> {
     const d = new Resonance(recordProtocolParams(f.rows, min, max));
     return Float64Array.from(f.values, (v, r) => d.update(f.timestampsMs[r] as number, v));
   });
-  const r = evaluateDetector(corpus.files, scores, corpus.profiles);
+}
+
+function recordProtocolFigures(corpus: NabCorpus): Record<string, Figure> {
+  const r = evaluateDetector(corpus.files, recordProtocolScores(corpus), corpus.profiles);
   log(`resonance under the record's protocol (look-ahead: each file's min, max and length given): standard ${r.standard.nab.toFixed(2)}, low FP ${r.reward_low_FP_rate.nab.toFixed(2)}, low FN ${r.reward_low_FN_rate.nab.toFixed(2)} (ARTime published 74.85 / 65.15 / 80.36)`);
   return { resonanceRecordProtocolStandard: round(r.standard.nab, 2), resonanceRecordProtocolLowFP: round(r.reward_low_FP_rate.nab, 2), resonanceRecordProtocolLowFN: round(r.reward_low_FN_rate.nab, 2) };
 }

@@ -169,7 +169,7 @@ export class FuzzyArt {
     this.lastUsed[slot] = this.presentations;
   }
 
-  /** Rescales the categories' elements [from, to) for inputs that are now a·x + b (a > 0): boxes map exactly. */
+  /** Rescales the categories' elements [from, to) for inputs that are now a·x + b (a ≥ 0): boxes map exactly. */
   rescale(from: number, to: number, a: number, b: number): void {
     const d = this.dim;
     const w = this.weights;

@@ -175,9 +175,18 @@ test('known bounds fix the range: no widening, values beyond are clipped', () =>
   values[2500] = 1e6;
   const bounded = scoresOf(values, { ...RESONANCE_PARAMS, bounds: [0, 100] });
   assert.equal(bounded.scores[2500], 1, 'a value clipped to the top is still novel');
-  const json = bounded.d.toJSON();
-  assert.equal(json.s[6], 0, 'lo stays at the bound');
-  assert.equal(json.s[7], 100, 'hi stays at the bound');
+  assert.deepEqual(bounded.d.range, [0, 100], 'the range stays at the bounds');
+  assert.deepEqual(scoresOf(values).d.range, [Math.min(...values), 1e6], 'a learned range starts at the warm-up\'s extremes and widens to every later one');
+});
+
+test('after a flat warm-up, a dip scores at once, below as above: the flat level is mapped when the range widens', () => {
+  for (const dip of [50, 150]) {
+    const values = Array.from({ length: 1500 }, (_, i) => (i === 400 ? dip : 100));
+    const { scores, d } = scoresOf(values);
+    assert.equal(scores[400], 1, `dip to ${dip}`);
+    assert.ok(Math.max(...scores.slice(410)) === 0, `back at 100 after the dip to ${dip}, nothing scores`);
+    assert.deepEqual(d.range, [Math.min(100, dip), Math.max(100, dip)]);
+  }
 });
 
 test('the record protocol is ARTime\'s: the step and warm-up from the probation, the range given', () => {

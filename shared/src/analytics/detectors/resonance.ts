@@ -110,8 +110,6 @@ const FIELDS = [
   'blockN',
   'avg',
   'steps',
-  'rawMin',
-  'rawMax',
   'lo',
   'hi',
   'histN',
@@ -152,8 +150,7 @@ export class Resonance implements StreamingDetector {
   private blockN = 0;
   private avg = 0;
   private steps = 0;
-  private rawMin = 0;
-  private rawMax = 0;
+  /** The range: known bounds, or the warm-up's extremes (tracked from the first sample), widened since. */
   private lo = 0;
   private hi = 0;
   private histN = 0;
@@ -204,16 +201,20 @@ export class Resonance implements StreamingDetector {
     return this.art.count;
   }
 
+  /** The range values are normalised to (for tests and reports). */
+  get range(): readonly [number, number] {
+    return [this.lo, this.hi];
+  }
+
   update(_timestampMs: number, value: number): number {
     if (!Number.isFinite(value)) return 0;
     const p = this.p;
-    if (this.n === 0) this.rawMin = this.rawMax = value;
+    if (!p.bounds && this.steps < p.warmupSteps) {
+      if (this.n === 0 || value < this.lo) this.lo = value;
+      if (this.n === 0 || value > this.hi) this.hi = value;
+    }
     this.n++;
     this.block[this.blockN++] = value;
-    if (this.steps < p.warmupSteps) {
-      if (value < this.rawMin) this.rawMin = value;
-      if (value > this.rawMax) this.rawMax = value;
-    }
     if (this.blockN < p.step) return 0;
     this.blockN = 0;
     const v = this.stepValue();
@@ -251,10 +252,6 @@ export class Resonance implements StreamingDetector {
 
   private endWarmup(): void {
     const p = this.p;
-    if (!p.bounds) {
-      this.lo = this.rawMin;
-      this.hi = this.rawMax;
-    }
     const inputs: Float64Array[] = [];
     for (let i = 0; i < p.warmupSteps; i++) inputs.push(this.features(this.warm[i] as number, i + 1).slice());
     this.setFirstVigilance(inputs.slice(p.shape - 1));
@@ -268,7 +265,7 @@ export class Resonance implements StreamingDetector {
     const h = p.bounds ? 0 : p.headroom;
     if (!p.bounds && (v < this.lo || v > this.hi)) this.widen(v);
     const span = this.hi - this.lo;
-    let x = span !== 0 ? (v - this.lo) / span : v - this.lo;
+    let x = span > 0 ? (v - this.lo) / span : 0;
     x = (x + h) / (1 + 2 * h);
     x = x < 0 ? 0 : x > 1 ? 1 : x;
     const level = Math.round(x * p.levels);
@@ -308,14 +305,10 @@ export class Resonance implements StreamingDetector {
     const w0 = this.hi - this.lo;
     const lo = Math.min(this.lo, v);
     const hi = Math.max(this.hi, v);
-    const w1 = hi - lo;
-    if (w0 <= 0 || w1 <= 0) {
-      this.lo = lo;
-      this.hi = hi;
-      return;
-    }
+    const w1 = hi - lo; // > 0: v lies outside [lo, hi]
     const h = p.headroom;
     // Raw-normalised values map as x → a·x + b; with the headroom, x' = (x + h) / (1 + 2h) maps as a·x' + c.
+    // A flat warm-up (w0 = 0, every stored level the same) maps to the single level of its value: a = 0.
     const a = w0 / w1;
     const b = (this.lo - lo) / w1;
     const c = (b + h * (1 - a)) / (1 + 2 * h);
