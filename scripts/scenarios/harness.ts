@@ -482,7 +482,8 @@ async function runOne(s: Scenario, env: ScenarioEnv, watch: Watch, hostId: strin
         related.add(inc.id);
         const top = inc.causes[0];
         const text = describeCause(top);
-        if (tops.get(inc.id) !== text) log(`incident ${inc.id} (${inc.title}): top cause ${text}`);
+        // The runners-up too: when the right cause is not first, how far behind it was is what to look at.
+        if (tops.get(inc.id) !== text) log(`incident ${inc.id} (${inc.title}): top cause ${text}${inc.causes.length > 1 ? `; then ${inc.causes.slice(1, 4).map(describeCause).join(', ')}` : ''}`);
         tops.set(inc.id, text);
         if (diagnoseMs === null && top !== undefined && inj.rightCause(top)) {
           diagnoseMs = now - injectedMs;

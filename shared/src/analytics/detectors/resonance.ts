@@ -34,7 +34,7 @@
  * then the real ART learns the warm-up in order. Nothing is scored before.
  *
  * Cost: O(categories × 4 · shape) per step; state up to `maxCategories` × 4 · shape numbers (256 × 32:
- * 64 KB) plus the warm-up buffer. Measured beside the two tiers (61.43 / 51.13 / 67.68 causal on NAB, below
+ * 64 KB) plus the warm-up buffer until the warm-up ends. Measured beside the two tiers (61.43 / 51.13 / 67.68 causal on NAB, below
  * contextual's 65.37, at ~80 k points/s): the console does not run it.
  */
 import { err, ok, type Result } from '../../result';
@@ -168,7 +168,8 @@ export class Resonance implements StreamingDetector {
   private simHead = 0;
   private gapHead = 0;
   private readonly block: Float64Array;
-  private readonly warm: Float64Array;
+  /** The warm-up's step values; released (empty) once the warm-up ends. */
+  private warm: Float64Array;
   private readonly hist: Float64Array;
   private readonly shapeBuf: Float64Array;
   /** Best matches of the last half warm-up + 1 steps (ring). */
@@ -256,7 +257,7 @@ export class Resonance implements StreamingDetector {
     for (let i = 0; i < p.warmupSteps; i++) inputs.push(this.features(this.warm[i] as number, i + 1).slice());
     this.setFirstVigilance(inputs.slice(p.shape - 1));
     for (let i = 0; i < inputs.length; i++) this.detect(inputs[i] as Float64Array, i + 1);
-    this.warm.fill(0);
+    this.warm = new Float64Array(0);
   }
 
   /** Normalises, quantises and dead-bands one step value, and returns the input of the shape it ends. */
@@ -488,6 +489,9 @@ export class Resonance implements StreamingDetector {
       ['used', st['used'], count],
     ];
     for (const [name, a, len] of arrays) if (!finite(a) || a.length !== len) return err(`${KIND}: state field ${name} needs ${len} finite numbers`);
+    // Counts and vigilances a hand-edited state could skew without breaking anything visibly.
+    if (!(st['hist'] as number[]).every((x) => x >= 0)) return err(`${KIND}: state field hist holds a negative count`);
+    if (!(lower <= upper && upper <= 1)) return err(`${KIND}: state vigilances out of range (lower ${lower} must not exceed upper ${upper}, upper at most 1)`);
     const bytes = typeof st['w'] === 'string' ? fromBase64(st['w']) : undefined;
     const width = d.art.width;
     if (bytes?.length !== count * width * 8) return err(`${KIND}: state field w must be base64 of ${count * width * 8} bytes (${count} categories)`);
@@ -500,7 +504,8 @@ export class Resonance implements StreamingDetector {
     d.art.cluster.set(st['cluster'] as number[]);
     d.art.lastUsed.set(st['used'] as number[]);
     d.block.set(st['block'] as number[]);
-    d.warm.set(st['warm'] as number[]);
+    if (v.steps >= params.warmupSteps) d.warm = new Float64Array(0);
+    else d.warm.set(st['warm'] as number[]);
     d.hist.set(st['hist'] as number[]);
     d.shapeBuf.set(st['shape'] as number[]);
     d.sim.set(st['sim'] as number[]);

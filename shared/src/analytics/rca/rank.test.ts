@@ -191,3 +191,24 @@ test('a callee slow for one of its two callers only does not outrank one slow fo
   assert.ok(r.ok);
   assert.equal(r.value.causes[0]!.entity, 'payment', r.value.causes.map((c) => `${c.entity} ${c.score.toFixed(3)}`).join(', '));
 });
+
+test('an aggregate (a host of its processes) gets no step back for what its parts explain, but keeps what they do not', () => {
+  const parts = ['hog', 'job1', 'job2', 'job3'];
+  const entities = [{ id: 'host', kind: 'host' as const }, ...parts.map((id) => ({ id, kind: 'process' as const }))];
+  const edges = (aggregate: boolean): RcaInput['edges'] => parts.map((to) => ({ from: 'host', to, ...(aggregate ? { aggregate } : {}) }));
+  // The host's CPU ×8 (as strong as the hog's), three jobs that moved less (×3).
+  const moved = [series('host', 'cpu_pct', 20, 10, 8, 0), series('hog', 'cpu_pct', 21, 10, 8, 0), ...['job1', 'job2', 'job3'].map((id, i) => series(id, 'cpu_pct', 22 + i, 10, 3, 0))];
+  const top = (input: RcaInput): string => {
+    const r = rankCauses(input);
+    assert.ok(r.ok);
+    return r.value.causes.map((c) => `${c.entity} ${c.score.toFixed(3)}`).join(' > ');
+  };
+  // As a plain caller the host collects every part's step back and ranks above the part that explains it.
+  assert.match(top({ entities, edges: edges(false), series: moved, anomalyAt: AT }), /^host /);
+  assert.match(top({ entities, edges: edges(true), series: moved, anomalyAt: AT }), /^hog /);
+  // A host whose own trouble none of its parts explains (its CPU ×8, the parts ×2) still ranks first.
+  const own = [series('host', 'cpu_pct', 30, 10, 8, 0), ...parts.map((id, i) => series(id, 'cpu_pct', 31 + i, 10, 2, 0))];
+  assert.match(top({ entities, edges: edges(true), series: own, anomalyAt: AT }), /^host /);
+  // The same edge given once plain and once as an aggregate is a plain one.
+  assert.match(top({ entities, edges: [...edges(true), ...edges(false)], series: moved, anomalyAt: AT }), /^host /);
+});

@@ -95,15 +95,21 @@ export function rankCauses(input: RcaInput, options: Partial<RcaOptions> = {}): 
   const index = new Map(ids.map((id, i) => [id, i]));
   const callees = ids.map(() => [] as number[]);
   const callers = ids.map(() => [] as number[]);
+  // Aggregate edges by from·n + to: an edge given both ways keeps the caller's full step back.
+  const n = ids.length;
+  const aggregate = new Set<number>();
+  const plain = new Set<number>();
   for (const e of input.edges) {
     const a = index.get(e.from)!;
     const b = index.get(e.to)!;
-    if (a === b || callees[a]!.includes(b)) continue;
+    if (a === b) continue;
+    (e.aggregate === true ? aggregate : plain).add(a * n + b);
+    if (callees[a]!.includes(b)) continue;
     callees[a]!.push(b);
     callers[b]!.push(a);
   }
   const anomaly = ids.map((id) => byEntity.get(id)!.anomaly);
-  const visits = personalisedPageRank({ anomaly, callees, callers }, o);
+  const visits = personalisedPageRank({ anomaly, callees, callers, aggregate: (from, to) => aggregate.has(from * n + to) && !plain.has(from * n + to) }, o);
   const deviating = (i: number): boolean => anomaly[i]! >= Math.log1p(o.onsetZ);
   const onsets = ids.map((id) => byEntity.get(id)!.onsetAt).filter((t, i): t is number => t !== null && deviating(i));
   const firstOnsetAt = onsets.length > 0 ? Math.min(...onsets) : null;

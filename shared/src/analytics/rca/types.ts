@@ -18,6 +18,13 @@ export interface RcaEntity {
 export interface RcaEdge {
   readonly from: string;
   readonly to: string;
+  /**
+   * `from` is made of `to` and its siblings (a host of its processes), not a caller of it: the walk steps
+   * back from `to` to `from` only for the part of `from`'s anomaly that its parts do not explain. A plain
+   * caller gets the step back for its whole anomaly; an aggregate would then collect the steps back of every
+   * part that moved, and outrank the one part that explains it.
+   */
+  readonly aggregate?: boolean;
 }
 
 /** Which way a metric goes wrong: latency and CPU `up`, success rate `down`, traffic `both`. */

@@ -3,7 +3,8 @@
  * entity moves to a dependency (callee) in proportion to that dependency's own anomaly — a failing
  * dependency explains its callers' trouble — back to a caller only with a smaller weight, and stays put in
  * proportion to the part of its anomaly that its dependencies do not explain. Restarts follow the anomaly
- * scores. Where the walker spends its time is the ranking.
+ * scores. Where the walker spends its time is the ranking. An aggregate (a host of its processes) gets
+ * steps back from its parts only for what they leave unexplained of its anomaly.
  */
 
 export interface WalkGraph {
@@ -13,6 +14,8 @@ export interface WalkGraph {
   readonly callees: readonly (readonly number[])[];
   /** callers[i]: indices that depend on i. */
   readonly callers: readonly (readonly number[])[];
+  /** Whether the edge from → to joins an aggregate to one of its parts (RcaEdge.aggregate); absent: none does. */
+  readonly aggregate?: (from: number, to: number) => boolean;
 }
 
 export interface WalkParams {
@@ -49,18 +52,18 @@ export function personalisedPageRank(g: WalkGraph, p: WalkParams): number[] {
 
 /** Row-normalised out-transitions per node as [target, probability] pairs. */
 function transitions(g: WalkGraph, p: WalkParams): Array<Array<[number, number]>> {
+  const aggregate = g.aggregate ?? ((): boolean => false);
+  // The most of each node's anomaly that one of its callees explains.
+  const explainedBy = g.anomaly.map((_, i) => g.callees[i]!.reduce((m, j) => Math.max(m, g.anomaly[j]!), 0));
   return g.anomaly.map((self, i) => {
     const w = new Map<number, number>();
     const add = (j: number, x: number): void => {
       if (x > 0) w.set(j, (w.get(j) ?? 0) + x);
     };
-    let explainedBy = 0;
-    for (const j of g.callees[i]!) {
-      add(j, g.anomaly[j]!);
-      explainedBy = Math.max(explainedBy, g.anomaly[j]!);
-    }
-    for (const j of g.callers[i]!) add(j, p.backward * g.anomaly[j]!);
-    add(i, p.selfWeight * Math.max(0, self - explainedBy));
+    for (const j of g.callees[i]!) add(j, g.anomaly[j]!);
+    // Back to a caller for its whole anomaly; to an aggregate only for what its parts leave unexplained.
+    for (const j of g.callers[i]!) add(j, p.backward * (aggregate(j, i) ? Math.max(0, g.anomaly[j]! - explainedBy[j]!) : g.anomaly[j]!));
+    add(i, p.selfWeight * Math.max(0, self - explainedBy[i]!));
     const sum = [...w.values()].reduce((a, b) => a + b, 0);
     return sum > 0 ? [...w].map(([j, x]) => [j, x / sum] as [number, number]) : [];
   });

@@ -194,7 +194,7 @@ class InputBuilder {
     const id = `res:${a.hostId}:${resource}`;
     if (!this.byId.has(id)) {
       this.byId.set(id, { entity: { id, kind: 'resource', label: `${resource} on ${this.src.hostName(a.hostId)}` }, kind: 'resource', hostId: a.hostId, name: resource, node: host });
-      this.edges.push({ from: host, to: id });
+      this.edges.push({ from: host, to: id, aggregate: true });
     }
     return id;
   }
@@ -229,7 +229,7 @@ class InputBuilder {
       const kind: CauseKind = service || this.ports.has(id) ? 'service' : 'process';
       const label = `${kind} ${name}${pid !== undefined ? ` (pid ${pid})` : ''} on ${this.src.hostName(hostId)}`;
       this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name, ...(pid !== undefined ? { pid } : {}), node: id });
-      this.edges.push({ from: host, to: id });
+      this.edges.push({ from: host, to: id, aggregate: true });
     }
     return id;
   }
@@ -249,7 +249,7 @@ class InputBuilder {
         const kind: CauseKind = this.ports.has(id) ? 'service' : 'process';
         const label = `${kind} ${p.name} (pid ${p.pid}) on ${this.src.hostName(hostId)}`;
         this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name: p.name, pid: p.pid, node: id });
-        this.edges.push({ from: host, to: id });
+        this.edges.push({ from: host, to: id, aggregate: true });
       }
       this.series.push({ entity: id, metric: 'proc.cpu_pct', direction: 'up', scaleFloor: PCT_FLOOR, t: p.t, v: p.cpuPct });
       this.series.push({ entity: id, metric: 'proc.rss_bytes', direction: 'up', scaleFloor: o.minRssRiseBytes, t: p.t, v: p.rssBytes });
