@@ -133,19 +133,31 @@ test('enrolment, pinning, plaintext refusal, replay and revocation against a rea
 
   await t.test('a replayed handshake is refused', async () => {
     const cred = JSON.parse(fs.readFileSync(path.join(stateA, 'credential.json'), 'utf8')) as { credentialId: string; privateKey: string };
-    const first = await rawConnect(con.info.ingestUrl);
-    const hello: Hello = { type: 'hello', v: PROTOCOL_VERSION, hostId: `${hostA}`, hostname: 'x', token: '', agent: { name: 'it', version: '0' }, epoch: 'replay-epoch-1', oldestSeq: 1, nextSeq: 1 };
-    const sig = sign(null, Buffer.from(helloSigningInput(first.challenge, hello, cred.credentialId)), createPrivateKey(cred.privateKey));
-    const frame = encodeMessage({ ...hello, auth: { cred: cred.credentialId, sig } });
-    first.ws.send(frame);
-    await waitFor('the signed hello to be welcomed', () => first.messages.find((m) => m.type === 'welcome'), 5_000);
-    first.ws.close();
-    const second = await rawConnect(con.info.ingestUrl);
-    second.ws.send(frame);
-    assert.equal(await second.closed, 4001);
-    const error = second.messages.find((m) => m.type === 'error');
-    assert.ok(error?.type === 'error');
-    assert.match(error.message, /does not match credential .* and this connection's challenge \(a replayed or forged handshake\)/);
+    // This hello speaks for host A and replaces the real collector A's connection (the newest wins). A
+    // running A reconnects within its backoff (~0.5 s) and replaces this one in turn: when the console's
+    // welcome took longer than that (a busy machine: the CI run of 2026-11-26 waited 5 s for it), the welcome
+    // never came. A is paused meanwhile, and resumed after.
+    const connectsBefore = status(stateA)?.link.connects ?? 0;
+    collector.child.kill('SIGSTOP');
+    try {
+      const first = await rawConnect(con.info.ingestUrl);
+      const hello: Hello = { type: 'hello', v: PROTOCOL_VERSION, hostId: `${hostA}`, hostname: 'x', token: '', agent: { name: 'it', version: '0' }, epoch: 'replay-epoch-1', oldestSeq: 1, nextSeq: 1 };
+      const sig = sign(null, Buffer.from(helloSigningInput(first.challenge, hello, cred.credentialId)), createPrivateKey(cred.privateKey));
+      const frame = encodeMessage({ ...hello, auth: { cred: cred.credentialId, sig } });
+      first.ws.send(frame);
+      await waitFor('the signed hello to be welcomed', () => first.messages.find((m) => m.type === 'welcome'), 10_000);
+      first.ws.close();
+      const second = await rawConnect(con.info.ingestUrl);
+      second.ws.send(frame);
+      assert.equal(await second.closed, 4001);
+      const error = second.messages.find((m) => m.type === 'error');
+      assert.ok(error?.type === 'error');
+      assert.match(error.message, /does not match credential .* and this connection's challenge \(a replayed or forged handshake\)/);
+    } finally {
+      collector.child.kill('SIGCONT');
+    }
+    // A finds its connection replaced and connects again.
+    await waitFor('collector A connected again', () => { const st = status(stateA); return st !== null && st.link.connects > connectsBefore && st.link.state === 'connected'; }, 15_000);
   });
 
   await t.test('a revoked host is disconnected at once and cannot reconnect', async () => {
