@@ -95,7 +95,7 @@ export function rankCauses(input: RcaInput, options: Partial<RcaOptions> = {}): 
   const index = new Map(ids.map((id, i) => [id, i]));
   const callees = ids.map(() => [] as number[]);
   const callers = ids.map(() => [] as number[]);
-  // Aggregate edges by from·n + to: an edge given both ways keeps the caller's full step back.
+  // Aggregate edges by from·n + to; an edge also given plain is plain (the caller keeps its full step back).
   const n = ids.length;
   const aggregate = new Set<number>();
   const plain = new Set<number>();
@@ -108,8 +108,9 @@ export function rankCauses(input: RcaInput, options: Partial<RcaOptions> = {}): 
     callees[a]!.push(b);
     callers[b]!.push(a);
   }
+  for (const k of plain) aggregate.delete(k);
   const anomaly = ids.map((id) => byEntity.get(id)!.anomaly);
-  const visits = personalisedPageRank({ anomaly, callees, callers, aggregate: (from, to) => aggregate.has(from * n + to) && !plain.has(from * n + to) }, o);
+  const visits = personalisedPageRank({ anomaly, callees, callers, aggregate: (from, to) => aggregate.has(from * n + to) }, o);
   const deviating = (i: number): boolean => anomaly[i]! >= Math.log1p(o.onsetZ);
   const onsets = ids.map((id) => byEntity.get(id)!.onsetAt).filter((t, i): t is number => t !== null && deviating(i));
   const firstOnsetAt = onsets.length > 0 ? Math.min(...onsets) : null;

@@ -5,8 +5,9 @@
  * Entities: each affected host; a resource per labelled series (filesystem, disk, interface); and the
  * processes whose CPU, RSS or disk I/O moved over the incident window (from the process-table history: the
  * collector sends no per-process series). Edges point from what is explained to what explains it: a host's CPU is
- * explained by its processes, its space by its filesystems (host → process, host → resource); a client
- * process by the server it connects to (client → server, and client host → server host across hosts).
+ * explained by its processes, its space by its filesystems (host → process, host → resource: aggregate
+ * edges, the host being the sum of its parts, so it ranks above them only for what they do not explain); a
+ * client process by the server it connects to (client → server, and client host → server host across hosts).
  * Series: the alerts' own series from the store over [onset − baseline, now]; an alert whose series the
  * store lacks (log, forecast, host lost) lends its evidence points.
  */
@@ -140,6 +141,11 @@ class InputBuilder {
     return set;
   }
 
+  /** An edge from a host to one of its processes or resources: the host is their aggregate (RcaEdge.aggregate). */
+  private addPart(host: string, part: string): void {
+    this.edges.push({ from: host, to: part, aggregate: true });
+  }
+
   seriesOf(entity: string, metric: string): RcaSeries | undefined {
     return this.series.find((s) => s.entity === entity && s.metric === metric);
   }
@@ -194,7 +200,7 @@ class InputBuilder {
     const id = `res:${a.hostId}:${resource}`;
     if (!this.byId.has(id)) {
       this.byId.set(id, { entity: { id, kind: 'resource', label: `${resource} on ${this.src.hostName(a.hostId)}` }, kind: 'resource', hostId: a.hostId, name: resource, node: host });
-      this.edges.push({ from: host, to: id, aggregate: true });
+      this.addPart(host, id);
     }
     return id;
   }
@@ -229,7 +235,7 @@ class InputBuilder {
       const kind: CauseKind = service || this.ports.has(id) ? 'service' : 'process';
       const label = `${kind} ${name}${pid !== undefined ? ` (pid ${pid})` : ''} on ${this.src.hostName(hostId)}`;
       this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name, ...(pid !== undefined ? { pid } : {}), node: id });
-      this.edges.push({ from: host, to: id, aggregate: true });
+      this.addPart(host, id);
     }
     return id;
   }
@@ -249,7 +255,7 @@ class InputBuilder {
         const kind: CauseKind = this.ports.has(id) ? 'service' : 'process';
         const label = `${kind} ${p.name} (pid ${p.pid}) on ${this.src.hostName(hostId)}`;
         this.byId.set(id, { entity: { id, kind: kind as EntityKind, label }, kind, hostId, name: p.name, pid: p.pid, node: id });
-        this.edges.push({ from: host, to: id, aggregate: true });
+        this.addPart(host, id);
       }
       this.series.push({ entity: id, metric: 'proc.cpu_pct', direction: 'up', scaleFloor: PCT_FLOOR, t: p.t, v: p.cpuPct });
       this.series.push({ entity: id, metric: 'proc.rss_bytes', direction: 'up', scaleFloor: o.minRssRiseBytes, t: p.t, v: p.rssBytes });
