@@ -310,6 +310,7 @@ async function runWith(cleanup: Cleanup, selected: readonly Scenario[], o: Harne
 
   const all = [...watch.alerts.values()].filter((a) => a.startMs >= measureFrom).sort((a, b) => a.startMs - b.startMs);
   const rows = all.map((a) => alertRow(a, attributions, attributionNames, phases));
+  if (o.seriesDir) await saveUnexplained(con.info, hostId, rows, warmStart, o.seriesDir).then(log, (e: unknown) => log(`unexplained alerts' series not saved: ${(e as Error).message}`));
   const withRows = results.map((r) => (r.skipped !== null ? r : { ...r, alerts: rows.filter((x) => x.explainedBy === r.name) }));
   const runs = [...watch.runs.values()].filter((r) => r.createdMs >= measureFrom).sort((a, b) => a.createdMs - b.createdMs).map((r) => runRow(r, withRows, watch.incidents, attributions, attributionNames));
   return { hostId, warmupMs, scenarios: withRows, quietMinutes: o.quietMinutes, alerts: rows, falsePositives: falsePositives(all, attributions, measureFrom), remediate: o.remediate, runs };
@@ -583,6 +584,25 @@ async function saveSeries(info: ConsoleInfo, hostId: string, name: string, by: A
   // The fault's window starts EARLY_MS before its injection.
   fs.writeFileSync(file, JSON.stringify({ scenario: name, hostId, injectedMs: by.fromMs + EARLY_MS, windowEndMs: by.toMs, series }));
   return `${name}: ${keys.length} series saved in ${file}`;
+}
+
+/** After an unexplained alert's onset, this much of its series is saved with it, ms. */
+const UNEXPLAINED_AFTER_MS = 60_000;
+
+/**
+ * Each unexplained alert's series, raw, from `fromMs` (the console's start: a replay needs the detector's
+ * whole history) to a minute after its onset, one file each (unexplained-N.json), so a false positive can
+ * be looked at and replayed through the scorer after the run: the fault's files stop at its window's end.
+ */
+async function saveUnexplained(info: ConsoleInfo, hostId: string, rows: readonly AlertRow[], fromMs: number, dir: string): Promise<string> {
+  const fps = rows.filter((r) => r.explainedBy === null);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [i, r] of fps.entries()) {
+    const d = await api(info, 'query', { key: r.seriesKey, from: String(fromMs), to: String(r.startMs + UNEXPLAINED_AFTER_MS), points: '20000' }, hostId);
+    const series = d.kind === 'raw' ? { t: d.t, v: d.v } : null;
+    fs.writeFileSync(path.join(dir, `unexplained-${i + 1}.json`), JSON.stringify({ alert: r, hostId, series }));
+  }
+  return `${fps.length} unexplained alert(s): their series saved in ${dir} as unexplained-N.json`;
 }
 
 async function cpuBefore(info: ConsoleInfo, hostId: string): Promise<{ median: number; max: number } | null> {

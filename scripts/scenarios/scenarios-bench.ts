@@ -22,7 +22,7 @@ export const SCENARIO_OPTIONS = {
   'min-fault': { type: 'string', help: 'seconds a fault stays injected at least, even once diagnosed', default: String(d.minFaultSec) },
   remediate: { type: 'string', help: "autonomous: each scenario's runbook may run alone (the console's policy), and is timed; off: nothing runs alone", default: d.remediate },
   'remediate-wait': { type: 'string', help: 'after the diagnosis, seconds to wait at most for the autonomous run to end', default: String(d.remediateWaitSec) },
-  'save-series': { type: 'string', help: "a folder: after each fault, its series (the scenario's patterns) from the console's start to the fault's end are written there as series-NAME.json, for replaying through the detectors", default: '' },
+  'save-series': { type: 'string', help: "a folder: after each fault, its series (the scenario's patterns) from the console's start to the fault's end are written there as series-NAME.json, and at the end each unexplained alert's series as unexplained-N.json, for replaying through the detectors", default: '' },
 } as const;
 
 export async function scenariosBench(argv: readonly string[]): Promise<BenchResult> {

@@ -318,3 +318,23 @@ test("a disk's 2-second read burst on a cold page cache opens nothing; 3 seconds
   assert.equal(opensOn('disk.write_bps{dev=vda}', [9e6, 8e6]), null);
   assert.equal(opensOn('proc.forks_ps', [170, 106]), 2, 'not a disk rate: the second sample opens');
 });
+
+test('a 2-second write-back flush seen as I/O wait and disk utilisation opens nothing; 3 seconds of it open an alert', () => {
+  // The scenario run of 2026-11-26 20:43, quiet period: cpu.iowait_pct near 0 (baseline 0.004–0.04 %),
+  // then two samples of a flush, then near 0 again; the disk's utilisation moves with it.
+  let seed = 21;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const idle = Array.from({ length: 600 }, () => (rnd() < 0.1 ? 0.5 * rnd() : 0));
+  const opensOn = (key: string, burst: number[]): number | null => {
+    const events: AlertEvent[] = [];
+    const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(120) });
+    feed(scorer, key, [...idle, ...burst, ...Array<number>(30).fill(0)]);
+    const open = events.find((e) => e.type === 'open');
+    return open ? open.tsMs / 1000 - 600 + 1 : null;
+  };
+  for (const key of ['cpu.iowait_pct', 'cpu.iowait_pct{core=1}', 'disk.util_pct{dev=vda}']) {
+    assert.equal(opensOn(key, [40, 35]), null, `${key}: two seconds of waiting: no alert`);
+    assert.equal(opensOn(key, [40, 35, 38]), 3, `${key}: three seconds: an alert on the third`);
+  }
+  assert.equal(opensOn('cpu.system_pct', [40, 35]), 2, 'not I/O: the second sample opens');
+});
