@@ -66,14 +66,15 @@ export function scaleFloor(key: string): number {
 
 /**
  * Samples in a row ≥ enter that open an alert on a disk's series (`disk.*`: I/O rates, utilisation,
- * latency) and on the CPUs' I/O wait (`cpu.iowait_pct`, per core too): three, where every other series
- * needs the hysteresis' two. A disk that sat idle reads in bursts of a second or two whenever a program
+ * latency), on the CPUs' I/O wait (`cpu.iowait_pct`, per core too) and on the processes blocked in
+ * uninterruptible I/O (`proc.blocked`, state D): three, where every other series needs the hysteresis' two. A disk that sat idle reads in bursts of a second or two whenever a program
  * starts on a cold page cache (its binary and libraries): 170 reads a second for 2 s after minutes at 0.
  * Those bursts were the unexplained alerts of three scenario runs in a row (sessions 7–9:
  * `disk.read_iops{dev=vda}`, 2 of 25 on 2026-11-26 15:13, each 2 samples long). A write-back flush is the
  * same burst seen as time: the run of 2026-11-26 20:43 had 4 unexplained alerts of 29 on
  * `cpu.iowait_pct` (twice), `cpu.iowait_pct{core=1}` and `disk.util_pct{dev=vda}`, each resolved exactly
- * the hysteresis' 10 clearing samples after it opened, so each was 2 samples long. A process that really
+ * the hysteresis' 10 clearing samples after it opened, so each was 2 samples long; in the run of 23:40,
+ * `proc.blocked` went from 0 to 1 for 2 s (a process waiting on that same flush). A process that really
  * loads a disk does so for longer, and the sustained rule (four samples ≥ 0.2) still opens on a smaller
  * steady rise. null: the hysteresis' own minimum.
  */
@@ -81,5 +82,5 @@ export const BURST_SAMPLES = 3;
 
 export function minSamplesFor(key: string): number | null {
   const name = parseSeriesKey(key)?.name ?? key;
-  return name.startsWith('disk.') || name === 'cpu.iowait_pct' ? BURST_SAMPLES : null;
+  return name.startsWith('disk.') || name === 'cpu.iowait_pct' || name === 'proc.blocked' ? BURST_SAMPLES : null;
 }

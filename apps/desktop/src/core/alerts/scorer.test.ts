@@ -319,16 +319,16 @@ test("a disk's 2-second read burst on a cold page cache opens nothing; 3 seconds
   assert.equal(opensOn('proc.forks_ps', [170, 106]), 2, 'not a disk rate: the second sample opens');
 });
 
-test('a 2-second write-back flush seen as I/O wait and disk utilisation opens nothing; 3 seconds of it open an alert', () => {
+test('a 2-second write-back flush seen as I/O wait, disk utilisation and blocked processes opens nothing; 3 seconds of it open an alert', () => {
   // The scenario run of 2026-11-26 20:43, quiet period: cpu.iowait_pct near 0 (baseline 0.004–0.04 %),
   // then two samples of a flush, then near 0 again; the disk's utilisation moves with it.
   let seed = 21;
   const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const idle = Array.from({ length: 600 }, () => (rnd() < 0.1 ? 0.5 * rnd() : 0));
-  const opensOn = (key: string, burst: number[]): number | null => {
+  const opensOn = (key: string, burst: number[], before = idle): number | null => {
     const events: AlertEvent[] = [];
     const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(120) });
-    feed(scorer, key, [...idle, ...burst, ...Array<number>(30).fill(0)]);
+    feed(scorer, key, [...before, ...burst, ...Array<number>(30).fill(0)]);
     const open = events.find((e) => e.type === 'open');
     return open ? open.tsMs / 1000 - 600 + 1 : null;
   };
@@ -336,5 +336,10 @@ test('a 2-second write-back flush seen as I/O wait and disk utilisation opens no
     assert.equal(opensOn(key, [40, 35]), null, `${key}: two seconds of waiting: no alert`);
     assert.equal(opensOn(key, [40, 35, 38]), 3, `${key}: three seconds: an alert on the third`);
   }
+  // A process waiting on the flush (state D): proc.blocked at 0 for ten minutes, then 1 for two samples,
+  // as the run of 23:40 saw it.
+  const none = Array<number>(600).fill(0);
+  assert.equal(opensOn('proc.blocked', [1, 1], none), null, 'two seconds blocked: no alert');
+  assert.equal(opensOn('proc.blocked', [1, 1, 1], none), 3);
   assert.equal(opensOn('cpu.system_pct', [40, 35]), 2, 'not I/O: the second sample opens');
 });

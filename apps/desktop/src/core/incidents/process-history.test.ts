@@ -29,6 +29,23 @@ test('process history keeps the top processes per snapshot, spaced and bounded i
   assert.equal(h.since('c'), 0);
 });
 
+test('a process that started within the history reads 0 before its start, and the cut-off after it when below it', () => {
+  const h = new ProcessHistory({ topK: 2, spacingMs: 1000, keepMs: 60_000, maxHosts: 2 });
+  // pid 3 starts at 2.5 s (the table's start time) and is second by CPU at 3 s; at 4 s it is below both
+  // cut-offs (pid 2's 10 % and 900 B). pid 4 is never kept: with it the cut-offs are not 0.
+  const p3 = { ...proc(3, 20, 300), startMs: 2500 };
+  const rowsAt = (ts: number, p: ProcessRow): ProcessRow[] => [proc(1, 50, 1000), proc(2, 10, 900), proc(4, 1, 5), ...(ts >= 3000 ? [ts === 4000 ? { ...p, cpuPct: 1, rssBytes: 100 } : p] : [])];
+  for (let ts = 0; ts <= 4000; ts += 1000) h.add('a', ts, rowsAt(ts, p3));
+  const t3 = h.tracks('a', 0, 4000).find((p) => p.pid === 3)!;
+  assert.equal(t3.startMs, 2500);
+  assert.deepEqual(t3.cpuPct, [0, 0, 0, 20, 10], 'before 2.5 s it did not exist: 0, not the cut-off (10 %)');
+  assert.deepEqual(t3.rssBytes, [0, 0, 0, 300, 900], 'after its start, missing from a snapshot: the cut-off, an upper bound');
+  // A table without a usable start time keeps the old reading: the cut-off everywhere.
+  const old = new ProcessHistory({ topK: 2, spacingMs: 1000, keepMs: 60_000, maxHosts: 2 });
+  for (let ts = 0; ts <= 4000; ts += 1000) old.add('a', ts, rowsAt(ts, { ...p3, startMs: NaN }));
+  assert.deepEqual(old.tracks('a', 0, 4000).find((p) => p.pid === 3)!.cpuPct, [10, 10, 10, 20, 10]);
+});
+
 test('process history keeps the top processes by disk reads and writes too; a rate the collector could not read is 0', () => {
   const h = new ProcessHistory({ topK: 1, spacingMs: 1000, keepMs: 60_000, maxHosts: 2 });
   const io = (p: ProcessRow, readBps: number | null, writeBps: number | null): ProcessRow => ({ ...p, readBps, writeBps });

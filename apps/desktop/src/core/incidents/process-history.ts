@@ -4,8 +4,10 @@
  * snapshot only the top `topK` processes by CPU, by RSS, by disk reads and by disk writes are kept,
  * snapshots at most one per `spacingMs`, for `keepMs`. A process missing from a snapshot was below that
  * snapshot's cut-off, so its value there is read as the cut-off (an upper bound; 0 for CPU when every
- * process is kept, and for disk I/O on a host where fewer than `topK` processes touched the disk). Disk
- * rates a collector could not read (another user's process, an older collector) are kept as 0.
+ * process is kept, and for disk I/O on a host where fewer than `topK` processes touched the disk), except
+ * in a snapshot taken before it started (its start time, from the table): there it did not exist, and its
+ * values are 0. Disk rates a collector could not read (another user's process, an older collector) are
+ * kept as 0.
  */
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 
@@ -22,6 +24,8 @@ export const DEFAULT_PROCESS_HISTORY: ProcessHistoryOptions = { topK: 16, spacin
 interface Kept {
   readonly pid: number;
   readonly name: string;
+  readonly startMs: number;
+  readonly kernel: boolean;
   readonly cpuPct: number;
   readonly rssBytes: number;
   readonly readBps: number;
@@ -42,6 +46,13 @@ interface Snapshot {
 export interface ProcessTrack {
   readonly pid: number;
   readonly name: string;
+  /**
+   * When it started (ms since the epoch, the table's start time; NaN where the table gave none). In the
+   * snapshots before it, its values are 0: a new process's memory rose from nothing, not from the cut-off.
+   */
+  readonly startMs: number;
+  /** A kernel thread (no command line: `kworker/…`, `kswapd0`, `jbd2/…`). */
+  readonly kernel: boolean;
   readonly t: readonly number[];
   readonly cpuPct: readonly number[];
   readonly rssBytes: readonly number[];
@@ -82,22 +93,24 @@ export class ProcessHistory {
   /** Every process seen in the host's snapshots within [from, to], with a value in each snapshot. */
   tracks(hostId: string, from: number, to: number): ProcessTrack[] {
     const snaps = (this.hosts.get(hostId) ?? []).filter((s) => s.ts >= from && s.ts <= to);
-    const seen = new Map<number, string>();
-    for (const s of snaps) for (const p of s.procs.values()) seen.set(p.pid, p.name);
+    const seen = new Map<number, Kept>();
+    for (const s of snaps) for (const p of s.procs.values()) seen.set(p.pid, p);
     const t = snaps.map((s) => s.ts);
-    return [...seen].map(([pid, name]) => {
+    return [...seen.values()].map(({ pid, name, startMs, kernel }) => {
       const cpuPct: number[] = [];
       const rssBytes: number[] = [];
       const readBps: number[] = [];
       const writeBps: number[] = [];
       for (const s of snaps) {
         const p = s.procs.get(pid);
-        cpuPct.push(p?.cpuPct ?? s.cpuCut);
-        rssBytes.push(p?.rssBytes ?? s.rssCut);
-        readBps.push(p?.readBps ?? s.readCut);
-        writeBps.push(p?.writeBps ?? s.writeCut);
+        // Missing from a snapshot taken before its start (a NaN start compares false: the cut-off).
+        const absent = s.ts < startMs ? 0 : null;
+        cpuPct.push(p?.cpuPct ?? absent ?? s.cpuCut);
+        rssBytes.push(p?.rssBytes ?? absent ?? s.rssCut);
+        readBps.push(p?.readBps ?? absent ?? s.readCut);
+        writeBps.push(p?.writeBps ?? absent ?? s.writeCut);
       }
-      return { pid, name, t, cpuPct, rssBytes, readBps, writeBps };
+      return { pid, name, startMs, kernel, t, cpuPct, rssBytes, readBps, writeBps };
     });
   }
 }
@@ -113,7 +126,7 @@ function snapshot(ts: number, procs: readonly ProcessRow[], k: number): Snapshot
   const byWrite = topK(procs, k, writeOf, true);
   const kept = new Map<number, Kept>();
   for (const list of [byCpu, byRss, byRead, byWrite]) {
-    for (const p of list) if (!kept.has(p.pid)) kept.set(p.pid, { pid: p.pid, name: p.name, cpuPct: cpuOf(p), rssBytes: rssOf(p), readBps: readOf(p), writeBps: writeOf(p) });
+    for (const p of list) if (!kept.has(p.pid)) kept.set(p.pid, { pid: p.pid, name: p.name, startMs: finiteOrNaN(p.startMs), kernel: p.cmd === '', cpuPct: cpuOf(p), rssBytes: rssOf(p), readBps: readOf(p), writeBps: writeOf(p) });
   }
   const all = procs.length <= k;
   // The k-th value when k were kept, else 0 (every process kept, or fewer than k touched the disk).
@@ -157,4 +170,8 @@ function writeOf(p: ProcessRow): number {
 
 function finite(x: number): number {
   return Number.isFinite(x) ? x : 0;
+}
+
+function finiteOrNaN(x: number): number {
+  return Number.isFinite(x) ? x : NaN;
 }
