@@ -19,8 +19,9 @@
  * samples in a row at ≥ 0.2 are rare on noise, and series-floors.ts keeps small moves out.
  *
  * The count may be raised per series (the scorer's `minSamples`, series-floors.ts `minSamplesFor`): a
- * disk's I/O rates need three samples, since an idle disk reads in 1–2 s bursts whenever a program starts
- * on a cold page cache (the recurring false positive of the scenario runs, sessions 7–9).
+ * disk's series, the CPUs' I/O wait and the processes blocked on I/O need three samples, since an idle
+ * disk reads in 1–2 s bursts whenever a program starts on a cold page cache, and the kernel's write-back
+ * flushes show the same way (the recurring false positives of the scenario runs, sessions 7–11).
  *
  * The minimum is a duration as well as a count (`minDurationMs`, 30 s): each sample counts for the
  * series' sampling interval, so on a series sampled every 30 s or slower one sample ≥ enter opens. Two
