@@ -67,8 +67,9 @@ export function scaleFloor(key: string): number {
 /**
  * Samples in a row ≥ enter that open an alert on a disk's series (`disk.*`: I/O rates, utilisation,
  * latency), on the CPUs' I/O wait (`cpu.iowait_pct`, per core too) and on the processes blocked in
- * uninterruptible I/O (`proc.blocked`, state D): three, where every other series needs the hysteresis' two. A disk that sat idle reads in bursts of a second or two whenever a program
- * starts on a cold page cache (its binary and libraries): 170 reads a second for 2 s after minutes at 0.
+ * uninterruptible I/O (`proc.blocked`, state D): three, where every other series needs the hysteresis'
+ * two. A disk that sat idle reads in bursts of a second or two whenever a program starts on a cold page
+ * cache (its binary and libraries): 170 reads a second for 2 s after minutes at 0.
  * Those bursts were the unexplained alerts of three scenario runs in a row (sessions 7–9:
  * `disk.read_iops{dev=vda}`, 2 of 25 on 2026-11-26 15:13, each 2 samples long). A write-back flush is the
  * same burst seen as time: the run of 2026-11-26 20:43 had 4 unexplained alerts of 29 on

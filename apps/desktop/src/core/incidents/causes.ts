@@ -247,7 +247,7 @@ class InputBuilder {
    * write back, reclaim and convert on other processes' behalf, and are never what an operator acts on.
    * In the fs-fill scenario (2026-11-26) the loop device's writeback workers (`kworker/u8:0-loop0`,
    * `kworker/u8:0-ext4-rsv-conversion`) carried the writer's bytes and ranked level with it and the
-   * filling filesystem (0.25–0.48), once first.
+   * filling filesystem (0.19–0.48), once first.
    */
   processes(hostId: string, tracks: readonly ProcessTrack[], anomalyAt: number, o: CauseOptions): void {
     const weight = (m: { cpu: number; rss: number; io: number }): number => m.cpu / o.minCpuRisePct + m.rss / o.minRssRiseBytes + m.io / o.minIoRiseBps;
