@@ -217,7 +217,7 @@ test('a leak in a process that just started: its memory rose from nothing, and i
   assert.ok(!r.causes.some((c) => c.name !== 'leak' && c.explanation.includes('started at')), r.causes.map((c) => c.explanation).join(' | '));
 });
 
-test("kernel threads are no candidates: the loop device's writeback worker carries the writer's bytes but is not ranked", () => {
+test("kernel threads are no candidates: the loop device's writeback worker carries the writer's bytes but is not ranked; a zombie still is", () => {
   const MiB = 2 ** 20;
   const history = new ProcessHistory();
   for (let ts = T0 - 600 * SEC; ts <= T0 + 20 * SEC; ts += 2 * SEC) {
@@ -236,6 +236,16 @@ test("kernel threads are no candidates: the loop device's writeback worker carri
   const order = r.causes.map((c) => `${c.kind} ${c.name} ${c.score.toFixed(3)}`).join(' > ');
   assert.ok(!r.causes.some((c) => c.name.startsWith('kworker')), order);
   assert.equal(r.causes[0]?.name, 'fill', order);
+  // A job that burned a CPU from T0 and is an unreaped zombie in the last table has no command line
+  // either, but is no kernel thread: it is still the cause.
+  const zombie = new ProcessHistory();
+  for (let ts = T0 - 600 * SEC; ts <= T0 + 20 * SEC; ts += 2 * SEC) {
+    zombie.add('db', ts, [proc(10, 'postgres', 2, 400e6), ts < T0 + 20 * SEC ? proc(62, 'cruncher', ts >= T0 ? 95 : 0.1, 30 * MiB) : { ...proc(62, 'cruncher', 0, 0), cmd: '', state: 'Z' }]);
+  }
+  const cpu = alert('a2', 'db', 'cpu.util_pct', T0 + SEC, 5, 50);
+  const z = buildCauses(incident([cpu]), [cpu], sources({ 'db cpu.util_pct': series(8, 5, 1, 50, SEC) }, zombie, { nodes: [hostNode('db')], edges: [] }), T0 + 20 * SEC);
+  assert.ok(!('error' in z), JSON.stringify(z));
+  assert.equal(z.causes[0]?.name, 'cruncher', z.causes.map((c) => `${c.kind} ${c.name} ${c.score.toFixed(3)}`).join(' > '));
 });
 
 test('extraBytes: bytes beyond the baseline, each sample for the time since the previous one, gaps capped', () => {

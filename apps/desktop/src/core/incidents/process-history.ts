@@ -51,7 +51,11 @@ export interface ProcessTrack {
    * snapshots before it, its values are 0: a new process's memory rose from nothing, not from the cut-off.
    */
   readonly startMs: number;
-  /** A kernel thread (no command line: `kworker/…`, `kswapd0`, `jbd2/…`). */
+  /**
+   * A kernel thread (`kworker/…`, `kswapd0`, `jbd2/…`): kthreadd (pid 2) or its child, with no command
+   * line. No command line alone is not enough: a zombie has none either, and a process that burned a CPU
+   * and then lingered unreaped is still a cause.
+   */
   readonly kernel: boolean;
   readonly t: readonly number[];
   readonly cpuPct: readonly number[];
@@ -126,7 +130,7 @@ function snapshot(ts: number, procs: readonly ProcessRow[], k: number): Snapshot
   const byWrite = topK(procs, k, writeOf, true);
   const kept = new Map<number, Kept>();
   for (const list of [byCpu, byRss, byRead, byWrite]) {
-    for (const p of list) if (!kept.has(p.pid)) kept.set(p.pid, { pid: p.pid, name: p.name, startMs: finiteOrNaN(p.startMs), kernel: p.cmd === '', cpuPct: cpuOf(p), rssBytes: rssOf(p), readBps: readOf(p), writeBps: writeOf(p) });
+    for (const p of list) if (!kept.has(p.pid)) kept.set(p.pid, { pid: p.pid, name: p.name, startMs: finiteOrNaN(p.startMs), kernel: isKernelThread(p), cpuPct: cpuOf(p), rssBytes: rssOf(p), readBps: readOf(p), writeBps: writeOf(p) });
   }
   const all = procs.length <= k;
   // The k-th value when k were kept, else 0 (every process kept, or fewer than k touched the disk).
@@ -174,4 +178,8 @@ function finite(x: number): number {
 
 function finiteOrNaN(x: number): number {
   return Number.isFinite(x) ? x : NaN;
+}
+
+function isKernelThread(p: ProcessRow): boolean {
+  return p.cmd === '' && (p.pid === 2 || p.ppid === 2);
 }
