@@ -8,6 +8,7 @@ import type { Bench } from './bench';
 import { collectorBench } from './collector';
 import { ingestBench } from './ingest';
 import { nabBench } from './nab';
+import { processHistoryBench } from './process-history';
 import { loghubBench } from './loghub';
 import { rcaBench } from './rca';
 import { scenariosBenchEntry } from '../scenarios/scenarios-bench';
@@ -15,7 +16,7 @@ import { emit } from './report';
 import { uiBench } from './ui';
 import { terminalBench } from './terminal';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, scenariosBenchEntry, agentsBench, terminalBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, scenariosBenchEntry, agentsBench, terminalBench, processHistoryBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { pack, unpack } from 'msgpackr';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { buildTopology } from '@cerebro/shared/topology/topology';
 import { HostGraph } from './host-graph';
@@ -61,6 +64,106 @@ test('process history keeps the top processes by disk reads and writes too; a ra
   const small = new ProcessHistory({ topK: 16 });
   small.add('b', 0, [io(proc(4, 0, 5), null, null), proc(5, 0, 5)]);
   assert.deepEqual(small.tracks('b', 0, 0).map((p) => [p.readBps, p.writeBps]), [[[0], [0]], [[0], [0]]], 'null (not readable) and absent (an older collector) read as 0');
+});
+
+/**
+ * The history as its header states it, kept the plain way (one map of rows per snapshot, full sorts): the
+ * oracle for the packed store.
+ */
+class PlainHistory {
+  private snaps: Array<{ ts: number; rows: Map<number, ProcessRow>; cuts: number[] }> = [];
+  constructor(private readonly k: number, private readonly spacingMs: number, private readonly keepMs: number) {}
+
+  add(ts: number, procs: readonly ProcessRow[]): void {
+    const last = this.snaps[this.snaps.length - 1];
+    if (last !== undefined && ts - last.ts < this.spacingMs) return;
+    const measures = [(p: ProcessRow) => fin(p.cpuPct), (p: ProcessRow) => fin(p.rssBytes), (p: ProcessRow) => fin(p.readBps ?? 0), (p: ProcessRow) => fin(p.writeBps ?? 0)];
+    const rows = new Map<number, ProcessRow>();
+    const cuts = measures.map((m, i) => {
+      const top = procs.filter((p) => i < 2 || m(p) > 0).sort((a, b) => m(b) - m(a)).slice(0, this.k);
+      for (const p of top) if (!rows.has(p.pid)) rows.set(p.pid, p);
+      return procs.length <= this.k || top.length < this.k ? 0 : m(top[this.k - 1]!);
+    });
+    // Insertion order of the kept rows: by CPU, then RSS, reads, writes (as the store keeps them).
+    const ordered = new Map<number, ProcessRow>();
+    for (const [i, m] of measures.entries()) for (const p of procs.filter((q) => i < 2 || m(q) > 0).sort((a, b) => m(b) - m(a)).slice(0, this.k)) if (!ordered.has(p.pid)) ordered.set(p.pid, rows.get(p.pid)!);
+    this.snaps.push({ ts, rows: ordered, cuts });
+    this.snaps = this.snaps.filter((s) => s.ts >= ts - this.keepMs);
+  }
+
+  tracks(from: number, to: number): unknown[] {
+    const snaps = this.snaps.filter((s) => s.ts >= from && s.ts <= to);
+    const latest = new Map<number, ProcessRow>();
+    for (const s of snaps) for (const p of s.rows.values()) latest.set(p.pid, p);
+    return [...latest.values()].map((p) => {
+      const startMs = Number.isFinite(p.startMs) ? p.startMs : NaN;
+      const series = (i: number, m: (q: ProcessRow) => number): number[] => snaps.map((s) => (s.rows.has(p.pid) ? m(s.rows.get(p.pid)!) : s.ts < startMs ? 0 : s.cuts[i]!));
+      // Rates are kept as float32 (7 significant digits), memory in bytes as it came; cut-offs as they came.
+      return { pid: p.pid, name: p.name, startMs, kernel: p.cmd === '' && (p.pid === 2 || p.ppid === 2), t: snaps.map((s) => s.ts), cpuPct: series(0, (q) => Math.fround(fin(q.cpuPct))), rssBytes: series(1, (q) => fin(q.rssBytes)), readBps: series(2, (q) => Math.fround(fin(q.readBps ?? 0))), writeBps: series(3, (q) => Math.fround(fin(q.writeBps ?? 0))) };
+    });
+  }
+}
+
+function fin(x: number | null): number {
+  return x !== null && Number.isFinite(x) ? x : 0;
+}
+
+test('the packed history reads exactly as the plain one: ties, pid reuse, new and kernel processes, unreadable rates, wrap-around', () => {
+  let seed = 11;
+  const rnd = (): number => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  for (let round = 0; round < 30; round++) {
+    const k = 1 + Math.floor(rnd() * 6);
+    const spacingMs = pick([1000, 2000]);
+    const keepMs = pick([5_000, 20_000, 60_000]);
+    const packed = new ProcessHistory({ topK: k, spacingMs, keepMs, maxHosts: 4 });
+    const plain = new PlainHistory(k, spacingMs, keepMs);
+    // A small pid space: pids come back with another name or start (reuse); tables grow and shrink, so the
+    // rings grow while their heads are mid-way.
+    const life = new Map<number, { name: string; startMs: number; kernel: boolean }>();
+    let ts = 1_000_000;
+    for (let step = 0; step < 300; step++) {
+      ts += pick([0, 500, 1000, 1500, 2000, 3000]);
+      const size = Math.floor(rnd() * (step % 100 < 50 ? 8 : 40));
+      const pids = [...new Set(Array.from({ length: size }, () => 1 + Math.floor(rnd() * 30)))];
+      const table = pids.map((pid): ProcessRow => {
+        if (!life.has(pid) || rnd() < 0.05) life.set(pid, { name: pick(['a', 'b', 'kworker/0:1']), startMs: pick([NaN, ts - 5000, ts - 100, 0]), kernel: rnd() < 0.2 });
+        const id = life.get(pid)!;
+        return { pid, ppid: id.kernel ? 2 : 1, name: id.name, cmd: id.kernel ? '' : `/bin/${id.name}`, user: 'u', state: 'S', cpuPct: pick([0, 0, 1, 2, 5, 50, 0.1, NaN]), rssBytes: pick([0, 10, 20, 2 ** 30]), threads: 1, fds: null, startMs: id.startMs, ...(rnd() < 0.8 ? { readBps: pick([null, 0, 0, 3e6, 1e3, 1234.567]), writeBps: pick([null, 0, 2e6]) } : {}) };
+      });
+      packed.add('h', ts, table);
+      plain.add(ts, table);
+      if (step % 7 === 0) {
+        const from = ts - Math.floor(rnd() * keepMs * 1.2);
+        const to = pick([ts, ts - 1000, from + 3000]);
+        assert.deepEqual(packed.tracks('h', from, to), plain.tracks(from, to), `round ${round}, step ${step}, k ${k}, window ${from}–${to}`);
+      }
+    }
+  }
+});
+
+test("the history keeps no frame's strings alive: a snapshot of decoded tables holds under 4 KB", async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  // 120 processes with server-like names, decoded from msgpack as ingest decodes them. Kept as row objects
+  // with the decoded names, a snapshot held ~10 KB here: each name a slice of its frame's text.
+  const rows = Array.from({ length: 120 }, (_, i): ProcessRow => ({ ...proc(100 + i, (i * 37) % 11, ((i * 7919) % 97) * 2 ** 20), name: `postgres-wkr-${i}`, cmd: `/usr/lib/postgresql/16/bin/postgres -D /var/lib/postgresql/16/main --worker=${i}`, readBps: i % 9 === 0 ? 1e5 : 0 }));
+  const frame = pack(rows);
+  const h = new ProcessHistory({ spacingMs: 1000, keepMs: 3_600_000 });
+  const snapshots = 300;
+  await settle();
+  const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  for (let i = 0; i < snapshots; i++) h.add('h', i * 1000, unpack(frame) as ProcessRow[]);
+  await settle();
+  const perSnapshot = (process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - before) / snapshots;
+  assert.equal(h.tracks('h', 0, snapshots * 1000)[0]!.t.length, snapshots, 'every snapshot is held');
+  assert.ok(perSnapshot < 4096, `a snapshot of ~40 kept processes holds ${Math.round(perSnapshot)} B`);
 });
 
 test('topK picks what a stable sort would: largest first, ties in table order, zeros left out on request', () => {

@@ -17,6 +17,7 @@ import type { LogLevel } from '@cerebro/shared/protocol/messages';
 import type { AlertEvent } from '../alerts/scorer';
 import { consoleDetector } from '../alerts/detector-kind';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from '../alerts/hysteresis';
+import { detachString } from '../detach';
 import { parseOomKill, type OomKill } from './kernel-events';
 import type { LogStoreOptions } from './options';
 import { MINUTE_MS, type Bucket } from './template-counts';
@@ -311,5 +312,6 @@ export class LogAlertRules {
 
 /** Sample lines are cut to 2,000 characters: evidence, not storage (the record itself is searchable). */
 function sample(ts: number, src: string, msg: string, unit: string | undefined, pid: number | undefined): Sample {
-  return { ts, src, msg: msg.length > 2000 ? msg.slice(0, 2000) + '…' : msg, ...(unit !== undefined ? { unit } : {}), ...(pid !== undefined ? { pid } : {}) };
+  // Copies: evidence outlives the frame its lines came in (detach.ts).
+  return { ts, src: detachString(src), msg: detachString(msg.length > 2000 ? msg.slice(0, 2000) + '…' : msg), ...(unit !== undefined ? { unit: detachString(unit) } : {}), ...(pid !== undefined ? { pid } : {}) };
 }
