@@ -53,6 +53,22 @@ test('alerts of one host close in time form one incident; an alert after the win
   assert.notEqual(late[0]?.incident.id, u1[0]?.incident.id);
 });
 
+test("an incident is named after its earliest critical alert, and after its earliest alert while none is critical", () => {
+  const c = new Correlator(ctx, { windowMs: MIN, quietMs: 10 * MIN });
+  // A stray warning opens the incident; a fault's alerts join it 20 s later, the second of them critical.
+  const stray = c.alertChanged('opened', alert('web', 'disk.read_iops{dev=vda}', T0), T0)[0]!.incident;
+  assert.equal(stray.title, 'disk.read_iops{dev=vda} on web-01');
+  const warm = c.alertChanged('opened', alert('web', 'cpu.system_pct', T0 + 20_000), T0 + 20_000)[0]!.incident;
+  assert.equal(warm.title, 'disk.read_iops{dev=vda} on web-01 (+1 alert)', 'no critical alert yet: the earliest names it');
+  const hot = alert('web', 'cpu.util_pct', T0 + 21_000, { severity: 'critical', peakScore: 0.95 });
+  const named = c.alertChanged('opened', hot, T0 + 21_000)[0]!.incident;
+  assert.equal(named.id, stray.id);
+  assert.equal(named.title, 'cpu.util_pct on web-01 (+2 alerts)');
+  // A later critical alert does not take the name from the earlier one.
+  const later = c.alertChanged('opened', alert('web', 'load.1', T0 + 30_000, { severity: 'critical' }), T0 + 30_000)[0]!.incident;
+  assert.equal(later.title, 'cpu.util_pct on web-01 (+3 alerts)');
+});
+
 test('graph distance: connected hosts within maxHops join, unconnected or farther ones do not', () => {
   const c = new Correlator(ctx, { windowMs: MIN, maxHops: 1 });
   const first = c.alertChanged('opened', alert('web', 'cpu.util_pct', T0), T0)[0]!.incident;

@@ -325,8 +325,13 @@ export class Correlator {
     for (const [k, v] of this.lostHosts) if (v === inc.id) this.lostHosts.delete(k);
   }
 
+  /**
+   * Named after its earliest critical alert, else its earliest alert (the listed alerts are in onset
+   * order): a stray warning that opened the incident seconds before a fault's critical alerts joined it
+   * does not name it (session 12's scenario run: a read burst's incident took the next fault's alerts).
+   */
   private title(inc: Incident): string {
-    const first = inc.alerts[0];
+    const first = inc.alerts.find((r) => r.severity === 'critical') ?? inc.alerts[0];
     const more = inc.alerts.length - 1 + inc.suppressed.count;
     const head = first ? `${first.seriesKey} on ${this.ctx.hostName(first.hostId)}` : 'alerts';
     return more > 0 ? `${head} (+${more} alert${more === 1 ? '' : 's'})` : head;

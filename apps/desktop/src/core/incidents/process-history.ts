@@ -60,7 +60,8 @@ export class ProcessHistory {
     if (last !== null && ts - last < this.options.spacingMs) return;
     if (host === undefined) {
       if (this.hosts.size >= this.options.maxHosts) this.hosts.delete(this.hosts.keys().next().value as string);
-      host = new HostHistory();
+      // Snapshots at least spacingMs apart within keepMs (both ends kept): at most this many at once.
+      host = new HostHistory(Math.floor(this.options.keepMs / this.options.spacingMs) + 1);
     } else {
       this.hosts.delete(hostId); // re-inserted below: Map order is least recently updated first
     }
@@ -104,10 +105,13 @@ const SNAP_FIELDS = SNAP_CUT + VALUES;
  * (pid, name, start, kernel flag) is stored once per host, with the name copied out of the frame, and each
  * snapshot is a run of rows in ring buffers of typed arrays: an identity index, the resident memory
  * (float64, as sent) and the three rates (CPU, reads, writes: float32, 7 significant digits, far finer than
- * a 2-second scan measures them): 402 KB per host, 384 MB at 1,000 hosts. Rows are written once and read
+ * a 2-second scan measures them): 411 KB per host, 392 MiB at 1,000 hosts. Rows are written once and read
  * only by `tracks`, which assembles each process's values snapshot by snapshot as before.
  */
 class HostHistory {
+  /** @param maxSnaps snapshots held at most (the rings are sized towards it, with little to spare). */
+  constructor(private readonly maxSnaps: number) {}
+
   // Identities, by index; a free index is reused. `refs` counts the kept rows naming it.
   private readonly pid: number[] = [];
   private readonly name: string[] = [];
@@ -269,7 +273,7 @@ class HostHistory {
   private reserveSnaps(): void {
     const cap = this.snaps.length / SNAP_FIELDS;
     if (this.snapLen < cap) return;
-    const next = new Float64Array(Math.max(16, Math.ceil(cap * 1.5)) * SNAP_FIELDS);
+    const next = new Float64Array(Math.max(cap + 1, Math.min(this.maxSnaps, Math.max(16, 2 * cap))) * SNAP_FIELDS);
     for (let i = 0; i < this.snapLen; i++) next.set(this.snaps.subarray(this.snapPos(i), this.snapPos(i) + SNAP_FIELDS), i * SNAP_FIELDS);
     this.snaps = next;
     this.snapHead = 0;
@@ -279,7 +283,10 @@ class HostHistory {
   private reserveRows(n: number): void {
     const cap = this.rowIds.length;
     if (cap > 0 && this.rowLen + n <= cap) return;
-    const size = Math.max(64, Math.ceil((this.rowLen + n) * 1.25));
+    // Towards the rows of a full history at the mean rows per snapshot so far (5 % to spare), at most
+    // doubling the snapshots it is sized for: growing by a fixed factor left up to a quarter unused.
+    const snaps = this.snapLen + 1;
+    const size = Math.max(64, this.rowLen + n, Math.ceil(((this.rowLen + n) / snaps) * Math.min(this.maxSnaps, 2 * snaps) * 1.05));
     const ids = new Uint32Array(size);
     const rss = new Float64Array(size);
     const rates = new Float32Array(size * RATES);
