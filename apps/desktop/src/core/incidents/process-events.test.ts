@@ -52,6 +52,16 @@ test('a listening service that ran for minAge and went away raises one exit aler
   );
 });
 
+test('a pid that execs another program, or is reused by one, is another process: the service it ran exited', () => {
+  for (const next of [proc(42, 'srv', 5_000, '/usr/bin/srv --migrate'), proc(42, 'sh', 5_000, 'sh -c true')]) {
+    const ev = new ProcessEvents(OPTS);
+    run(ev, 10_000, 100_000, 1000, (ts) => ({ procs: [proc(42, 'srv', 5_000)], ...(ts % 10_000 === 0 ? { sockets: [listen(42, 8080)] } : {}) }));
+    // From 100 s the same pid shows another command line (an exec), or another name and command line.
+    const after = run(ev, 100_000, 110_000, 1000, () => ({ procs: [next] }));
+    assert.deepEqual(after.map((e) => [e.type, e.seriesKey, e.startMs]), [['open', exitKey('srv', 42), 99_001]], `then ${next.name} ${next.cmd}`);
+  }
+});
+
 test('exits that are not trouble raise nothing: young processes, processes that never listened, a quick restart', () => {
   const ev = new ProcessEvents(OPTS);
   // A listener that lived 30 s (less than minAge), a long-lived process with no listener (an editor).

@@ -33,6 +33,7 @@ import type { Alert } from '@cerebro/shared/api/contract';
 import type { LogRecord, ProcessRow, SocketRow } from '@cerebro/shared/protocol/messages';
 import { parseSeriesKey, seriesKey } from '@cerebro/shared/protocol/series';
 import type { AlertEvent } from '../alerts/scorer';
+import { detachString } from '../detach';
 import { isStart, supervisorLine } from './supervisor-lines';
 
 export interface ProcessEventOptions {
@@ -103,6 +104,16 @@ interface HostState {
   readonly spawned: Map<number, string>;
   /** A supervisor's program name → the process name its instances run under (learnt from spawned pids). */
   readonly programs: Map<string, string>;
+  /** pid → its identity key, while the pid keeps its name and command line (see identityKey). */
+  readonly keys: Map<number, KeyEntry>;
+}
+
+interface KeyEntry {
+  readonly name: string;
+  readonly cmd: string;
+  readonly key: string;
+  /** The table (its time) that last showed the pid. */
+  seen: number;
 }
 
 /** Parent names remembered per host at most (child names; a few parents each). */
@@ -164,7 +175,7 @@ export class ProcessEvents {
     const first = host === undefined;
     if (host === undefined) {
       if (this.hosts.size >= o.maxHosts) this.hosts.delete(this.hosts.keys().next().value as string);
-      host = { ids: new Map(), lastTs: ts, parents: new Map(), spawned: new Map(), programs: new Map() };
+      host = { ids: new Map(), lastTs: ts, parents: new Map(), spawned: new Map(), programs: new Map(), keys: new Map() };
       this.hosts.set(hostId, host);
     } else if (ts <= host.lastTs) {
       return []; // a replayed or reordered table (spool replay): the tables after it were already read
@@ -188,7 +199,7 @@ export class ProcessEvents {
       const program = host.spawned.get(p.pid);
       if (program === undefined) continue;
       host.spawned.delete(p.pid);
-      if (program !== p.name && (host.programs.size < MAX_PROGRAMS || host.programs.has(program))) host.programs.set(program, p.name);
+      if (program !== p.name && (host.programs.size < MAX_PROGRAMS || host.programs.has(program))) host.programs.set(program, detachString(p.name));
     }
     for (const p of procs) {
       const parent = nameOf.get(p.ppid);
@@ -196,18 +207,20 @@ export class ProcessEvents {
       let set = host.parents.get(p.name);
       if (set === undefined) {
         if (host.parents.size >= MAX_PARENT_NAMES) continue;
-        host.parents.set(p.name, (set = new Set()));
+        host.parents.set(detachString(p.name), (set = new Set()));
       }
-      if (set.size < 8) set.add(parent);
+      // Names copied out of the frame (detach.ts) when first remembered.
+      if (set.size < 8 && !set.has(parent)) set.add(detachString(parent));
     }
     for (const p of procs) {
       if (p.cmd === '') continue; // kernel threads
-      const key = `${p.name}\0${p.cmd}`;
+      const { key, name } = identityKey(host, p, ts);
       const list = now.get(key) ?? [];
       list.push({ pid: p.pid, startMs: p.startMs, supervised: this.supervisors.has(nameOf.get(p.ppid) ?? '') });
       now.set(key, list);
-      names.set(key, p.name);
+      names.set(key, name);
     }
+    if (host.keys.size > 2 * procs.length + 64) for (const [pid, k] of host.keys) if (k.seen !== ts) host.keys.delete(pid);
     const out: AlertEvent[] = [];
     for (const [key, instances] of now) {
       let id = host.ids.get(key);
@@ -218,11 +231,10 @@ export class ProcessEvents {
         host.ids.delete(key); // re-inserted: least recently seen first
       }
       host.ids.set(key, id);
-      const known = new Set(id.alive.map((i) => i.pid));
       for (const inst of instances) {
         // Processes already running at the host's first table are not starts; nor is anything that began
         // before the previous table (it was missed, not new).
-        if (!first && inst.supervised && !known.has(inst.pid) && inst.startMs > prevTs - 5_000) this.tableStart(id, inst);
+        if (!first && inst.supervised && inst.startMs > prevTs - 5_000 && !id.alive.some((i) => i.pid === inst.pid)) this.tableStart(id, inst);
         if (listening.has(inst.pid)) for (const port of portsOf.get(inst.pid) ?? []) if (!id.ports.includes(port) && id.ports.length < 8) id.ports.push(port);
         if (ts - inst.startMs >= o.minAgeMs) id.established = true;
       }
@@ -236,7 +248,8 @@ export class ProcessEvents {
         if (id.ports.length > 0 && id.lastSeenMs - last.startMs >= o.minAgeMs) id.gone = { pid: last.pid, lastSeenMs: id.lastSeenMs, missingSinceMs: ts };
         id.alive = [];
       }
-      out.push(...this.exitTransitions(hostId, id, ts, alive), ...this.loopTransitions(hostId, id, ts));
+      this.exitTransitions(out, hostId, id, ts, alive);
+      this.loopTransitions(out, hostId, id, ts);
       if (!alive && id.exitAlert === null && id.loopAlert === null && id.gone === null && ts - id.lastSeenMs > o.restartWindowMs + o.minAgeMs && !id.established) host.ids.delete(key);
     }
     out.push(...this.resolveAdopted(hostId, host, ts));
@@ -259,7 +272,7 @@ export class ProcessEvents {
       const pid = line.pid ?? null;
       if (pid !== null) {
         if (host.spawned.size >= MAX_SPAWNED) host.spawned.delete(host.spawned.keys().next().value as number);
-        host.spawned.set(pid, line.program);
+        host.spawned.set(pid, detachString(line.program));
       }
       const id = this.identityOf(host, host.programs.get(line.program) ?? line.program);
       if (id === null || (pid !== null && id.starts.some((s) => s.pid === pid))) continue;
@@ -305,9 +318,9 @@ export class ProcessEvents {
     return parents?.get(a)?.has(b) === true || parents?.get(b)?.has(a) === true;
   }
 
-  private exitTransitions(hostId: string, id: Identity, ts: number, alive: boolean): AlertEvent[] {
+  /** Appends to `out` the exit alert transitions of an identity at this table. */
+  private exitTransitions(out: AlertEvent[], hostId: string, id: Identity, ts: number, alive: boolean): void {
     const o = this.options;
-    const out: AlertEvent[] = [];
     if (id.gone !== null && alive) id.gone = null; // back (a restart), or a loop: the loop rule speaks for it
     if (id.gone !== null && id.exitAlert === null && ts - id.gone.lastSeenMs >= o.confirmMs) {
       const { pid, lastSeenMs } = id.gone;
@@ -323,10 +336,10 @@ export class ProcessEvents {
         id.exitAlert = null;
       }
     }
-    return out;
   }
 
-  private loopTransitions(hostId: string, id: Identity, ts: number): AlertEvent[] {
+  /** Appends to `out` the restart-loop alert transitions of an identity at this table. */
+  private loopTransitions(out: AlertEvent[], hostId: string, id: Identity, ts: number): void {
     const o = this.options;
     // Almost always empty (no restarts): only a list of two or more can be out of order.
     if (id.starts.length > 1) id.starts.sort((a, b) => a.t - b.t);
@@ -334,16 +347,17 @@ export class ProcessEvents {
     if (id.starts.length > 64) id.starts.splice(0, id.starts.length - 64);
     const n = id.starts.length;
     if (id.loopAlert === null) {
-      if (!id.established || n < o.restartCount) return [];
+      if (!id.established || n < o.restartCount) return;
       const startMs = id.starts[0]!.t;
       id.loopAlert = { id: alertId('loop', ts), startMs, peak: n };
-      return [event('open', hostId, loopKey(id.name), id.loopAlert.id, ts, startMs, 0.9, 1, id.starts.map((s, i) => [s.t, i + 1] as const))];
+      out.push(event('open', hostId, loopKey(id.name), id.loopAlert.id, ts, startMs, 0.9, 1, id.starts.map((s, i) => [s.t, i + 1] as const)));
+      return;
     }
     id.loopAlert.peak = Math.max(id.loopAlert.peak, n);
-    if (n > 0) return [];
+    if (n > 0) return;
     const a = id.loopAlert;
     id.loopAlert = null;
-    return [event('resolve', hostId, loopKey(id.name), a.id, ts, a.startMs, 0.9, 0, [])];
+    out.push(event('resolve', hostId, loopKey(id.name), a.id, ts, a.startMs, 0.9, 0, []));
   }
 
   private resolveAdopted(hostId: string, host: HostState, ts: number): AlertEvent[] {
@@ -368,6 +382,25 @@ export class ProcessEvents {
       return;
     }
   }
+}
+
+/**
+ * A process's identity key (name \0 command line), the same string object table after table while its pid
+ * keeps both: a new key string per process per table cost more than the rest of a table's work together
+ * (building, flattening and hashing ~170 keys of ~60 characters every 2 s per host; `npm run bench --
+ * process-history`). Name and command line are copied out of the frame (detach.ts).
+ */
+function identityKey(host: HostState, p: ProcessRow, ts: number): KeyEntry {
+  const known = host.keys.get(p.pid);
+  if (known !== undefined && known.name === p.name && known.cmd === p.cmd) {
+    known.seen = ts;
+    return known;
+  }
+  const name = detachString(p.name);
+  const cmd = detachString(p.cmd);
+  const entry: KeyEntry = { name, cmd, key: `${name}\0${cmd}`, seen: ts };
+  host.keys.set(p.pid, entry);
+  return entry;
 }
 
 function event(type: 'open' | 'resolve', hostId: string, seriesKey: string, alertId: string, tsMs: number, startMs: number, peakScore: number, lastScore: number, points: ReadonlyArray<readonly [number, number]>): AlertEvent {
