@@ -266,6 +266,23 @@ test('a few seconds of a shell script starting 15–30 processes a second open n
   assert.equal(events[0]?.type, 'open', '200 forks a second is an alert');
 });
 
+test("a tick of the collector stretched to 78 ms once opens nothing on collector.tick_ms; a collector falling behind its interval does", () => {
+  // The 20 seconds before the hiccup in the scenario run of 2026-11-27 02:36 (its saved series), repeated.
+  const pattern = [1.5, 10, 1.2, 2.7, 1.1, 10.6, 1, 4.6, 1.1, 3.3, 1.4, 9.5, 1.3, 5.2, 1.6, 3.8, 1.1, 2.9, 1.1, 3.8];
+  const quiet = Array.from({ length: 600 }, (_, i) => pattern[i % pattern.length]!);
+  const hiccup = [...quiet, 77.9, 16.4, 1.4, 4.1, 1.5, 4.3, 1.1, 3.9];
+  const events: AlertEvent[] = [];
+  const scorer = new AlertScorer((e) => events.push(e), { detector: consoleDetector(120) });
+  feed(scorer, 'collector.tick_ms', hiccup);
+  assert.equal(events.length, 0, 'under the floor of 100 ms');
+  // The detector does score it: with the `_ms` floor of 10 the same samples alert.
+  const bare: AlertEvent[] = [];
+  feed(new AlertScorer((e) => bare.push(e), { detector: consoleDetector(120), minDeviation: () => 10 }), 'collector.tick_ms', hiccup);
+  assert.equal(bare[0]?.type, 'open');
+  feed(scorer, 'collector.tick_ms', Array<number>(10).fill(450), hiccup.length * 1000);
+  assert.equal(events[0]?.type, 'open', 'ticks of 450 ms: the collector falls behind');
+});
+
 test('a memory leak of 40 MiB/s opens an alert on its 4th sample even when memory was 400 MiB higher earlier (the ramp); without the ramp not within 5 s', () => {
   const MiB = 2 ** 20;
   let seed = 3;

@@ -203,7 +203,7 @@ class HostHistory {
     const t = idx.map((i) => this.snapField(i, SNAP_TS));
     // A pid's track takes the identity of the latest row with that pid; its values, in each snapshot, are
     // those of the row with that pid there (so across pid reuse, of whichever process held it then).
-    const byPid = new Map<number, { id: number; values: number[][] }>();
+    const perPid = new Map<number, { id: number; values: number[][] }>();
     const ring = this.rowIds.length;
     idx.forEach((i, k) => {
       const first = this.snapField(i, SNAP_ROW);
@@ -211,16 +211,16 @@ class HostHistory {
       for (let j = 0; j < n; j++) {
         const r = (first + j) % ring;
         const id = this.rowIds[r]!;
-        let track = byPid.get(this.pid[id]!);
+        let track = perPid.get(this.pid[id]!);
         if (track === undefined) {
           track = { id, values: [new Array<number>(t.length).fill(NaN), new Array<number>(t.length).fill(NaN), new Array<number>(t.length).fill(NaN), new Array<number>(t.length).fill(NaN)] };
-          byPid.set(this.pid[id]!, track);
+          perPid.set(this.pid[id]!, track);
         }
         track.id = id;
         for (let v = 0; v < VALUES; v++) track.values[v]![k] = v === RSS ? this.rowRss[r]! : this.rowRates[r * RATES + RATE_SLOT[v]!]!;
       }
     });
-    return [...byPid.values()].map(({ id, values }) => {
+    return [...perPid.values()].map(({ id, values }) => {
       const startMs = this.start[id]!;
       idx.forEach((i, k) => {
         // Missing from a snapshot taken before its start (a NaN start compares false: the cut-off).
@@ -269,7 +269,7 @@ class HostHistory {
     return this.snaps[this.snapPos(i) + field]!;
   }
 
-  /** Room for one more snapshot (the ring grows by half, unrolled into order). */
+  /** Room for one more snapshot (the ring doubles, up to maxSnaps, unrolled into order). */
   private reserveSnaps(): void {
     const cap = this.snaps.length / SNAP_FIELDS;
     if (this.snapLen < cap) return;
