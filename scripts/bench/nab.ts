@@ -17,8 +17,6 @@
  * look-ahead, which our rules forbid; it is reported to show what the record's conditions are worth, next
  * to the same code's causal `resonance` figures, never as a score of ours.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { DEFAULT_DETECTOR, DETECTOR_KINDS, STRONG_DETECTOR } from '@cerebro/shared/analytics/detectors/registry';
 import type { DetectorKind } from '@cerebro/shared/analytics/detectors/detector';
 import { evaluateDetector, type ProfileResult } from '@cerebro/shared/analytics/nab/evaluate';
@@ -32,6 +30,7 @@ import { round } from './stats';
 import { CONTEXTUAL_PARAMS, Contextual } from '@cerebro/shared/analytics/detectors/contextual';
 import { recordProtocolParams, Resonance } from '@cerebro/shared/analytics/detectors/resonance';
 import { AlertScorer, DEFAULT_SCORER_OPTIONS } from '../../apps/desktop/src/core/alerts/scorer';
+import { settledHeapBytes } from '../../apps/desktop/src/core/heap';
 
 const NAME = 'nab';
 const log = (m: string): void => progress(NAME, m);
@@ -83,20 +82,10 @@ function throughput(kind: DetectorKind, corpus: NabCorpus): number {
  * over 64 bytes keep their data outside the V8 heap); V8 object and array headers included.
  */
 async function heapBytesPerSeries(kind: DetectorKind, corpus: NabCorpus): Promise<number> {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  // ArrayBuffer memory of earlier garbage (score arrays, other kinds' instances) is released after a GC,
-  // off the main path: settle it before taking the baseline, or it would be subtracted from this kind.
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   const sample = corpus.files[0]!;
-  await settle();
-  const used = (): number => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
-  const before = used();
+  // Settled before the baseline too: ArrayBuffer memory of earlier garbage (score arrays, other kinds'
+  // instances) would otherwise be subtracted from this kind.
+  const before = await settledHeapBytes();
   const live = [];
   for (let i = 0; i < MEMORY_INSTANCES; i++) {
     const d = kind.create();
@@ -104,8 +93,7 @@ async function heapBytesPerSeries(kind: DetectorKind, corpus: NabCorpus): Promis
     for (let r = 0; r < 300; r++) d.update(sample.timestampsMs[r % sample.rows] as number, (sample.values[r % sample.rows] as number) + i);
     live.push(d);
   }
-  await settle();
-  const bytes = (used() - before) / MEMORY_INSTANCES;
+  const bytes = ((await settledHeapBytes()) - before) / MEMORY_INSTANCES;
   if (live.length !== MEMORY_INSTANCES) throw new Error('unreachable');
   return bytes;
 }

@@ -13,11 +13,11 @@
  * of the processes reading or writing a few MB/s in half of the scans; a short-lived job (a new pid,
  * 10 s of CPU) every 30 s.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { pack, unpack } from 'msgpackr';
+import { settledHeapBytes } from '../../apps/desktop/src/core/heap';
 import { ProcessEvents } from '../../apps/desktop/src/core/incidents/process-events';
 import { ProcessHistory } from '../../apps/desktop/src/core/incidents/process-history';
+import { mulberry32 } from '../../shared/src/mulberry32';
 import type { ProcessRow } from '../../shared/src/protocol/messages';
 import { numberOption, parseOptions } from './args';
 import type { Bench } from './bench';
@@ -37,18 +37,6 @@ const SPAN_MS = 15 * 60_000;
 const WINDOW_MS = 10 * 60_000;
 const FLEET = 1_000;
 
-/** A small deterministic PRNG (mulberry32), so every run sees the same tables. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const NAMES = ['sshd', 'systemd', 'postgres', 'nginx', 'java', 'node', 'python3', 'redis-server', 'containerd', 'dockerd', 'rsyslogd', 'cron', 'chronyd', 'haproxy', 'envoy', 'kubelet'];
 
 interface SimProcess {
@@ -64,7 +52,7 @@ interface SimProcess {
 
 /** One host's processes and a function giving its table at scan `i`. */
 function simHost(seed: number, count: number, t0: number): (i: number) => ProcessRow[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const procs: SimProcess[] = [];
   for (let p = 0; p < count; p++) {
     const kernel = p < 30;
@@ -108,27 +96,16 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
   const values = parseOptions(NAME, argv, options);
   const hosts = numberOption(NAME, values, 'hosts', 200, 1, 5_000);
   const count = numberOption(NAME, values, 'processes', 200, 1, 5_000);
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  };
-  const used = (): number => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
   const t0 = Date.UTC(2026, 10, 27);
   const scans = SPAN_MS / SPACING_MS + 1;
   const end = t0 + (scans - 1) * SPACING_MS;
 
   // The history.
   let sims = Array.from({ length: hosts }, (_, h) => simHost(h + 1, count, t0));
-  await settle();
-  let before = used();
+  let before = await settledHeapBytes();
   const history = new ProcessHistory({ maxHosts: Math.max(hosts, 2_000) });
   const addNs = feed(hosts, scans, sims, t0, (h, ts, table) => history.add(h, ts, table), 'history');
-  await settle();
-  const bytesPerHost = (used() - before) / hosts;
+  const bytesPerHost = ((await settledHeapBytes()) - before) / hosts;
   const tracksMs: number[] = [];
   let tracked = 0;
   for (let h = 0; h < Math.min(hosts, 50); h++) {
@@ -140,13 +117,11 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
 
   // The lifecycle tracker (process-events.ts), the other per-host state built from every table.
   sims = Array.from({ length: hosts }, (_, h) => simHost(h + 1, count, t0));
-  await settle();
-  before = used();
+  before = await settledHeapBytes();
   const events = new ProcessEvents({ maxHosts: Math.max(hosts, 2_000) });
   let raised = 0;
   const observeNs = feed(hosts, scans, sims, t0, (h, ts, table) => (raised += events.observe(h, ts, table).length), 'events');
-  await settle();
-  const eventsBytesPerHost = (used() - before) / hosts;
+  const eventsBytesPerHost = ((await settledHeapBytes()) - before) / hosts;
   if (events.processOfProgram('host-0', 'x') !== 'x') throw new Error('unreachable');
 
   const figures = {

@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS, decodeCollectorFrame, decodeConsoleFrame, decodeRaw, en
 import { PROTOCOL_VERSION, type Ack, type CommandEnvelope, type CommandResult, type ErrorMessage, type Hello, type TelemetryBatch, type Welcome } from './messages';
 import type { ProtocolError } from './errors';
 import type { Result } from '../result';
+import { mulberry32 } from '../mulberry32';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 
@@ -84,17 +85,8 @@ function errorOf(r: Result<unknown, ProtocolError>): ProtocolError {
   return r.error;
 }
 
-/** Deterministic PRNG (mulberry32) so a failing fuzz case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so a failing fuzz case can be replayed. */
+const rng = mulberry32;
 
 test('every collector message survives encode → decodeCollectorFrame unchanged', () => {
   for (const m of [hello, fullBatch, minimalBatch, resultOk, resultErr, errorWithSeq, fatalError]) {

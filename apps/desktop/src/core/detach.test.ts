@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { pack, unpack } from 'msgpackr';
 import { detachString } from './detach';
+import { settledHeapBytes } from './heap';
 
 test("a detached string keeps none of its frame's text alive; a decoded one does", async (t) => {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   // A frame of 500 log records, as a collector sends them; one line of each decoded copy is kept.
   const frame = pack({ logs: Array.from({ length: 500 }, (_, i) => ({ ts: 1e12 + i, src: '/var/log/syslog', msg: `host nginx[123]: GET /api/v1/items/${i} HTTP/1.1 200 ${i * 13} "-" "curl/8.0"` })) });
   const retained = async (keep: (s: string) => string): Promise<number> => {
     const kept: string[] = [];
-    await settle();
-    const before = process.memoryUsage().heapUsed;
+    const before = await settledHeapBytes();
     for (let i = 0; i < 300; i++) kept.push(keep((unpack(frame) as { logs: Array<{ msg: string }> }).logs[7]!.msg));
-    await settle();
-    const per = (process.memoryUsage().heapUsed - before) / kept.length;
+    const per = ((await settledHeapBytes()) - before) / kept.length;
     assert.equal(kept[299], 'host nginx[123]: GET /api/v1/items/7 HTTP/1.1 200 91 "-" "curl/8.0"');
     return per;
   };

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { pack, unpack } from 'msgpackr';
 import type { ProcessRow } from '@cerebro/shared/protocol/messages';
 import { buildTopology } from '@cerebro/shared/topology/topology';
+import { settledHeapBytes } from '../heap';
 import { HostGraph } from './host-graph';
 import { ProcessHistory, topK } from './process-history';
 
@@ -143,25 +142,15 @@ test('the packed history reads exactly as the plain one: ties, pid reuse, new an
 });
 
 test("the history keeps no frame's strings alive: a snapshot of decoded tables holds under 4 KB", async () => {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 3; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   // 120 processes with server-like names, decoded from msgpack as ingest decodes them. Kept as row objects
   // with the decoded names, a snapshot held ~10 KB here: each name a slice of its frame's text.
   const rows = Array.from({ length: 120 }, (_, i): ProcessRow => ({ ...proc(100 + i, (i * 37) % 11, ((i * 7919) % 97) * 2 ** 20), name: `postgres-wkr-${i}`, cmd: `/usr/lib/postgresql/16/bin/postgres -D /var/lib/postgresql/16/main --worker=${i}`, readBps: i % 9 === 0 ? 1e5 : 0 }));
   const frame = pack(rows);
   const h = new ProcessHistory({ spacingMs: 1000, keepMs: 3_600_000 });
   const snapshots = 300;
-  await settle();
-  const before = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const before = await settledHeapBytes();
   for (let i = 0; i < snapshots; i++) h.add('h', i * 1000, unpack(frame) as ProcessRow[]);
-  await settle();
-  const perSnapshot = (process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - before) / snapshots;
+  const perSnapshot = ((await settledHeapBytes()) - before) / snapshots;
   assert.equal(h.tracks('h', 0, snapshots * 1000)[0]!.t.length, snapshots, 'every snapshot is held');
   assert.ok(perSnapshot < 4096, `a snapshot of ~40 kept processes holds ${Math.round(perSnapshot)} B`);
 });
