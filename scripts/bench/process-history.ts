@@ -51,7 +51,7 @@ interface SimProcess {
 }
 
 /** One host's processes and a function giving its table at scan `i`. */
-function simHost(seed: number, count: number, t0: number): (i: number) => ProcessRow[] {
+export function simHost(seed: number, count: number, t0: number): (i: number) => ProcessRow[] {
   const r = mulberry32(seed);
   const procs: SimProcess[] = [];
   for (let p = 0; p < count; p++) {
@@ -59,7 +59,7 @@ function simHost(seed: number, count: number, t0: number): (i: number) => Proces
     const name = kernel ? `kworker/${p}:1` : `${NAMES[p % NAMES.length]!}${p >= NAMES.length ? `-${p}` : ''}`;
     const u = r();
     const normal = Math.sqrt(-2 * Math.log(Math.max(1e-12, r()))) * Math.cos(2 * Math.PI * r());
-    const rss = kernel ? 0 : r() < 0.03 ? (0.5 + 1.5 * r()) * 2 ** 30 : Math.round(8 * 2 ** 20 * Math.exp(normal));
+    const rss = kernel ? 0 : r() < 0.03 ? Math.round((0.5 + 1.5 * r()) * 2 ** 30) : Math.round(8 * 2 ** 20 * Math.exp(normal));
     procs.push({ pid: 100 + p * 7, name, cmd: kernel ? '' : `/usr/bin/${name} --config /etc/${name}.conf`, ppid: kernel ? 2 : 1, kind: u < 0.85 ? 'idle' : u < 0.95 ? 'low' : 'busy', io: !kernel && r() < 0.04, startMs: t0 - 86_400_000, rss });
   }
   return (i: number) => {

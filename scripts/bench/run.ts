@@ -6,6 +6,7 @@ import { agentsBench } from './agents';
 import { optionsHelp, UsageError } from './args';
 import type { Bench } from './bench';
 import { collectorBench } from './collector';
+import { fleetBench } from './fleet';
 import { ingestBench } from './ingest';
 import { nabBench } from './nab';
 import { processHistoryBench } from './process-history';
@@ -16,7 +17,7 @@ import { emit } from './report';
 import { uiBench } from './ui';
 import { terminalBench } from './terminal';
 
-const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, scenariosBenchEntry, agentsBench, terminalBench, processHistoryBench];
+const BENCHES: readonly Bench[] = [collectorBench, ingestBench, uiBench, loghubBench, nabBench, rcaBench, scenariosBenchEntry, agentsBench, terminalBench, processHistoryBench, fleetBench];
 
 function help(): string {
   const width = Math.max(...BENCHES.map((b) => b.name.length));

@@ -14,7 +14,7 @@ import { PROTOCOL_VERSION, type Hello, type Inventory, type ProcessRow, type Soc
 import { seriesKey } from '@cerebro/shared/protocol/series';
 
 export const SERVICE_PORT = 8080;
-const SERVICE_PID = 1000;
+export const SERVICE_PID = 1000;
 const HISTORY_BATCHES = 6;
 const HISTORY_STEP_MS = 10_000;
 
@@ -49,7 +49,7 @@ export function socketTable(i: number, hosts: number): SocketRow[] {
   return rows;
 }
 
-function inventory(hostname: string, address: string): Inventory {
+export function inventory(hostname: string, address: string): Inventory {
   return {
     hostname,
     os: { platform: 'linux', distro: 'Debian GNU/Linux', release: '13', kernel: '6.12.0', arch: 'x64' },
@@ -66,19 +66,21 @@ const KEYS = ['cpu.util_pct', 'mem.used_pct', seriesKey('fs.used_pct', { mount: 
 
 /** One simulated host. */
 export class UiSimHost {
-  private ws: WebSocket | null = null;
-  private seq = 1;
-  private timer: ReturnType<typeof setInterval> | null = null;
+  protected ws: WebSocket | null = null;
+  protected seq = 1;
+  protected timer: ReturnType<typeof setInterval> | null = null;
   private readonly base = [5 + Math.random() * 70, 20 + Math.random() * 60, 10 + Math.random() * 80, Math.random() * 5e6, Math.random() * 2e6, Math.random() * 4];
   readonly hostId: string;
   readonly hostname: string;
   errors = 0;
+  /** The last error the console sent, "CODE: message". */
+  lastError: string | null = null;
 
   constructor(
     private readonly url: string,
     private readonly token: string,
-    private readonly index: number,
-    private readonly hosts: number,
+    protected readonly index: number,
+    protected readonly hosts: number,
   ) {
     this.hostId = `ui-bench-${String(index).padStart(4, '0')}`;
     this.hostname = `${['web', 'api', 'db', 'cache', 'queue', 'worker'][index % 6]}-${String(index).padStart(4, '0')}.bench`;
@@ -102,6 +104,7 @@ export class UiSimHost {
           resolve();
         } else if (m.value.type === 'error') {
           this.errors++;
+          this.lastError = `${m.value.code}: ${m.value.message}`;
           reject(new Error(`${this.hostId}: ${m.value.code}: ${m.value.message}`));
         }
       });

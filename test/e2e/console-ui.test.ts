@@ -160,6 +160,10 @@ test('an empty console tells how to start a first collector', { skip, timeout: 6
   await waitFor('the ingest URL from the console', async () => (await empty.innerText()).includes(con.info.ingestUrl), 10_000);
   assert.ok((await empty.innerText()).includes(`npx --no cerebro-collector run --console ${con.info.ingestUrl} --token-file collector.token`));
   await waitFor('the status bar connected', async () => (await page.getByTestId('statusbar').innerText()).includes('Connected'), 10_000);
+  // The console's own heap, from its /stats, against its limit.
+  const health = page.getByTestId('console-health');
+  await waitFor("the console's heap in the status bar", async () => (await health.count()) > 0 && /^Console \d[\d.]* [KMG]?i?B of \d[\d.]* GiB/.test(await health.innerText()), 10_000);
+  assert.equal(await health.getAttribute('data-strained'), 'false', 'an idle console is not strained');
   await screenshot(page, 'fleet-empty');
   assert.deepEqual(requests.filter((u) => !isLoopbackUrl(u)), []);
 });

@@ -117,6 +117,29 @@ export interface IngestStatsView {
   readonly store: { readonly series: number; readonly headSamples: number; readonly headBytes: number; readonly blocks: number };
   /** The log store (absent from consoles without one). */
   readonly logs?: LogStoreStatsView;
+  /** The console process's own memory (absent from consoles before it was reported). */
+  readonly memory?: ConsoleMemoryView;
+  /** How late the console's event loop ran over the last complete 10 s: what every batch, ack and API call waited behind. */
+  readonly eventLoop?: EventLoopView;
+}
+
+export interface EventLoopView {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** The window these figures cover, s (0 before the first window completes). */
+  readonly windowSec: number;
+}
+
+/** The console process's memory: what its heap holds against the limit the runtime will not pass. */
+export interface ConsoleMemoryView {
+  readonly rssBytes: number;
+  /** V8 heap in use (live objects and garbage not yet collected). */
+  readonly heapUsedBytes: number;
+  /** V8's heap limit: past it the process dies out of memory (~4 GiB in Electron and in Node here). */
+  readonly heapLimitBytes: number;
+  /** Memory of ArrayBuffers and Buffers (typed arrays' data), outside the heap. */
+  readonly arrayBuffersBytes: number;
 }
 
 export interface QueryParams {

@@ -10,6 +10,7 @@ import { open, type RootDatabase } from 'lmdb';
 import { decodeCollectorFrame } from '@cerebro/shared/protocol/codec';
 import type { RouteResponses } from '@cerebro/shared/api/contract';
 import { AlertStore } from './alerts/alert-store';
+import { consoleMemory, EventLoopWindow } from './heap';
 import { consoleDetector } from './alerts/detector-kind';
 import { DetectorStore } from './alerts/detector-store';
 import { AlertScorer } from './alerts/scorer';
@@ -36,6 +37,10 @@ import { TerminalBroker } from './terminals/broker';
 import type { StoreOptions } from './tsdb/types';
 
 export const CONSOLE_VERSION = '0.1.0';
+/** Detector states are saved in slices, every second, so that a pass over every series takes about this long. */
+const DETECTOR_SAVE_PASS_SEC = 60;
+/** A slice saves at least this many series (a small console saves all of them every second or two). */
+const DETECTOR_SAVE_MIN_SLICE = 500;
 
 export type Log = (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 
@@ -74,7 +79,10 @@ export class ConsoleStartError extends Error {
 export class ConsoleCore {
   private maintenance: NodeJS.Timeout | null = null;
   private maintaining: Promise<void> = Promise.resolve();
+  /** A detector-state slice is queued behind `maintaining`, or running. */
+  private slicePending = false;
   private readonly rate: Array<{ at: number; samples: number }> = [];
+  private readonly loop = new EventLoopWindow(10);
   private stopped = false;
   /** Runbooks, policy, action runs and the audit log; null when its policy file could not be loaded (logged). */
   remediation: RemediationService | null = null;
@@ -264,6 +272,8 @@ export class ConsoleCore {
       walEntries: this.wal.size(),
       store: { series: st.series, headSamples: st.headSamples, headBytes: st.headBytes, blocks: st.blocks },
       logs: this.logs.stats(),
+      memory: consoleMemory(),
+      eventLoop: this.loop.last,
     };
   }
 
@@ -271,6 +281,7 @@ export class ConsoleCore {
     if (this.stopped) return;
     this.stopped = true;
     if (this.maintenance) clearInterval(this.maintenance);
+    this.loop.stop();
     this.terminals?.stop();
     await this.ingest.close();
     await this.api.close();
@@ -302,8 +313,14 @@ export class ConsoleCore {
     this.maintenance = setInterval(() => {
       const now = Date.now();
       this.rate.push({ at: now, samples: this.ingest.stats.samples });
+      this.loop.tick();
       for (const e of this.scorer.takeDirtyOpen()) this.alerts.apply(e);
       while (this.rate.length > 11) this.rate.shift();
+      // Behind any maintenance still running; skipped while the last second's slice still waits its turn.
+      if (!this.slicePending) {
+        this.slicePending = true;
+        this.maintaining = this.maintaining.then(() => this.saveDetectorSlice()).finally(() => (this.slicePending = false));
+      }
       if (now - lastMaintenance < everyMs) return;
       lastMaintenance = now;
       this.maintaining = this.maintaining.then(() => this.maintain()).catch((e: unknown) => this.log('error', `maintenance failed: ${(e as Error).message}`));
@@ -317,7 +334,6 @@ export class ConsoleCore {
     const before = Math.min(this.store.minUnflushedWalPos() ?? Number.MAX_SAFE_INTEGER, this.logs.minWalPosNeeded());
     const removed = await this.wal.truncateBefore(before);
     if (removed > 0) this.log('debug', `WAL: ${removed} entries trimmed (all their samples are in blocks)`);
-    await this.saveDetectors();
   }
 
   /** Log store: quiet hosts' minutes closed, retention enforced, miner and rate detectors saved. */
@@ -328,6 +344,16 @@ export class ConsoleCore {
       await this.logs.save();
     } catch (e) {
       this.log('error', `logs: maintenance failed (the WAL is kept until it succeeds): ${(e as Error).message}`);
+    }
+  }
+
+  /** One second's slice of the detector states: a pass over every series in about DETECTOR_SAVE_PASS_SEC. */
+  private async saveDetectorSlice(): Promise<void> {
+    try {
+      const { saved, passEnded } = await this.detectors.saveSlice(this.scorer, Math.max(DETECTOR_SAVE_MIN_SLICE, Math.ceil(this.scorer.seriesCount / DETECTOR_SAVE_PASS_SEC)));
+      if (passEnded) this.log('debug', `alerts: a pass of detector states saved (${saved} in its last slice)`);
+    } catch (e) {
+      this.log('error', `alerts: cannot save detector states (a restart would warm those series up again): ${(e as Error).message}`);
     }
   }
 

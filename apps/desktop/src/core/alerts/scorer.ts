@@ -352,6 +352,11 @@ export class AlertScorer {
     return { series: host?.size ?? 0, learning, left };
   }
 
+  /** Series scored so far (cheap, unlike stats()). */
+  get seriesCount(): number {
+    return this.count;
+  }
+
   stats(): ScorerStats {
     const warm = this.options.detector.warmupSamples;
     let learning = 0;

@@ -1,11 +1,13 @@
-/** The bottom line: is the UI connected, how many collectors report, how fast samples arrive. */
+/** The bottom line: is the UI connected, how many collectors report, how fast samples arrive, how the console itself fares. */
 import { useEffect, useState } from 'react';
 import { fmtCount } from '../lib/format';
 import { useApp } from '../state/store';
+import { consoleHealth } from './console-health';
 import type { ConnectionInfo } from '../transport/transport';
 
 export function StatusBar() {
   const { connection, stats } = useApp((s) => ({ connection: s.connection, stats: s.stats }));
+  const health = consoleHealth(stats);
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className={`conn conn-${connection.state}${reconnecting(connection) ? ' conn-reconnecting' : ''}`} data-conn={connection.state} data-reconnecting={reconnecting(connection)} title={connection.reason ?? ''}>
@@ -21,6 +23,11 @@ export function StatusBar() {
       <span>
         Series <b>{stats ? fmtCount(stats.store.series) : '—'}</b>
       </span>
+      {health && (
+        <span className={health.strained ? 'health-strained' : undefined} data-testid="console-health" data-strained={health.strained} title={health.title}>
+          Console <b>{health.text}</b>
+        </span>
+      )}
     </footer>
   );
 }
