@@ -7,12 +7,13 @@
  *   kernel threads, busy ones moving, a short-lived job every 30 s);
  * - every 10th tick, its socket table (ui-load.ts's topology: a service connected to two other hosts);
  * - log records every tick (`logsPerSec`, typical daemon lines).
- * The inventory goes with the first batch. Acks are not awaited: the console's WAL acks what it stores, and
- * the bench compares what was sent with what /stats says was stored.
+ * The inventory goes with the first batch. Like a collector, a host keeps at most the console's window of
+ * batches unacked (`maxInFlight` in its welcome); a tick that finds the window full is held back (counted:
+ * a collector would spool it and send it later).
  */
 import { collectTick, createSources, DEFAULT_SOURCES_CONFIG } from '../../apps/collector/src/sources/index';
 import type { CollectOutput } from '../../apps/collector/src/sources/source';
-import { encodeMessage } from '@cerebro/shared/protocol/codec';
+import { decodeConsoleFrame, encodeMessage } from '@cerebro/shared/protocol/codec';
 import type { ProcessRow, SocketRow, TelemetryBatch } from '@cerebro/shared/protocol/messages';
 import { seriesKey, type Labels } from '@cerebro/shared/protocol/series';
 import { mulberry32 } from '../../shared/src/mulberry32';
@@ -62,6 +63,9 @@ export class FleetCounters {
   encodeMs = 0;
   /** Ticks skipped because the host's connection was not open. */
   notSent = 0;
+  /** Ticks not sent because the host had the console's window of unacked batches out (a collector spools them). */
+  heldBack = 0;
+  acks = 0;
 }
 
 export interface FleetHostOptions {
@@ -78,6 +82,9 @@ export interface FleetHostOptions {
 /** One simulated host of the fleet (connects with UiSimHost's hello; sends collector-shaped batches). */
 export class FleetHost extends UiSimHost {
   private tick = 0;
+  private paused = false;
+  /** Batches sent and not acked yet (at most the welcome's `maxInFlight`). */
+  private inFlight = 0;
   private readonly levels: Float64Array;
   private readonly random: () => number;
   private readonly table: (i: number) => ProcessRow[];
@@ -99,8 +106,21 @@ export class FleetHost extends UiSimHost {
     return Math.sqrt(-2 * Math.log(Math.max(1e-12, this.random()))) * Math.cos(2 * Math.PI * this.random());
   }
 
+  /** Connects, then counts the console's acks: like a collector, a host keeps at most `maxInFlight` batches unacked. */
+  override async connect(): Promise<void> {
+    await super.connect();
+    this.ws!.on('message', (data: Buffer) => {
+      const m = decodeConsoleFrame(data);
+      if (!m.ok) return;
+      if (m.value.type !== 'ack') return;
+      this.inFlight = Math.max(0, this.inFlight - 1);
+      this.o.counters.acks++;
+    });
+  }
+
   private send(): void {
     if (this.ws?.readyState !== 1) return void this.o.counters.notSent++;
+    if (this.inFlight >= this.maxInFlight) return void this.o.counters.heldBack++;
     const started = performance.now();
     const ts = Date.now();
     const { keys } = this.o.series;
@@ -120,6 +140,7 @@ export class FleetHost extends UiSimHost {
     const c = this.o.counters;
     c.encodeMs += performance.now() - started;
     this.ws.send(frame);
+    this.inFlight++;
     c.batches++;
     c.samples += keys.length;
     if (extra.procs) c.tables++;
@@ -127,9 +148,17 @@ export class FleetHost extends UiSimHost {
     this.tick++;
   }
 
+  /** Stops sending (the connection stays open). */
+  pause(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.paused = true;
+  }
+
   /** A batch every second from a random phase, the first with the inventory. */
   override start(): void {
     setTimeout(() => {
+      if (this.paused) return;
       this.send();
       this.timer = setInterval(() => this.send(), 1000);
     }, this.random() * 1000).unref();

@@ -9,7 +9,7 @@
  * The heap figure is the least reading of the last minute: V8's heap in use includes garbage not yet
  * collected, so the low points of its saw-tooth are the closest to what the console keeps.
  */
-import type { ConsoleMemoryView } from '@cerebro/shared/api/contract';
+import type { ConsoleMemoryView, RouteResponses } from '@cerebro/shared/api/contract';
 import { routePath } from '@cerebro/shared/api/contract';
 import { numberOption, parseOptions } from './args';
 import type { Bench } from './bench';
@@ -44,6 +44,13 @@ interface Reading {
   /** The console's event loop over its last complete 10 s window (null before one completed). */
   readonly loopMaxMs: number | null;
   readonly loopP99Ms: number | null;
+}
+
+/** GET /stats with a long timeout (consoleApi gives up after 5 s). */
+async function stats(info: ConsoleInfo): Promise<RouteResponses['stats']> {
+  const res = await fetch(new URL(routePath('stats'), info.apiUrl), { headers: { authorization: `Bearer ${info.apiToken}` }, signal: AbortSignal.timeout(30_000) });
+  if (!res.ok) throw new Error(`console API stats: HTTP ${res.status}`);
+  return (await res.json()) as RouteResponses['stats'];
 }
 
 /** The process table the console holds for one host (what its host view shows). */
@@ -93,6 +100,8 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
     const s0 = await consoleApi(con.info, 'stats');
     for (const h of fleet) h.start();
     const readings: Reading[] = [];
+    const statsLatencies: number[] = [];
+    let statsFailures = 0;
     const gen0 = process.cpuUsage();
     const w = await measureWindow({
       pid: con.proc.pid,
@@ -100,15 +109,37 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
       seconds,
       progressEverySec: 10,
       onProgress: async (sec, cpuPct, u) => {
-        const st = await consoleApi(con.info, 'stats');
+        // A console too busy to answer within 30 s is a finding, not the end of the run.
+        const asked = performance.now();
+        let st: Awaited<ReturnType<typeof stats>>;
+        try {
+          st = await stats(con.info);
+        } catch (e) {
+          statsFailures++;
+          log(`${(sec / 60).toFixed(1)} min: /stats did not answer within 30 s (${(e as Error).message})`);
+          return;
+        }
+        const statsMs = performance.now() - asked;
+        statsLatencies.push(statsMs);
         const m = memoryOf(st);
         const loop = st.eventLoop && st.eventLoop.windowSec > 0 ? st.eventLoop : null;
         readings.push({ sec, heapUsedMB: m.heapUsedBytes / MB, arrayBuffersMB: m.arrayBuffersBytes / MB, rssMB: u.rssKb / 1024, cpuPctOfCore: cpuPct, loopMaxMs: loop?.maxMs ?? null, loopP99Ms: loop?.p99Ms ?? null });
-        log(`${(sec / 60).toFixed(1)} min: heap ${(m.heapUsedBytes / MB).toFixed(0)} MB of ${(m.heapLimitBytes / MB).toFixed(0)}, array buffers ${(m.arrayBuffersBytes / MB).toFixed(0)} MB, RSS ${(u.rssKb / 1024).toFixed(0)} MB, console ${cpuPct.toFixed(0)} % of a core so far, event loop late by ≤ ${loop ? loop.maxMs.toFixed(0) : '?'} ms (p99 ${loop ? loop.p99Ms.toFixed(0) : '?'}) in its last 10 s; sent ${counters.batches.toLocaleString('en')} batches, ${counters.tables.toLocaleString('en')} process tables`);
+        log(`${(sec / 60).toFixed(1)} min: heap ${(m.heapUsedBytes / MB).toFixed(0)} MB of ${(m.heapLimitBytes / MB).toFixed(0)}, array buffers ${(m.arrayBuffersBytes / MB).toFixed(0)} MB, RSS ${(u.rssKb / 1024).toFixed(0)} MB, console ${cpuPct.toFixed(0)} % of a core so far, event loop late by ≤ ${loop ? loop.maxMs.toFixed(0) : '?'} ms (p99 ${loop ? loop.p99Ms.toFixed(0) : '?'}) in its last 10 s, /stats answered in ${statsMs.toFixed(0)} ms; sent ${counters.batches.toLocaleString('en')} batches, ${counters.tables.toLocaleString('en')} process tables`);
       },
     });
     const gen = process.cpuUsage(gen0);
-    const s1 = await consoleApi(con.info, 'stats');
+    // Retried: a console still working off a stall may not answer at once.
+    let s1: Awaited<ReturnType<typeof stats>> | null = null;
+    for (let attempt = 1; s1 === null; attempt++) {
+      try {
+        s1 = await stats(con.info);
+      } catch (e) {
+        if (attempt >= 4) throw new Error(`the console did not answer /stats after the run, 4 times in a row: ${(e as Error).message}; its log ends:\n${con.proc.tail()}`);
+        statsFailures++;
+      }
+    }
+    // The hosts stop sending first: the reads below are of a console at rest.
+    for (const h of fleet) h.pause();
     const [alerts, raised, rowsOfFirst] = await Promise.all([consoleApi(con.info, 'alerts'), allAlerts(con.info), processRows(con.info, fleet[0]!.hostId)]);
     const last = memoryOf(s1);
     const lastMinute = readings.filter((r) => r.sec >= w.wallSec - 60);
@@ -138,6 +169,10 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
       eventLoopMaxMs: loops.length > 0 ? round(Math.max(...loops.map((r) => r.loopMaxMs!)), 0) : null,
       eventLoopMaxMsMedian: round(median(loops.map((r) => r.loopMaxMs!)), 0),
       eventLoopP99MsMedian: round(median(loops.map((r) => r.loopP99Ms!)), 1),
+      // GET /stats every 10 s, as the UI asks: how long it waited, and how often it got no answer within 30 s.
+      statsLatencyMsMedian: round(median(statsLatencies), 0),
+      statsLatencyMsMax: statsLatencies.length > 0 ? round(Math.max(...statsLatencies), 0) : null,
+      statsFailures,
       consolePeakRssMB: round(w.peakRssMB, 0),
       consolePeakRssAnonMB: round(w.peakRssAnonMB, 0),
       batchesSent: counters.batches,
@@ -150,6 +185,9 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
       rejectedSamples: s1.rejectedSamples - s0.rejectedSamples,
       protocolErrors: errors,
       ticksNotSent: counters.notSent,
+      // Ticks a host could not send because the console had not acked its window of batches: behind.
+      ticksHeldBack: counters.heldBack,
+      acks: counters.acks,
       scoredSeries: alerts.scoring.series,
       learningSeries: alerts.scoring.learning,
       openAlerts: alerts.alerts.length,

@@ -68,6 +68,8 @@ const KEYS = ['cpu.util_pct', 'mem.used_pct', seriesKey('fs.used_pct', { mount: 
 export class UiSimHost {
   protected ws: WebSocket | null = null;
   protected seq = 1;
+  /** The most batches the console lets a collector keep unacked (its welcome says). */
+  protected maxInFlight = 32;
   protected timer: ReturnType<typeof setInterval> | null = null;
   private readonly base = [5 + Math.random() * 70, 20 + Math.random() * 60, 10 + Math.random() * 80, Math.random() * 5e6, Math.random() * 2e6, Math.random() * 4];
   readonly hostId: string;
@@ -101,6 +103,7 @@ export class UiSimHost {
         if (m.value.type === 'welcome') {
           clearTimeout(timer);
           this.seq = Math.max(1, m.value.maxSeq + 1);
+          this.maxInFlight = m.value.limits.maxInFlight;
           resolve();
         } else if (m.value.type === 'error') {
           this.errors++;

@@ -48,8 +48,8 @@ export class Series {
   headMaxPos = 0;
   /** Timestamp of the last appended sample, in any head; duplicate detection. NaN: none since start. */
   lastAppendTs = Number.NaN;
-  /** Closed heads not yet committed. */
-  pending = 0;
+  /** This series' closed heads not yet committed, oldest first (also in the store's global list, in order). */
+  readonly pendingBlocks: PendingBlock[] = [];
   /** The latest checkpoint taken of the head (its transaction may still be in flight); null: none. */
   snap: HeadCheckpoint | null = null;
   /**

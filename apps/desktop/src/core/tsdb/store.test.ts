@@ -188,3 +188,35 @@ test('the per-host key cache follows changed key lists, the series limit and exp
     await e.dispose();
   }
 });
+
+test('heads that close together are written in bounded transactions, every block kept, in order per series', async () => {
+  const e = tempEnv();
+  try {
+    let store = await TelemetryStore.open(e.env, { blockMaxSamples: 4, checkpointIntervalMs: 1e12 });
+    // 2,500 series of one host close their heads in the same batch: 2,500 blocks pending at once, twice.
+    const keys = Array.from({ length: 2_500 }, (_, i) => `s${i}`);
+    const sizes: number[] = [];
+    const db = (store as unknown as { db: { writeBlocks(b: readonly unknown[]): Promise<unknown> } }).db;
+    const write = db.writeBlocks.bind(db);
+    db.writeBlocks = (b) => (sizes.push(b.length), write(b));
+    for (let i = 0; i < 8; i++) store.appendBatch('h1', T0 + i * 1000, keys, keys.map((_, k) => k + i / 10), i + 1);
+    // Before any write: a query reads the series' own two pending blocks, and none of the others'.
+    const pendingNow = raw(store.query('h1', 's7', ALL));
+    assert.deepEqual({ t: pendingNow.t, v: pendingNow.v }, { t: Array.from({ length: 8 }, (_, i) => T0 + i * 1000), v: Array.from({ length: 8 }, (_, i) => 7 + i / 10) });
+    await store.flush(T0 + 8000);
+    assert.ok(sizes.length >= 3, `${sizes.length} write transactions for 5,000 blocks`);
+    assert.ok(Math.max(...sizes) <= 2_000, `at most 2,000 blocks a transaction (${sizes.join(', ')})`);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 5_000);
+    assert.equal(store.stats().blocks, 5_000);
+    await store.close();
+    await e.reopen();
+    store = await TelemetryStore.open(e.env, { blockMaxSamples: 4 });
+    for (const k of [0, 1_999, 2_000, 2_499]) {
+      const { t, v } = raw(store.query('h1', `s${k}`, ALL));
+      assert.deepEqual({ t, v }, { t: Array.from({ length: 8 }, (_, i) => T0 + i * 1000), v: Array.from({ length: 8 }, (_, i) => k + i / 10) });
+    }
+    await store.close();
+  } finally {
+    await e.dispose();
+  }
+});
