@@ -50,7 +50,7 @@ export interface ConsoleOptions {
   readonly ingest?: Partial<IngestOptions>;
   readonly api?: { readonly host?: string; readonly port?: number };
   readonly store?: Partial<StoreOptions>;
-  /** How often heads are flushed to blocks, the WAL trimmed and detector states saved, ms. */
+  /** How often heads are flushed to blocks and the WAL trimmed, ms (detector states are saved in slices every second). */
   readonly maintenanceMs?: number;
   /** Test and benchmark aid: samples a series needs before it may alert (default: the detector's 300). */
   readonly detectorWarmup?: number;
