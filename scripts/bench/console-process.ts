@@ -85,9 +85,9 @@ export async function startConsole(cleanup: Cleanup, home: string, nodeArgs: rea
   return { proc, info, home };
 }
 
-/** GET one route of the console's local API. */
-export async function consoleApi<N extends RouteName>(info: ConsoleInfo, name: N): Promise<RouteResponses[N]> {
-  const res = await fetch(new URL(routePath(name), info.apiUrl), { headers: { authorization: `Bearer ${info.apiToken}` }, signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`console API ${name}: HTTP ${res.status}`);
+/** GET one route of the console's local API (`hostId` fills a route's `:host`, `query` is appended as given). */
+export async function consoleApi<N extends RouteName>(info: ConsoleInfo, name: N, o: { hostId?: string; query?: string; timeoutMs?: number } = {}): Promise<RouteResponses[N]> {
+  const res = await fetch(new URL(`${routePath(name, o.hostId)}${o.query ?? ''}`, info.apiUrl), { headers: { authorization: `Bearer ${info.apiToken}` }, signal: AbortSignal.timeout(o.timeoutMs ?? 5000) });
+  if (!res.ok) throw new Error(`console API ${name}${o.hostId !== undefined ? ` of ${o.hostId}` : ''}${o.query ?? ''}: HTTP ${res.status}`);
   return (await res.json()) as RouteResponses[N];
 }

@@ -10,7 +10,6 @@
  * collected, so the low points of its saw-tooth are the closest to what the console keeps.
  */
 import type { ConsoleMemoryView, RouteResponses } from '@cerebro/shared/api/contract';
-import { routePath } from '@cerebro/shared/api/contract';
 import { numberOption, parseOptions } from './args';
 import type { Bench } from './bench';
 import { Cleanup } from './cleanup';
@@ -46,31 +45,20 @@ interface Reading {
   readonly loopP99Ms: number | null;
 }
 
-/** GET /stats with a long timeout (consoleApi gives up after 5 s). */
-async function stats(info: ConsoleInfo): Promise<RouteResponses['stats']> {
-  const res = await fetch(new URL(routePath('stats'), info.apiUrl), { headers: { authorization: `Bearer ${info.apiToken}` }, signal: AbortSignal.timeout(30_000) });
-  if (!res.ok) throw new Error(`console API stats: HTTP ${res.status}`);
-  return (await res.json()) as RouteResponses['stats'];
-}
-
-/** The process table the console holds for one host (what its host view shows). */
-async function processRows(info: ConsoleInfo, hostId: string): Promise<number> {
-  const res = await fetch(new URL(routePath('processes', hostId), info.apiUrl), { headers: { authorization: `Bearer ${info.apiToken}` }, signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`console API processes of ${hostId}: HTTP ${res.status}`);
-  return ((await res.json()) as { rows: unknown[] }).rows.length;
+/** GET /stats with a long timeout (a busy console is measured, not given up on after 5 s). */
+function stats(info: ConsoleInfo): Promise<RouteResponses['stats']> {
+  return consoleApi(info, 'stats', { timeoutMs: 30_000 });
 }
 
 /** Every alert the console raised (open, resolved, snoozed): how many, and how many per series name. */
 async function allAlerts(info: ConsoleInfo): Promise<{ count: number; byName: Record<string, number> }> {
-  const res = await fetch(new URL(`${routePath('alerts')}?all=1`, info.apiUrl), { headers: { authorization: `Bearer ${info.apiToken}` }, signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`console API alerts?all=1: HTTP ${res.status}`);
-  const alerts = ((await res.json()) as { alerts: Array<{ seriesKey: string }> }).alerts;
+  const { alerts } = await consoleApi(info, 'alerts', { query: '?all=1', timeoutMs: 10_000 });
   const byName: Record<string, number> = {};
   for (const a of alerts) {
     const name = a.seriesKey.split('{')[0]!;
     byName[name] = (byName[name] ?? 0) + 1;
   }
-  return { count: alerts.length, byName: Object.fromEntries(Object.entries(byName).sort((a, b) => b[1] - a[1]).slice(0, 10)) };
+  return { count: alerts.length, byName: Object.fromEntries(Object.entries(byName).sort((x, y) => y[1] - x[1]).slice(0, 10)) };
 }
 
 function memoryOf(stats: { memory?: ConsoleMemoryView }): ConsoleMemoryView {
@@ -146,7 +134,7 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
     }
     // The hosts stop sending first: the reads below are of a console at rest.
     for (const h of fleet) h.pause();
-    const [alerts, raised, rowsOfFirst] = await Promise.all([consoleApi(con.info, 'alerts'), allAlerts(con.info), processRows(con.info, fleet[0]!.hostId)]);
+    const [alerts, raised, rowsOfFirst] = await Promise.all([consoleApi(con.info, 'alerts'), allAlerts(con.info), consoleApi(con.info, 'processes', { hostId: fleet[0]!.hostId, timeoutMs: 10_000 })]);
     const last = memoryOf(s1);
     const lastMinute = readings.filter((r) => r.sec >= w.wallSec - 60);
     const heapMB = Math.min(...(lastMinute.length > 0 ? lastMinute : readings).map((r) => r.heapUsedMB), last.heapUsedBytes / MB);
@@ -186,7 +174,7 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
       samplesStored: s1.samples - s0.samples,
       processTablesSent: counters.tables,
       // The first host's latest table as the console serves it (a check that tables arrive whole).
-      processRowsOfFirstHost: rowsOfFirst,
+      processRowsOfFirstHost: rowsOfFirst.rows.length,
       logRecordsSent: counters.logs,
       rejectedSamples: s1.rejectedSamples - s0.rejectedSamples,
       protocolErrors: errors,
