@@ -151,7 +151,7 @@ async function benchCheckpoint(): Promise<void> {
         const dbBytes = fs.statSync(path.join(dir, 'data.mdb')).size;
         console.log(
           `checkpoint at ${tick + 1} s: ${cp.heads} heads, ${(cp.headBytes / 1e6).toFixed(1)} MB of records (${(cp.headBytes / cp.heads).toFixed(0)} B/head); ` +
-            `callback ${cp.callbackMs.toFixed(0)} ms, commit total ${cp.totalMs.toFixed(0)} ms, process CPU ${((used.user + used.system) / 1000).toFixed(0)} ms; ` +
+            `callbacks ${cp.callbackMs.toFixed(0)} ms in ${cp.transactions} transactions (longest ${cp.maxCallbackMs.toFixed(0)} ms), commit total ${cp.totalMs.toFixed(0)} ms, process CPU ${((used.user + used.system) / 1000).toFixed(0)} ms; ` +
             `disk writes ${Number.isNaN(written) ? 'n/a' : `${(written / 1e6).toFixed(1)} MB`}; data.mdb ${(dbBytes / 1e6).toFixed(0)} MB; minUnflushedWalPos ${store.minUnflushedWalPos()}`,
         );
       }

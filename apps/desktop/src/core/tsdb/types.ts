@@ -133,10 +133,13 @@ export interface CheckpointStats {
   heads: number;
   /** Their bytes: Gorilla data plus an estimate of the record framing. */
   headBytes: number;
-  /** Pending blocks committed in the same transaction. */
+  /** Pending blocks committed first (in their own transactions). */
   blocks: number;
-  /** Main-thread time in the transaction callback (snapshot + encoding), ms. */
+  /** Transactions of head records (each at most 2,000 heads). */
+  transactions: number;
+  /** Main-thread time in the transaction callbacks (snapshot + encoding), ms: all of them, and the longest. */
   callbackMs: number;
+  maxCallbackMs: number;
   /** From the write being started to its commit, ms. */
   totalMs: number;
 }
