@@ -15,6 +15,7 @@ test('fleet, short form: 20 collector-shaped hosts, every batch accepted, tables
   assert.equal(f['protocolErrors'], 0);
   assert.equal(f['rejectedSamples'], 0);
   assert.equal(f['ticksNotSent'], 0);
+  assert.equal(f['readPauses'], 0, 'hosts that keep the ack window are never paused');
   assert.ok(f['seriesPerHost']! > 20, `this machine's series: ${f['seriesPerHost']}`);
   assert.ok(f['batchesSent']! >= 20 * 20, `batches sent: ${f['batchesSent']}`);
   // Stored by the console, all but the last second's batches at most.

@@ -182,6 +182,8 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
       // Ticks a host could not send because the console had not acked its window of batches: behind.
       ticksHeldBack: counters.heldBack,
       acks: counters.acks,
+      // Times the console paused a host's reads for sending beyond its ack window: 0 while hosts keep the window.
+      readPauses: s1.readPauses - s0.readPauses,
       scoredSeries: alerts.scoring.series,
       learningSeries: alerts.scoring.learning,
       openAlerts: alerts.alerts.length,

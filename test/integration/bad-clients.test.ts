@@ -142,6 +142,38 @@ test('bad clients are refused clearly while a good collector keeps streaming', a
     assert.equal(ws.readyState, WebSocket.OPEN);
   });
 
+  await t.test('a client that ignores the ack window is slowed, not buffered, and loses nothing', async () => {
+    const hostId = `it-flood-${process.pid}`;
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    const acked = new Set<number>();
+    let welcome: ConsoleMessage | undefined;
+    ws.on('message', (d: Buffer) => {
+      const m = decodeConsoleFrame(d);
+      if (!m.ok) return;
+      if (m.value.type === 'ack') acked.add(m.value.seq);
+      if (m.value.type === 'welcome') welcome = m.value;
+    });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(encodeMessage(hello(token, { hostId, epoch: 'floodclientepoch' })));
+    await waitFor('welcome', () => welcome, 5_000);
+    assert.ok(welcome?.type === 'welcome');
+    const window = welcome.limits.maxInFlight;
+    const before = (await con.api('stats')).readPauses;
+    // 20 ack windows' worth in one go, none awaited: a real collector never has more than one window unacked.
+    const n = 20 * window;
+    const keys = Array.from({ length: 50 }, (_, i) => `flood.metric_${i}`);
+    const t0 = Date.now() - n * 1000;
+    for (let seq = 1; seq <= n; seq++) ws.send(encodeMessage({ type: 'batch', seq, ts: t0 + seq * 1000, metrics: { k: keys, v: keys.map((_, i) => seq + i) } }));
+    await waitFor(`acks for all ${n} batches`, () => acked.size === n, 30_000);
+    assert.equal(ws.readyState, WebSocket.OPEN, 'the connection stays open');
+    const stats = await con.api('stats');
+    assert.ok(stats.readPauses > before, `its reads were paused (readPauses ${before} → ${stats.readPauses})`);
+    assert.match(con.proc.output, new RegExp(`collector ${hostId} .*beyond its ack window of ${window}: its reads are paused`));
+    const host = (await con.api('hosts')).find((h) => h.id === hostId);
+    assert.equal(host?.lastSeq, n, 'every batch was stored');
+    ws.close();
+  });
+
   // The good collector never lost its connection and kept delivering.
   const seqAfter = await waitFor('the good collector still streaming', async () => {
     const h = (await con.api('hosts')).find((x) => x.id === goodHost);

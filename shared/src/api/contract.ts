@@ -111,6 +111,8 @@ export interface IngestStatsView {
   readonly duplicateBatches: number;
   readonly rejectedFrames: Readonly<Record<string, number>>;
   readonly rejectedSamples: number;
+  /** Times a collector's reads were paused because it sent more batches than its ack window before their acks. */
+  readonly readPauses: number;
   /** Samples stored per second over the last 10 s. */
   readonly samplesPerSec: number;
   readonly walEntries: number;

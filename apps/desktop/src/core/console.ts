@@ -268,6 +268,7 @@ export class ConsoleCore {
       duplicateBatches: s.duplicateBatches,
       rejectedFrames: { ...s.rejected },
       rejectedSamples: s.rejectedSamples,
+      readPauses: s.readPauses,
       samplesPerSec: Math.round(samplesPerSec),
       walEntries: this.wal.size(),
       store: { series: st.series, headSamples: st.headSamples, headBytes: st.headBytes, blocks: st.blocks },

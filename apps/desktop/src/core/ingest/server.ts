@@ -68,6 +68,11 @@ export interface IngestStats {
   rejectedSamples: number;
   /** Seqs given up as never-coming when the out-of-order window overflowed. */
   seqGaps: number;
+  /**
+   * Times a connection's reads were paused because its host had more batches waiting for their commit
+   * than the ack window (`maxInFlight`) allows: a client that ignores the window is slowed, not buffered.
+   */
+  readPauses: number;
 }
 
 export interface IngestDeps {
@@ -106,6 +111,10 @@ interface Session {
   readonly challenge: string;
   /** How the hello authenticated (checked again when credentials or tokens change). */
   identity: Identity | null;
+  /** Reads paused: its host has more batches waiting for their commit than the ack window allows. */
+  paused: boolean;
+  /** The connection was already warned that it sends beyond the ack window (once per connection). */
+  warnedWindow: boolean;
 }
 
 export interface SendCommandOptions {
@@ -135,7 +144,7 @@ export class IngestServer {
   private readonly hosts = new Map<string, HostIngest>();
   private readonly sessions = new Set<Session>();
   private heartbeat: NodeJS.Timeout | null = null;
-  readonly stats: IngestStats = { connections: 0, batches: 0, samples: 0, duplicateBatches: 0, rejected: {}, rejectedSamples: 0, seqGaps: 0 };
+  readonly stats: IngestStats = { connections: 0, batches: 0, samples: 0, duplicateBatches: 0, rejected: {}, rejectedSamples: 0, seqGaps: 0, readPauses: 0 };
 
   constructor(
     private readonly deps: IngestDeps,
@@ -245,6 +254,8 @@ export class IngestServer {
   private startHeartbeat(): void {
     this.heartbeat = setInterval(() => {
       for (const s of this.sessions) {
+        // Its pongs wait behind the reads this console paused: silence is ours, not the link's.
+        if (s.paused) s.alive = true;
         if (!s.alive) {
           this.deps.log('warn', `collector ${s.hostId ?? s.address} did not answer pings for ${2 * this.options.heartbeatMs} ms; closing the half-open connection`);
           s.ws.terminate();
@@ -282,6 +293,8 @@ export class IngestServer {
       alive: true,
       challenge: this.challenges.get(req) ?? randomBytes(24).toString('base64url'),
       identity: null,
+      paused: false,
+      warnedWindow: false,
     };
     this.challenges.delete(req);
     this.sessions.add(session);
@@ -472,6 +485,7 @@ export class IngestServer {
       },
     );
     h.pending.set(seq, commit);
+    if (h.pending.size > this.options.maxInFlight && !session.paused) this.pauseReads(session, hostId, h.pending.size);
     const result = this.deps.store.appendBatch(hostId, batch.ts, batch.metrics.k, batch.metrics.v, pos);
     this.stats.batches++;
     this.stats.samples += result.appended;
@@ -487,7 +501,28 @@ export class IngestServer {
     void commit.then((ok) => {
       h.pending.delete(seq);
       if (ok) ack();
+      if (session.paused && h.pending.size <= this.options.maxInFlight) {
+        session.paused = false;
+        session.ws.resume();
+      }
     });
+  }
+
+  /**
+   * Backpressure for a client that ignores the ack window: its socket is not read until its host's
+   * commits catch up, so the kernel's buffers, then TCP, hold it back instead of this process's memory.
+   * What ws had already read still arrives, so the waiting batches are bounded by the window plus one read.
+   */
+  private pauseReads(session: Session, hostId: string, waiting: number): void {
+    session.paused = true;
+    session.ws.pause();
+    this.stats.readPauses++;
+    if (session.warnedWindow) return;
+    session.warnedWindow = true;
+    this.deps.log(
+      'warn',
+      `collector ${hostId} (${session.address}) sent ${waiting} batches that are not yet durable, beyond its ack window of ${this.options.maxInFlight}: its reads are paused until they are (a collector that waits for acks never sees this; check its version)`,
+    );
   }
 
   private storageFailed(hostId: string, seq: number, e: unknown): void {
