@@ -5,7 +5,8 @@
  *   values its own draw around them with 2 % noise (none on filesystems and capacities), plus the
  *   collector's self-metrics;
  * - every 2nd tick, a process table (process-history.ts's server-shaped generator: 200 processes, 30 of them
- *   kernel threads, busy ones moving, a short-lived job every 30 s);
+ *   kernel threads, busy ones moving, a short-lived job every 30 s), as the collector sends it: changes
+ *   against the last table where the console offers them, whole every 15th time (`wholeTables`: always whole);
  * - every 10th tick, its socket table (ui-load.ts's topology: a service connected to two other hosts);
  * - log records every tick (`logsPerSec`, typical daemon lines).
  * The inventory goes with the first batch. Like a collector, a host keeps at most the console's window of
@@ -16,6 +17,7 @@ import { collectTick, createSources, DEFAULT_SOURCES_CONFIG } from '../../apps/c
 import type { CollectOutput } from '../../apps/collector/src/sources/source';
 import { decodeConsoleFrame, encodeMessage } from '@cerebro/shared/protocol/codec';
 import type { ProcessRow, SocketRow, TelemetryBatch } from '@cerebro/shared/protocol/messages';
+import { ProcessTableEncoder } from '@cerebro/shared/protocol/table-delta';
 import { seriesKey, type Labels } from '@cerebro/shared/protocol/series';
 import { mulberry32 } from '../../shared/src/mulberry32';
 import { logRecords } from './ingest-load';
@@ -59,6 +61,10 @@ export class FleetCounters {
   batches = 0;
   samples = 0;
   tables = 0;
+  /** Of those, tables sent as changes. */
+  tableDeltas = 0;
+  /** Bytes of the frames sent. */
+  bytes = 0;
   logs = 0;
   /** Time spent building and encoding frames (the load generator's own work), ms. */
   encodeMs = 0;
@@ -77,6 +83,8 @@ export interface FleetHostOptions {
   readonly series: { readonly keys: readonly string[]; readonly values: readonly number[] };
   readonly processes: number;
   readonly logsPerSec: number;
+  /** Send every process table whole, as collectors before table deltas did. */
+  readonly wholeTables: boolean;
   readonly counters: FleetCounters;
 }
 
@@ -90,6 +98,7 @@ export class FleetHost extends UiSimHost {
   private readonly noise: Float64Array;
   private readonly random: () => number;
   private readonly table: (i: number) => ProcessRow[];
+  private readonly tables = new ProcessTableEncoder();
   private readonly sockets: SocketRow[];
   private readonly t0 = Date.now();
   /** The service the socket table's connections belong to. */
@@ -138,10 +147,11 @@ export class FleetHost extends UiSimHost {
     }
     const extra: Partial<TelemetryBatch> = {};
     if (this.tick === 0) (extra as { inventory?: unknown }).inventory = inventory(this.hostname, hostAddress(this.index));
-    if (this.tick % PROCESS_EVERY_TICKS === 0) (extra as { procs?: ProcessRow[] }).procs = [...this.table(this.tick / PROCESS_EVERY_TICKS), this.service];
+    const seq = this.seq++;
+    if (this.tick % PROCESS_EVERY_TICKS === 0) Object.assign(extra, this.tables.encode(seq, [...this.table(this.tick / PROCESS_EVERY_TICKS), this.service], this.tableDeltas && !this.o.wholeTables));
     if (this.tick % SOCKET_EVERY_TICKS === 0) (extra as { sockets?: SocketRow[] }).sockets = this.sockets;
     if (this.o.logsPerSec > 0) (extra as { logs?: unknown }).logs = logRecords(this.o.logsPerSec, this.o.index * 100_003 + this.tick, ts);
-    const msg: TelemetryBatch = { type: 'batch', seq: this.seq++, ts, metrics: { k: keys, v }, ...extra };
+    const msg: TelemetryBatch = { type: 'batch', seq, ts, metrics: { k: keys, v }, ...extra };
     const frame = encodeMessage(msg);
     const c = this.o.counters;
     c.encodeMs += performance.now() - started;
@@ -149,7 +159,9 @@ export class FleetHost extends UiSimHost {
     this.inFlight++;
     c.batches++;
     c.samples += keys.length;
-    if (extra.procs) c.tables++;
+    c.bytes += frame.length;
+    if (extra.procs || extra.procsDelta) c.tables++;
+    if (extra.procsDelta) c.tableDeltas++;
     c.logs += this.o.logsPerSec;
     this.tick++;
   }

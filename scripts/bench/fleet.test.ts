@@ -21,7 +21,9 @@ test('fleet, short form: 20 collector-shaped hosts, every batch accepted, tables
   // Stored by the console, all but the last second's batches at most.
   assert.ok(f['samplesStored']! >= f['samplesSent']! - 2 * 20 * f['seriesPerHost']!, `stored ${f['samplesStored']} of ${f['samplesSent']}`);
   assert.ok(f['processTablesSent']! >= 20 * 10);
-  assert.equal(f['processRowsOfFirstHost'], 51, 'the 50 processes and the service');
+  assert.equal(f['processRowsOfFirstHost'], 51, 'the 50 processes and the service, rebuilt whole from changes');
+  assert.ok(f['processTableDeltasSent']! > f['processTablesSent']! / 2, `tables sent as changes: ${f['processTableDeltasSent']} of ${f['processTablesSent']}`);
+  assert.equal(f['tableDeltasMissed'], 0, 'every change applied onto its base');
   assert.equal(f['scoredSeries'], 20 * f['seriesPerHost']!);
   assert.ok(f['heapLimitMB']! > 1000 && f['heapUsedMB']! > 0 && f['heapUsedMB']! < f['heapLimitMB']!);
   assert.ok(f['eventLoopMaxMs'] !== null && f['eventLoopMaxMs']! >= 0, 'a 10-s window of the event loop completed');

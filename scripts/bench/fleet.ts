@@ -30,6 +30,7 @@ const options = {
   seconds: { type: 'string', help: 'seconds of load (the process history fills in 900)', default: '960' },
   processes: { type: 'string', help: 'processes per table', default: '200' },
   'logs-per-sec': { type: 'string', help: 'log records per host per second', default: '2' },
+  'whole-tables': { type: 'boolean', help: 'send every process table whole, as collectors before table deltas (2026-11-27) did, to compare' },
   profile: { type: 'boolean', help: "run the console under node --cpu-prof and print its hot spots (figures then include the profiler's overhead); the profile is kept in build/bench/" },
   build: { type: 'boolean', help: 'rebuild the bundles first even if they look current' },
 } as const;
@@ -72,6 +73,7 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
   const seconds = numberOption(NAME, values, 'seconds', 960, 20, 7200);
   const processes = numberOption(NAME, values, 'processes', 200, 1, 2000);
   const logsPerSec = numberOption(NAME, values, 'logs-per-sec', 2, 0, 1000);
+  const wholeTables = values['whole-tables'] === true;
   const cleanup = new Cleanup();
   const fleet: FleetHost[] = [];
   try {
@@ -86,7 +88,7 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
     const idle = memoryOf(await consoleApi(con.info, 'stats'));
     log(`console pid ${con.proc.pid}: heap ${(idle.heapUsedBytes / MB).toFixed(0)} MB of ${(idle.heapLimitBytes / MB).toFixed(0)} MB before any host`);
     const counters = new FleetCounters();
-    for (let i = 0; i < hosts; i++) fleet.push(new FleetHost({ url: con.info.ingestUrl, token, index: i, hosts, series, processes, logsPerSec, counters }));
+    for (let i = 0; i < hosts; i++) fleet.push(new FleetHost({ url: con.info.ingestUrl, token, index: i, hosts, series, processes, logsPerSec, wholeTables, counters }));
     cleanup.add('close the simulated hosts', () => fleet.forEach((h) => h.close()));
     // Connected in groups, as a fleet reconnects after a console restart.
     for (let i = 0; i < fleet.length; i += 100) await Promise.all(fleet.slice(i, i + 100).map((h) => h.connect()));
@@ -151,6 +153,7 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
       seriesPerHost: series.keys.length,
       processesPerTable: processes + 1,
       logsPerSecPerHost: logsPerSec,
+      wholeTables,
       consoleCpuPctOfCore: round(w.cpuPctOfCore, 1),
       heapUsedMB: round(heapMB, 0),
       heapLimitMB: round(last.heapLimitBytes / MB, 0),
@@ -173,6 +176,11 @@ async function run(argv: readonly string[]): Promise<BenchResult> {
       samplesSent: counters.samples,
       samplesStored: s1.samples - s0.samples,
       processTablesSent: counters.tables,
+      // Of them sent as changes against the host's previous table (table-delta.ts), and what the console could not apply.
+      processTableDeltasSent: counters.tableDeltas,
+      tableDeltasMissed: s1.tableDeltasMissed - s0.tableDeltasMissed,
+      // What the hosts sent, all frames: the process tables are most of it when sent whole.
+      sentMBPerSec: round(counters.bytes / MB / w.wallSec, 2),
       // The first host's latest table as the console serves it (a check that tables arrive whole).
       processRowsOfFirstHost: rowsOfFirst.rows.length,
       logRecordsSent: counters.logs,

@@ -70,6 +70,8 @@ export class UiSimHost {
   protected seq = 1;
   /** The most batches the console lets a collector keep unacked (its welcome says). */
   protected maxInFlight = 32;
+  /** The console rebuilds process tables from changes (its welcome says). */
+  protected tableDeltas = false;
   protected timer: ReturnType<typeof setInterval> | null = null;
   private readonly base = [5 + Math.random() * 70, 20 + Math.random() * 60, 10 + Math.random() * 80, Math.random() * 5e6, Math.random() * 2e6, Math.random() * 4];
   readonly hostId: string;
@@ -104,6 +106,7 @@ export class UiSimHost {
           clearTimeout(timer);
           this.seq = Math.max(1, m.value.maxSeq + 1);
           this.maxInFlight = m.value.limits.maxInFlight;
+          this.tableDeltas = m.value.limits.tableDeltas === true;
           resolve();
         } else if (m.value.type === 'error') {
           this.errors++;

@@ -10,6 +10,7 @@ import { encodeMessage } from '@cerebro/shared/protocol/codec';
 import type { HostPolicySummary, Inventory, ProcessRow, SocketRow, SourceStatus, TelemetryBatch } from '@cerebro/shared/protocol/messages';
 import { seriesKey, type Labels } from '@cerebro/shared/protocol/series';
 import type { CollectorConfig } from './config';
+import { ProcessTableEncoder } from '@cerebro/shared/protocol/table-delta';
 import { Link } from './link/connection';
 import { resolveLinkTrust, type LinkTrust } from './trust/link-trust';
 import { policySummary } from './trust/policy';
@@ -94,6 +95,8 @@ export class CollectorAgent {
   /** The host's policy as the console is told it (in the inventory). */
   private readonly hostPolicy: HostPolicySummary;
   private timer: NodeJS.Timeout | null = null;
+  /** Process tables as changes against the last one sent (shared/protocol/table-delta.ts). */
+  private readonly tables = new ProcessTableEncoder();
   private tickNo = 0;
   private inventory: Inventory | null = null;
   private inventorySentMs = 0;
@@ -120,6 +123,9 @@ export class CollectorAgent {
       onCommand: trust.onCommand,
       onTerminal: (msg) => trust.terminals.onFrame(msg),
       onDisconnect: () => trust.terminals.closeAll('the link to the console dropped'),
+      // A console that restarted may hold no table to apply changes onto (its WAL was trimmed): the first
+      // table after every (re)connection goes whole, so each host has a table again within one scan.
+      onWelcome: () => this.tables.reset(),
       hostId: this.config.hostId,
       hostname: this.config.hostname,
       agentVersion: AGENT_VERSION,
@@ -200,13 +206,15 @@ export class CollectorAgent {
     const seq = this.spool.takeSeq();
     const logPart = this.logs?.take(seq);
     const failed: SourceStatus[] = this.tickNo % STATUS_EVERY_TICKS === 1 ? statuses : statuses.filter((s) => !s.ok);
+    // Changes against the last table when the console rebuilds them (most rows do not change in 2 s).
+    const table = out.procs ? this.tables.encode(seq, out.procs, this.link.offersTableDeltas) : undefined;
     const batch: TelemetryBatch = {
       type: 'batch',
       seq,
       ts,
       metrics: { k: out.k, v: out.v },
       spool: this.spool.stats(),
-      ...(out.procs ? { procs: out.procs } : {}),
+      ...table,
       ...(out.sockets ? { sockets: out.sockets } : {}),
       ...(failed.length > 0 ? { sources: failed } : {}),
       ...(out.notices.length > 0 ? { notices: out.notices } : {}),
@@ -217,6 +225,7 @@ export class CollectorAgent {
       this.spool.append(seq, encodeMessage(batch), out.k.length, logPart?.logs?.length ?? 0);
     } catch (e) {
       this.logs?.aborted(); // its records go back to the queue, its file positions are not saved
+      if (table) this.tables.reset(); // the next table must not change one the console never gets
       throw e;
     }
     this.logs?.committed();

@@ -113,6 +113,9 @@ export interface IngestStatsView {
   readonly rejectedSamples: number;
   /** Times a collector's reads were paused because it sent more batches than its ack window before their acks. */
   readonly readPauses: number;
+  /** Process tables received as changes, and those of them whose base table the console did not hold (that batch had no table). */
+  readonly tableDeltas: number;
+  readonly tableDeltasMissed: number;
   /** Samples stored per second over the last 10 s. */
   readonly samplesPerSec: number;
   readonly walEntries: number;

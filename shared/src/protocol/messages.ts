@@ -88,6 +88,8 @@ export interface Welcome {
     readonly maxSamplesPerBatch: number;
     /** Most batches the collector may send before waiting for acks. */
     readonly maxInFlight: number;
+    /** The console rebuilds process tables from `procsDelta` (consoles since 2026-11-27; absent: send whole tables). */
+    readonly tableDeltas?: boolean;
   };
 }
 
@@ -121,6 +123,16 @@ export interface ProcessRow {
   readonly readBps?: number | null;
   /** Likewise bytes a second written to storage (`write_bytes`: dirtied pages the kernel will write back). */
   readonly writeBps?: number | null;
+}
+
+/** A process table as the changes against the table of batch `base` (shared/protocol/table-delta.ts). */
+export interface ProcessTableDelta {
+  /** Seq of the batch whose table (whole or itself rebuilt) this changes. */
+  readonly base: number;
+  /** Rows new or changed since that table. */
+  readonly rows: readonly ProcessRow[];
+  /** Pids of that table that are no longer in this one. */
+  readonly gone: readonly number[];
 }
 
 export type SocketProto = 'tcp' | 'tcp6' | 'udp' | 'udp6';
@@ -242,6 +254,8 @@ export interface TelemetryBatch {
   readonly metrics: { readonly k: readonly string[]; readonly v: readonly number[] };
   /** The full process table, when scanned in this tick. */
   readonly procs?: readonly ProcessRow[];
+  /** Or the table as changes against an earlier batch's (table-delta.ts); never both. */
+  readonly procsDelta?: ProcessTableDelta;
   /** The full socket table, when scanned in this tick. */
   readonly sockets?: readonly SocketRow[];
   readonly inventory?: Inventory;

@@ -28,6 +28,7 @@ import {
   MAX_LOGS_PER_BATCH,
   MAX_LOG_MESSAGE_CHARS,
   type ProcessRow,
+  type ProcessTableDelta,
   type SocketRow,
   type SpoolStats,
   type SourceStatus,
@@ -190,6 +191,19 @@ function optionalRate(o: Obj, key: 'readBps' | 'writeBps', path: string): number
   return v as number | null | undefined;
 }
 
+function procsDelta(v: unknown, path: string): ProcessTableDelta {
+  const o = obj(v, path);
+  const base = uint(o, 'base', path);
+  if (base < 1) fail(`${path}.base`, 'the seq of an earlier batch (≥ 1)', base);
+  const rows = arr(o, 'rows', path, MAX_ROWS).map((r, i) => processRow(r, `${path}.rows[${i}]`));
+  const gone = arr(o, 'gone', path, MAX_ROWS);
+  for (let i = 0; i < gone.length; i++) {
+    const pid = gone[i];
+    if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid < 0) fail(`${path}.gone[${i}]`, 'a pid (a non-negative integer)', pid);
+  }
+  return { base, rows, gone: gone as number[] };
+}
+
 const SOCKET_PROTOS = new Set(['tcp', 'tcp6', 'udp', 'udp6']);
 
 function socketRow(r: unknown, path: string): SocketRow {
@@ -333,6 +347,10 @@ function batch(o: Obj, limits: DecodeLimits): TelemetryBatch {
   }
   const out: { -readonly [K in keyof TelemetryBatch]: TelemetryBatch[K] } = { type: 'batch', seq, ts, metrics: { k: k as string[], v: vals as number[] } };
   if (o['procs'] !== undefined) out.procs = arr(o, 'procs', p, MAX_ROWS).map((r, i) => processRow(r, `${p}.procs[${i}]`));
+  if (o['procsDelta'] !== undefined) {
+    if (out.procs !== undefined) throw new Invalid(`${p}: procs and procsDelta are both present; a batch carries its process table one way or the other`);
+    out.procsDelta = procsDelta(o['procsDelta'], `${p}.procsDelta`);
+  }
   if (o['sockets'] !== undefined) out.sockets = arr(o, 'sockets', p, MAX_ROWS).map((r, i) => socketRow(r, `${p}.sockets[${i}]`));
   if (o['inventory'] !== undefined) out.inventory = inventory(o['inventory'], `${p}.inventory`);
   if (o['spool'] !== undefined) out.spool = spool(o['spool'], `${p}.spool`);
@@ -386,6 +404,7 @@ function welcome(o: Obj): Welcome {
       maxFrameBytes: uint(l, 'maxFrameBytes', `${p}.limits`),
       maxSamplesPerBatch: uint(l, 'maxSamplesPerBatch', `${p}.limits`),
       maxInFlight: uint(l, 'maxInFlight', `${p}.limits`),
+      ...(l['tableDeltas'] === true ? { tableDeltas: true } : {}),
     },
   };
 }

@@ -30,6 +30,8 @@ export interface LinkOptions {
   readonly onTerminal?: (msg: TerminalInput | TerminalAck | TerminalResize | TerminalClose) => void;
   /** The connection closed (terminal sessions end with it). */
   readonly onDisconnect?: () => void;
+  /** Called on each welcome, before the spool is sent (the agent then sends its next process table whole). */
+  readonly onWelcome?: () => void;
   readonly hostId: string;
   readonly hostname: string;
   readonly agentVersion: string;
@@ -60,6 +62,8 @@ export class Link {
   private readonly inFlight = new Set<number>();
   private lastSentSeq = 0;
   private maxInFlight = DEFAULT_MAX_IN_FLIGHT;
+  /** The last welcome offered process tables as changes (a console that does not gets whole tables). */
+  private tableDeltas = false;
   private welcomed = false;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -69,6 +73,11 @@ export class Link {
   readonly stats: LinkStats = { state: 'stopped', connects: 0, sentFrames: 0, acks: 0, lastAckMs: null, lastError: null, inFlight: 0, sessionId: null };
 
   constructor(private readonly options: LinkOptions) {}
+
+  /** Whether the console last connected to rebuilds process tables from changes (false before any welcome). */
+  get offersTableDeltas(): boolean {
+    return this.tableDeltas;
+  }
 
   /**
    * Send a terminal frame now, beside the batches (terminal output is not spooled: a session does not
@@ -208,6 +217,8 @@ export class Link {
         this.stats.lastError = null;
         this.lastLoggedError = '';
         this.maxInFlight = Math.max(1, Math.min(msg.limits.maxInFlight, 1024));
+        this.tableDeltas = msg.limits.tableDeltas === true;
+        this.options.onWelcome?.();
         spool.ackUpTo(msg.durableSeq);
         this.lastSentSeq = msg.durableSeq;
         this.options.log('info', `connected to ${this.options.url} (session ${msg.sessionId}); ${spool.stats().pendingBatches} batches to send`);

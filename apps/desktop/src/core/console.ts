@@ -21,6 +21,7 @@ import { ModelHost } from './models/model-host';
 import { ingestSender, RemediationService } from './remediation/service';
 import { HostRegistry } from './hosts/registry';
 import { IncidentService, type IncidentOptions } from './incidents/service';
+import { ProcessTableDecoder, withWholeTable } from '@cerebro/shared/protocol/table-delta';
 import { IngestServer, type IngestOptions } from './ingest/server';
 import { LogService } from './logs/log-service';
 import { loadNotifyConfig } from './notify/config';
@@ -146,7 +147,11 @@ export class ConsoleCore {
       releaseLock(home);
       throw new ConsoleStartError(`cannot open the log store in ${path.join(home, 'logs')}: ${(e as Error).message}`);
     }
-    const replayed = replayWal(wal, store, registry, logs, log);
+    // Rebuilds process tables sent as changes: the replay first, then live ingest, in the WAL's order.
+    const tables = new ProcessTableDecoder((m) =>
+      log('info', `process table of ${m.hostId}: batch ${m.seq} changes the table of batch ${m.base}, but the console holds ${m.held === null ? 'none' : `batch ${m.held}'s`}; none until the collector's next whole table`),
+    );
+    const replayed = replayWal(wal, store, registry, logs, tables, log);
     const tokens = TokenStore.inHome(home);
     const alerts = new AlertStore(db, log);
     alertStore = alerts;
@@ -175,7 +180,7 @@ export class ConsoleCore {
       releaseLock(home);
       throw new ConsoleStartError((e as Error).message);
     }
-    const ingest = new IngestServer({ wal, store, registry, tokens, trust, log, scorer, logs, onBatch }, options.ingest);
+    const ingest = new IngestServer({ wal, store, registry, tokens, trust, log, scorer, logs, tables, onBatch }, options.ingest);
     let remediation: RemediationService | null = null;
     try {
       remediation = RemediationService.open({ home, env, log, sender: ingestSender(ingest), incidents: { get: (id) => incidents.get(id) }, view: { host: (id) => registry.get(id), latest: (id, key) => store.latest(id, key), processes: (id) => registry.processes(id), supervisorOf: (id, name) => incidents.processEvents.supervisorOf(id, name) } });
@@ -269,6 +274,7 @@ export class ConsoleCore {
       rejectedFrames: { ...s.rejected },
       rejectedSamples: s.rejectedSamples,
       readPauses: s.readPauses,
+      ...this.ingest.tableDeltas(),
       samplesPerSec: Math.round(samplesPerSec),
       walEntries: this.wal.size(),
       store: { series: st.series, headSamples: st.headSamples, headBytes: st.headBytes, blocks: st.blocks },
@@ -373,7 +379,7 @@ export class ConsoleCore {
  * the scorer: its saved states already include samples up to the last save, and feeding them twice would
  * score old samples as new ones (after a crash, the samples since the last save are simply not scored).
  */
-function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegistry, logs: LogService, log: Log): number {
+function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegistry, logs: LogService, tables: ProcessTableDecoder, log: Log): number {
   let n = 0;
   for (const { pos, entry } of wal.entries()) {
     const decoded = decodeCollectorFrame(entry.f, { maxFrameBytes: Number.MAX_SAFE_INTEGER, maxSamplesPerBatch: Number.MAX_SAFE_INTEGER });
@@ -382,7 +388,8 @@ function replayWal(wal: WriteAheadLog, store: TelemetryStore, registry: HostRegi
       continue;
     }
     store.appendBatch(entry.h, decoded.value.ts, decoded.value.metrics.k, decoded.value.metrics.v, pos);
-    registry.batch(entry.h, decoded.value, store.seriesCount(entry.h), Date.now(), false);
+    // Changes to a table apply in the WAL's order; one whose base was trimmed away leaves the last table.
+    registry.batch(entry.h, withWholeTable(tables, entry.h, decoded.value), store.seriesCount(entry.h), Date.now(), false);
     // Its own failure is logged by the log store; the entry stays in the WAL for the next start.
     logs.replay(entry.h, decoded.value, pos)?.catch(() => undefined);
     n++;

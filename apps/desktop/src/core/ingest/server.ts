@@ -28,6 +28,7 @@ import { createIngestListener, type IngestListener } from './listener';
 import { PendingCommands, refusal } from './pending-commands';
 import { addSeq, advanceTo, emptySeqState, hasSeq, type SeqState } from './seq-state';
 import type { TokenStore } from './tokens';
+import { type ProcessTableDecoder, withWholeTable } from '@cerebro/shared/protocol/table-delta';
 import type { WriteAheadLog } from './wal';
 
 export interface IngestOptions extends DecodeLimits {
@@ -90,6 +91,11 @@ export interface IngestDeps {
    * batch is acked once this commit and the WAL's are both done.
    */
   readonly logs?: { ingest(hostId: string, batch: TelemetryBatch, pos: number): Promise<void> | null };
+  /**
+   * Rebuilds process tables sent as changes (shared/protocol/table-delta.ts), shared with the WAL replay
+   * so both see a host's batches in one order; absent: the welcome offers no deltas.
+   */
+  readonly tables?: ProcessTableDecoder;
   /** Called for every accepted batch, after it is in the store (live subscriptions). */
   readonly onBatch?: (hostId: string, batch: TelemetryBatch) => void;
 }
@@ -280,6 +286,11 @@ export class IngestServer {
     if (listener) await new Promise<void>((resolve) => listener.net.close(() => resolve()));
   }
 
+  /** Process tables received as changes, and those whose base table was not held (no table for that batch). */
+  tableDeltas(): { tableDeltas: number; tableDeltasMissed: number } {
+    return { tableDeltas: this.deps.tables?.deltas ?? 0, tableDeltasMissed: this.deps.tables?.missed ?? 0 };
+  }
+
   connectedHosts(): string[] {
     return [...this.hosts.entries()].filter(([, h]) => h.session).map(([id]) => id);
   }
@@ -455,7 +466,7 @@ export class IngestServer {
       durableSeq: h.state.contig,
       maxSeq: h.state.max,
       serverTimeMs: Date.now(),
-      limits: { maxFrameBytes: this.options.maxFrameBytes, maxSamplesPerBatch: this.options.maxSamplesPerBatch, maxInFlight: this.options.maxInFlight },
+      limits: { maxFrameBytes: this.options.maxFrameBytes, maxSamplesPerBatch: this.options.maxSamplesPerBatch, maxInFlight: this.options.maxInFlight, ...(this.deps.tables ? { tableDeltas: true } : {}) },
     });
     this.deps.log('info', `collector ${hello.hostId} (${hello.hostname}, ${hello.agent.name} ${hello.agent.version}) connected from ${session.address}; durable up to seq ${h.state.contig}`);
   }
@@ -496,8 +507,10 @@ export class IngestServer {
     // The same samples the store took; the scorer's per-host key cache makes this no Map lookup per sample.
     const limit = this.deps.scorer?.scoreBatch(hostId, batch.ts, batch.metrics.k, batch.metrics.v);
     if (limit) this.deps.log('warn', limit.message);
-    this.deps.registry.batch(hostId, batch, this.deps.store.seriesCount(hostId));
-    this.deps.onBatch?.(hostId, batch);
+    // In arrival order, which is the WAL's: a delta applies onto the table of the batch before it.
+    const whole = this.deps.tables ? withWholeTable(this.deps.tables, hostId, batch) : batch;
+    this.deps.registry.batch(hostId, whole, this.deps.store.seriesCount(hostId));
+    this.deps.onBatch?.(hostId, whole);
     void commit.then((ok) => {
       h.pending.delete(seq);
       if (ok) ack();

@@ -6,7 +6,7 @@ import { consoleHealth } from './console-health';
 const GiB = 2 ** 30;
 function stats(heapUsed: number, loop: IngestStatsView['eventLoop'] | undefined, memory = true): IngestStatsView {
   return {
-    connectedCollectors: 1, batches: 1, samples: 1, duplicateBatches: 0, rejectedFrames: {}, rejectedSamples: 0, readPauses: 0, samplesPerSec: 1, walEntries: 0,
+    connectedCollectors: 1, batches: 1, samples: 1, duplicateBatches: 0, rejectedFrames: {}, rejectedSamples: 0, readPauses: 0, tableDeltas: 0, tableDeltasMissed: 0, samplesPerSec: 1, walEntries: 0,
     store: { series: 1, headSamples: 1, headBytes: 1, blocks: 0 },
     ...(memory ? { memory: { rssBytes: 3 * GiB, heapUsedBytes: heapUsed, heapLimitBytes: 4 * GiB, arrayBuffersBytes: 0 } } : {}),
     ...(loop ? { eventLoop: loop } : {}),
