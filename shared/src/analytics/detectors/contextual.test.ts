@@ -132,6 +132,9 @@ test('a damaged or foreign state is refused with a reason', () => {
   bad({ ...s, seen: s.seen.slice(8) }, /seen/);
   bad({ ...s, s: s.s.map((v, i) => (i === 9 ? 1 : v)) }, /out of range/);
   bad({ ...s, recent: [1] }, /recent window/);
+  bad({ ...s, blocks: [s.blocks[0]] }, /needs 2 block states/);
+  bad({ ...s, blocks: [[1], s.blocks[1]] }, /block state needs 47 finite numbers \(block of 8\)/);
+  bad({ ...s, blocks: [s.blocks[0], s.blocks[1]!.map((v, i) => (i === 0 ? 48 : v))] }, /block state is out of range \(block of 48\)/);
   bad(null, /not an object/);
 });
 
@@ -146,6 +149,36 @@ test('issue 4: a busy warm-up is forgotten; after 20 quiet minutes a jump to 50 
   assert.ok(before[jump]! < 0.25, `without the window the jump scores ${before[jump]}`);
   const quietMax = Math.max(...scores.slice(W, jump));
   assert.ok(scores[jump]! > 0.5 && scores[jump]! > 2.5 * quietMax, `jump ${scores[jump]} vs quiet ${quietMax}`);
+});
+
+test('a shift of the mean that no sample shows (every value inside the range seen) is caught by the block means', () => {
+  // Uniform 90–110, then uniform 90–100: no value leaves the range, no new context of the 8 slices; only
+  // the means of blocks of samples move (−5, six times the 48-sample means' spread). Undamped, as the console would run it.
+  const caught = (blocks: typeof CONTEXTUAL_PARAMS.blocks): boolean[] =>
+    [3, 5, 7, 9, 11].map((seed) => {
+      const rnd = rng(seed);
+      const values = Array.from({ length: 3200 }, (_, i) => (i < 3000 ? 90 + 20 * rnd() : 90 + 10 * rnd()));
+      const d = new Contextual({ ...CONTEXTUAL_PARAMS, damp: 1e-9, blocks });
+      const scores = values.map((v, i) => d.update(i * 300_000, v));
+      return Math.max(...scores.slice(3000)) >= 1.4 * Math.max(...scores.slice(2400, 3000));
+    });
+  assert.deepEqual(caught(CONTEXTUAL_PARAMS.blocks), [true, true, true, true, true]);
+  const without = caught({ ...CONTEXTUAL_PARAMS.blocks, sizes: [] });
+  assert.ok(without.filter((c) => !c).length >= 2, `without block means it is caught in ${JSON.stringify(without)}`);
+});
+
+test('a version-2 state (before the block means) is restored, its block means learning afresh', () => {
+  const values = noisy(3000, 23);
+  const a = contextual.create();
+  for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
+  const { blocks, ...v2 } = a.toJSON() as unknown as Record<string, unknown>;
+  assert.ok(Array.isArray(blocks));
+  const r = contextual.fromJSON({ ...v2, version: 2 });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  assert.deepEqual((r.value.toJSON() as unknown as { blocks: number[][] }).blocks.map((b) => b[2]), [0, 0], 'no block closed yet');
+  values[2000] = 160;
+  const scores = values.slice(1000).map((v, i) => r.value.update((1000 + i) * 300_000, v));
+  assert.ok(scores[1000]! > 0.8, `spike after restore ${scores[1000]}`);
 });
 
 test('a version-1 state (before the recent window) is restored and keeps scoring', () => {

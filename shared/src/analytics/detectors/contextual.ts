@@ -9,6 +9,12 @@
  *   usual range (a daily peak missing, a flat stretch where the series usually moves);
  * - rarity (tail-rarity.ts): the raw score is multiplied by min(1, −log10(share of recent samples at
  *   least as deviant) / 3), so deviations this series produces every day stop alerting.
+ * - block range (session 15): the range signal again on the means of blocks of 8 and of 48 samples, each
+ *   with its own rarity, weight 0.8, once a block mean leaves the earlier block means' range by more than
+ *   a fifth of it: a block mean leaves that range long before a noisy sample leaves the samples' range, so a
+ *   slow decline or a level shift smaller than the noise alerts (NAB's machine_temperature decline,
+ *   TravelTime_387, speed_7578, ec2_cpu_utilization_77c1ca). Without the fifth, the block means of plain
+ *   noise, whose range still widens now and then, doubled the score of noise (0.13 → 0.2–0.33).
  * The output is damped by the recent peak, as the ensemble's, so an episode alerts once (NAB counts the
  * first detection in a window and charges every false one). Nothing is emitted during the warm-up.
  *
@@ -23,8 +29,8 @@
  * A busy period is forgotten as in the ensemble (issue 4): the slow mean and variance restart from the
  * last ~1,000 samples (recent-window.ts) when those are at least 4 times calmer in variance.
  *
- * State: 15 numbers, the 40-bin rarity histogram, a 576-bit set of seen contexts and the recent window
- * (5 numbers and 16 blocks of 2): under 2 KB in memory, ~1.2 KB of JSON.
+ * State: 15 numbers, the 40-bin rarity histogram, a 576-bit set of seen contexts, the recent window
+ * (5 numbers and 16 blocks of 2) and per block size 7 numbers and a 40-bin histogram: under 3 KB in memory.
  */
 import { err, ok, type Result } from '../../result';
 import { fromBase64, toBase64 } from './base64';
@@ -34,8 +40,8 @@ import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-
 import { TailRarity, type TailRarityParams } from './tail-rarity';
 
 const KIND = 'contextual';
-/** 2 added `recent`; a version-1 state is restored with an empty window. */
-const VERSION = 2;
+/** 2 added `recent`, 3 `blocks`; an older state is restored with those empty (they learn again). */
+const VERSION = 3;
 
 export interface ContextualParams {
   readonly levelAlpha: number;
@@ -60,6 +66,12 @@ export interface ContextualParams {
   readonly rarity: TailRarityParams;
   /** Window that re-seeds the slow mean and variance when it is much calmer, as the ensemble's (blocks 0: off). */
   readonly recent: RecentWindowParams;
+  /**
+   * The range signal on block means (sizes: samples per block; none: off), each scored as the samples' range
+   * is (wRange, half, its own rarity), times `weight`, after `warmup` blocks; a block mean counts as out
+   * only beyond `tolerance` (a share of the block means' range) outside it.
+   */
+  readonly blocks: { readonly sizes: readonly number[]; readonly weight: number; readonly warmup: number; readonly tolerance: number };
 }
 
 /**
@@ -84,6 +96,7 @@ export const CONTEXTUAL_PARAMS: ContextualParams = {
   context: { bins: 8, orders: 3, rateAlpha: 0.01, shortAlpha: 0.3 },
   rarity: { bins: 40, step: 0.25, decay: 0.999, prior: 1 },
   recent: { blocks: 16, blockSamples: 64, calmRatio: 4 },
+  blocks: { sizes: [8, 48], weight: 0.8, warmup: 50, tolerance: 0.2 },
 };
 
 const MAD_TO_STD = 1.2533141373155003;
@@ -93,6 +106,64 @@ const MAX_Z = 1e9;
 const FIELDS = ['n', 'prev', 'level', 'scale', 'dScale', 'slowMean', 'slowVar', 'min', 'max', 'peak'] as const;
 type Field = (typeof FIELDS)[number];
 
+/** How far each block mean leaves the range of the earlier block means (see `blocks` above). */
+class BlockRange {
+  /** Samples in the open block, their sum, closed blocks, the range of their means. */
+  k = 0;
+  sum = 0;
+  n = 0;
+  min = 0;
+  max = 0;
+  readonly rarity: TailRarity;
+
+  constructor(
+    readonly size: number,
+    private readonly p: ContextualParams,
+  ) {
+    this.rarity = new TailRarity(p.rarity);
+  }
+
+  /** Adds a sample; at a block's last sample, the block mean's raw score (0 otherwise and while warming up). */
+  add(value: number): number {
+    this.sum += value;
+    if (++this.k < this.size) return 0;
+    const mean = this.sum / this.size;
+    this.k = 0;
+    this.sum = 0;
+    if (this.n++ === 0) {
+      this.min = this.max = mean;
+      this.rarity.add(0);
+      return 0;
+    }
+    const p = this.p;
+    const range = Math.max(this.max - this.min, 1e-9 * Math.abs(mean), 1e-12);
+    const out = mean > this.max ? (mean - this.max) / range : mean < this.min ? (this.min - mean) / range : 0;
+    let z = p.wRange * Math.max(0, out - p.blocks.tolerance);
+    if (!(z < MAX_Z)) z = MAX_Z;
+    const raw = this.n > p.blocks.warmup && z > 0 ? (z / (z + p.half)) * Math.min(1, -Math.log10(this.rarity.tailShare(z)) / p.rarityDecades) : 0;
+    this.rarity.add(z);
+    if (mean > this.max) this.max = mean;
+    if (mean < this.min) this.min = mean;
+    return raw;
+  }
+
+  toArray(): number[] {
+    return [this.k, this.sum, this.n, this.min, this.max, this.rarity.total, this.rarity.weight, ...this.rarity.counts];
+  }
+
+  /** Restores `toArray()` output; a reason when it does not fit. */
+  load(a: unknown): string | null {
+    const bins = this.p.rarity.bins;
+    if (!Array.isArray(a) || a.length !== 7 + bins || !a.every((v) => typeof v === 'number' && Number.isFinite(v))) return `a block state needs ${7 + bins} finite numbers`;
+    const [k, sum, n, min, max, total, weight] = a as number[] as [number, number, number, number, number, number, number];
+    if (!Number.isInteger(k) || k < 0 || k >= this.size || !Number.isInteger(n) || n < 0 || min > max || total < 0 || weight <= 0 || (a as number[]).slice(7).some((c) => c < 0)) return 'a block state is out of range';
+    Object.assign(this, { k, sum, n, min, max });
+    Object.assign(this.rarity, { total, weight });
+    this.rarity.counts.set((a as number[]).slice(7));
+    return null;
+  }
+}
+
 interface ContextualState extends DetectorState {
   /** FIELDS, then the novelty's history, rate and short mean, then the rarity's total and weight. */
   readonly s: number[];
@@ -101,6 +172,8 @@ interface ContextualState extends DetectorState {
   readonly seen: string;
   /** RecentWindow.toArray(). */
   readonly recent: number[];
+  /** BlockRange.toArray() per block size. */
+  readonly blocks: number[][];
 }
 
 export class Contextual implements StreamingDetector {
@@ -123,15 +196,22 @@ export class Contextual implements StreamingDetector {
   private bS1 = 0;
   private bS2 = 0;
   private readonly blockSize: number;
+  private readonly blocks: BlockRange[];
 
   constructor(private readonly p: ContextualParams = CONTEXTUAL_PARAMS) {
     this.novelty = new ContextNovelty(p.context);
     this.rarity = new TailRarity(p.rarity);
     this.recent = new RecentWindow(p.recent);
     this.blockSize = this.recent.blockSize;
+    this.blocks = p.blocks.sizes.map((size) => new BlockRange(size, p));
   }
 
   update(_timestampMs: number, value: number): number {
+    let blockRaw = 0;
+    for (const b of this.blocks) {
+      const r = b.add(value);
+      if (r > blockRaw) blockRaw = r;
+    }
     if (this.n === 0) return this.first(value);
     const p = this.p;
     const warm = this.n >= p.warmup;
@@ -146,7 +226,7 @@ export class Contextual implements StreamingDetector {
     const novelty = this.novelty.update(value, this.min, this.max, this.n > p.context.orders);
     let z = Math.max(Math.abs(r) / s, (p.wStep * Math.abs(d)) / sd, p.wRange * out, p.wContext * novelty);
     if (!(z < MAX_Z)) z = MAX_Z;
-    const raw = warm ? (z / (z + p.half)) * this.rarityFactor(z) : 0;
+    const raw = Math.max(warm ? (z / (z + p.half)) * this.rarityFactor(z) : 0, p.blocks.weight * blockRaw);
     this.rarity.add(z);
     const score = p.damp === 1 ? raw * (1 - this.peak) : raw * Math.pow(1 - this.peak, p.damp);
     this.peak = Math.max(this.peak * p.peakDecay, raw);
@@ -212,6 +292,7 @@ export class Contextual implements StreamingDetector {
       tail: [...tail.counts],
       seen: toBase64(new Uint8Array(nov.seen.buffer, nov.seen.byteOffset, nov.seen.byteLength)),
       recent: this.recent.toArray(this.openBlock()),
+      blocks: this.blocks.map((b) => b.toArray()),
     };
   }
 
@@ -221,7 +302,8 @@ export class Contextual implements StreamingDetector {
 
   static fromJSON(state: unknown, params: ContextualParams = CONTEXTUAL_PARAMS): Result<Contextual, string> {
     const v1 = stateRecord(state, KIND, 1);
-    const rec = v1.ok ? v1 : stateRecord(state, KIND, VERSION);
+    const v2 = v1.ok ? v1 : stateRecord(state, KIND, 2);
+    const rec = v1.ok ? v1 : v2.ok ? v2 : stateRecord(state, KIND, VERSION);
     if (!rec.ok) return rec;
     const { s, tail, seen } = rec.value;
     const nums = FIELDS.length + 5;
@@ -251,6 +333,13 @@ export class Contextual implements StreamingDetector {
     d.bRef = b.ref;
     d.bS1 = b.s1;
     d.bS2 = b.s2;
+    if (v2.ok) return ok(d);
+    const blocks = rec.value['blocks'];
+    if (!Array.isArray(blocks) || blocks.length !== d.blocks.length) return err(`${KIND}: state field blocks needs ${d.blocks.length} block states`);
+    for (const [i, blk] of d.blocks.entries()) {
+      const why = blk.load(blocks[i]);
+      if (why !== null) return err(`${KIND}: ${why} (block of ${blk.size})`);
+    }
     return ok(d);
   }
 }
