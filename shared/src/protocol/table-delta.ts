@@ -92,8 +92,12 @@ export interface TableDeltaMiss {
 
 /** The console's side: each host's latest table, rebuilt from whole tables and deltas, in batch order. */
 export class ProcessTableDecoder {
-  /** Per host: the seq and rows of its latest table; seq null after a miss, until a whole table comes. */
-  private readonly hosts = new Map<string, { seq: number | null; rows: Map<number, ProcessRow> }>();
+  /**
+   * Per host: the seq of its latest table (null after a miss, until a whole table comes), and the table: a
+   * whole one as it came, made a map by pid only when a delta arrives (a collector that sends whole tables
+   * every 2 s never pays for the map).
+   */
+  private readonly hosts = new Map<string, { seq: number | null; whole: readonly ProcessRow[] | null; rows: Map<number, ProcessRow> | null }>();
   /** Deltas that could not be applied (their base was not the table held); those batches had no table. */
   missed = 0;
   deltas = 0;
@@ -106,9 +110,7 @@ export class ProcessTableDecoder {
    */
   apply(hostId: string, seq: number, procs: readonly ProcessRow[] | undefined, delta: ProcessTableDelta | undefined): readonly ProcessRow[] | undefined {
     if (procs !== undefined) {
-      const rows = new Map<number, ProcessRow>();
-      for (const r of procs) rows.set(r.pid, r);
-      this.hosts.set(hostId, { seq, rows });
+      this.hosts.set(hostId, { seq, whole: procs, rows: null });
       return procs;
     }
     if (delta === undefined) return undefined;
@@ -118,14 +120,21 @@ export class ProcessTableDecoder {
       this.missed++;
       // Reported once a chain: the deltas after a miss are based on it, and miss until a whole table.
       if (held?.seq !== null) this.onMiss({ hostId, seq, base: delta.base, held: held?.seq ?? null });
-      this.hosts.set(hostId, { seq: null, rows: new Map() });
+      this.hosts.set(hostId, { seq: null, whole: null, rows: null });
       return undefined;
     }
-    for (const pid of delta.gone) held.rows.delete(pid);
-    for (const r of delta.rows) held.rows.set(r.pid, r);
+    let rows = held.rows;
+    if (rows === null) {
+      rows = new Map();
+      for (const r of held.whole ?? []) rows.set(r.pid, r);
+      held.rows = rows;
+      held.whole = null;
+    }
+    for (const pid of delta.gone) rows.delete(pid);
+    for (const r of delta.rows) rows.set(r.pid, r);
     held.seq = seq;
     // A new array each time: whoever kept the previous table keeps it unchanged.
-    return Array.from(held.rows.values());
+    return Array.from(rows.values());
   }
 }
 
