@@ -132,7 +132,8 @@ export class ConsoleCore {
       releaseLock(home);
       throw new ConsoleStartError((e as Error).message);
     }
-    const store = await TelemetryStore.open(env, options.store);
+    // A fleet connects at once after a console start: spread its heads' closes (types.ts, firstBlockJitter).
+    const store = await TelemetryStore.open(env, { firstBlockJitter: 0.5, ...options.store });
     const db = await openStateDatabase({ env });
     const registry = await HostRegistry.open(db, log);
     const wal = new WriteAheadLog(env);

@@ -40,6 +40,10 @@ export interface HeadCheckpoint {
 
 /** In-memory state of one series: its open head and what listSeries/latest need. */
 export class Series {
+  /** Samples at which the open head closes (blockMaxSamples but for the first head, see firstBlockJitter). */
+  headLimit = 0;
+  /** A head was opened in this process (the next ones are full size). */
+  opened = false;
   /** The open Gorilla chunk; null when no sample arrived since the last close. */
   head: GorillaEncoder | null = null;
   /** Wall-clock ms when the head was opened (for `headMaxAgeMs`). */

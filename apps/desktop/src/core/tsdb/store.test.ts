@@ -220,3 +220,34 @@ test('heads that close together are written in bounded transactions, every block
     await e.dispose();
   }
 });
+
+test('with firstBlockJitter a fleet that starts together does not close its heads together, and keeps every sample', async () => {
+  const closesPerTick = async (firstBlockJitter: number): Promise<number[]> => {
+    const e = tempEnv();
+    try {
+      const store = await TelemetryStore.open(e.env, { blockMaxSamples: 40, firstBlockJitter, checkpointIntervalMs: 1e12 });
+      const keys = Array.from({ length: 1_000 }, (_, i) => `s${i}`);
+      const closes: number[] = [];
+      let tick = 0;
+      const close = store['closeHead'].bind(store);
+      store['closeHead'] = (s) => {
+        closes[tick] = (closes[tick] ?? 0) + 1;
+        close(s);
+      };
+      for (; tick < 120; tick++) store.appendBatch('h1', T0 + tick * 1000, keys, keys.map((_, k) => k + tick), tick + 1);
+      for (const k of [0, 1, 777]) assert.equal(raw(store.query('h1', `s${k}`, ALL)).t.length, 120, `s${k} keeps every sample`);
+      const counted = closes.slice(0, 120); // not the closes of shutting down
+      await store.close();
+      return counted;
+    } finally {
+      await e.dispose();
+    }
+  };
+  const together = await closesPerTick(0);
+  assert.equal(Math.max(...together.filter((n) => n !== undefined)), 1_000, 'without it all 1,000 heads close in one tick');
+  const spread = await closesPerTick(0.5);
+  const most = Math.max(...spread.filter((n) => n !== undefined));
+  // First heads close after 20–40 samples, later ones after 40: about 1,000 / 21 a tick, from then on.
+  assert.ok(most <= 100, `at most ${most} heads close in one tick`);
+  assert.ok(spread.reduce((a, n) => a + (n ?? 0), 0) >= 2_000, 'heads still close (blocks get written)');
+});

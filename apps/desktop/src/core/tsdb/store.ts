@@ -111,7 +111,7 @@ export class TelemetryStore {
       return result;
     }
     const host = this.hostMap(hostId);
-    const { blockMaxSamples, blockMaxSpanMs } = this.opts;
+    const { blockMaxSpanMs } = this.opts;
     let limitReported = false;
     let invalidReported = false;
     const cache = this.keyCache.get(hostId);
@@ -175,7 +175,7 @@ export class TelemetryStore {
       }
       if (!(ts >= s.firstTs)) s.firstTs = ts;
       result.appended++;
-      if (head.count >= blockMaxSamples) this.closeHead(s);
+      if (head.count >= s.headLimit) this.closeHead(s);
     }
     // Only a list whose every key has a series (none rejected by the limit) is cached: a cached
     // entry skips the limit check. A copy, as the caller may reuse its array.
@@ -326,6 +326,10 @@ export class TelemetryStore {
 
   private openHead(s: Series, walPos: number): GorillaEncoder {
     const head = new GorillaEncoder();
+    const { blockMaxSamples, firstBlockJitter } = this.opts;
+    // u from the series id (golden-ratio steps spread consecutive ids evenly over [0, 1)).
+    s.headLimit = s.opened || firstBlockJitter <= 0 ? blockMaxSamples : Math.max(1, Math.round(blockMaxSamples * (1 - firstBlockJitter * ((s.id * 0.6180339887498949) % 1))));
+    s.opened = true;
     s.head = head;
     s.headOpenedAt = Date.now();
     s.headMinPos = walPos;
