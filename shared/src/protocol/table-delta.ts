@@ -98,9 +98,9 @@ export class ProcessTableDecoder {
    * every 2 s never pays for the map).
    */
   private readonly hosts = new Map<string, { seq: number | null; whole: readonly ProcessRow[] | null; rows: Map<number, ProcessRow> | null }>();
-  /** Deltas that could not be applied (their base was not the table held); those batches had no table. */
-  missed = 0;
+  /** Deltas received, and those that could not be applied (their base was not the table held: no table for that batch). */
   deltas = 0;
+  missed = 0;
 
   constructor(private readonly onMiss: (miss: TableDeltaMiss) => void = () => undefined) {}
 

@@ -372,11 +372,15 @@ export class TelemetryStore {
   /** Commits every block pending now; rethrows the error of a failed background write. */
   private async commit(): Promise<void> {
     await this.scheduleWrite();
+    this.rethrowWriteError('writing blocks to LMDB');
+  }
+
+  /** Throws (once) the error a block write left, saying what was being done. */
+  private rethrowWriteError(what: string): void {
     const err = this.writeError;
-    if (err !== undefined) {
-      this.writeError = undefined;
-      throw new Error(`telemetry store: writing blocks to LMDB failed: ${String(err)}`, { cause: err });
-    }
+    if (err === undefined) return;
+    this.writeError = undefined;
+    throw new Error(`telemetry store: ${what} failed: ${String(err)}`, { cause: err });
   }
 
   private scheduleWrite(): Promise<void> {
@@ -456,13 +460,11 @@ export class TelemetryStore {
   private async writeCheckpoint(): Promise<CheckpointStats> {
     const started = performance.now();
     const blocks = this.pending.length;
+    // Not commit(): this runs inside the write chain that commit() would wait on.
     await this.writePending();
-    const blockErr = this.writeError;
-    if (blockErr !== undefined) {
-      this.writeError = undefined;
-      throw new Error(`telemetry store: writing a head checkpoint to LMDB failed (its blocks): ${String(blockErr)}`, { cause: blockErr });
-    }
-    // Candidates now; each is checked again inside its slice's transaction.
+    this.rethrowWriteError('writing the blocks of a head checkpoint to LMDB');
+    // The heads changed since their last checkpoint (a new head always has a sample after that one). A
+    // candidate stays changed until it is taken; its head and blocks are checked again in its transaction.
     const candidates: Series[] = [];
     for (const s of this.byId.values()) {
       if (s.head !== null && !(s.snap !== null && s.snap.next === Number.POSITIVE_INFINITY)) candidates.push(s);
@@ -485,8 +487,6 @@ export class TelemetryStore {
             const s = candidates[next++]!;
             const head = s.head;
             if (head === null || s.pendingBlocks.length > 0) continue;
-            // Unchanged since its last checkpoint (a new head always has a sample after that one).
-            if (s.snap !== null && s.snap.next === Number.POSITIVE_INFINITY) continue;
             if (!s.persisted) void this.db.series.put(s.id, s.toMeta());
             headBytes += this.db.putHeadInTxn(s.id, head, s.headMaxPos);
             const snap: HeadCheckpoint = { pos: s.headMaxPos, next: Number.POSITIVE_INFINITY };
