@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeHeadRecord, type HeadRecord } from './block-db';
 import { TelemetryStore } from './store';
-import { tempEnv } from './test-env';
+import { tempEnv, type TempEnv } from './test-env';
 import type { QueryResult } from './types';
 
 const T0 = 1_700_000_000_000;
@@ -333,3 +333,78 @@ test('a head whose block closed after the checkpoint wrote its blocks waits for 
     await e.dispose();
   }
 });
+
+/**
+ * Two ways a head slice's transaction fails. `commit`: the commit itself fails (a full disk), so nothing
+ * of the slice is written; modelled with a child transaction that throws, which lmdb-js rolls back.
+ * `callback`: the slice's own code throws midway; lmdb-js's asynchronous `transaction` does not roll back
+ * then (kriszyp/lmdb-js#115): what was put before the throw commits anyway.
+ */
+for (const failure of ['commit', 'callback'] as const) {
+  const OPTS = { blockMaxSamples: 1000, checkpointIntervalMs: 0 };
+  const KEYS_5K = Array.from({ length: 5_000 }, (_, i) => `s${i}`);
+  /** Appends WAL frames 1..3 (5,000 series of one host); the skipped samples (already on disk). */
+  const put = (store: TelemetryStore): number => {
+    let skipped = 0;
+    for (let pos = 1; pos <= 3; pos++) skipped += store.appendBatch('h1', T0 + pos * 1000, KEYS_5K, KEYS_5K.map((_, k) => k + pos / 10), pos).skippedFlushed;
+    return skipped;
+  };
+  /** A store whose checkpoint failed in its second head slice (of three). */
+  const failedCheckpoint = async (e: TempEnv): Promise<TelemetryStore> => {
+    const store = await TelemetryStore.open(e.env, OPTS);
+    put(store);
+    const blocks = store['db'].blocks;
+    const transaction = blocks.transaction.bind(blocks);
+    let calls = 0;
+    const injected = new Error('injected: MDB_MAP_FULL');
+    const failing = (fn: () => unknown) => () => {
+      fn();
+      throw injected;
+    };
+    blocks.transaction = ((fn: () => unknown) => {
+      if (++calls !== 2) return transaction(fn);
+      return failure === 'commit' ? transaction(() => blocks.childTransaction(failing(fn))) : transaction(failing(fn));
+    }) as typeof blocks.transaction;
+    await assert.rejects(store.checkpoint(), /writing a head checkpoint to LMDB failed: Error: injected: MDB_MAP_FULL/);
+    assert.equal(calls, 2, 'the first slice committed, the second failed, no third was tried');
+    blocks.transaction = transaction;
+    return store;
+  };
+  const onDisk = failure === 'commit' ? 2_000 : 4_000;
+
+  test(`a head slice that fails at its ${failure} leaves the earlier slices committed and its own heads counted as uncovered; a crash then loses nothing`, async () => {
+    const e = tempEnv();
+    try {
+      const crashed = await failedCheckpoint(e);
+      assert.equal(headRecords(crashed).size, onDisk, 'on disk: the first slice, and the failed one only if its own code threw');
+      assert.equal(crashed.minUnflushedWalPos(), 1, "the failed slice's heads count as uncovered: the WAL keeps their samples");
+      // Crash: no close(); a new store on the same files, and the kept WAL replayed.
+      await e.reopen();
+      const store = await TelemetryStore.open(e.env, OPTS);
+      assert.equal(store.stats().recoveredHeads, onDisk);
+      assert.equal(put(store), 3 * onDisk, "the recovered heads' samples are not appended twice");
+      for (const k of [0, 1_999, 2_000, 3_999, 4_000, 4_999]) {
+        const q = store.query('h1', `s${k}`, ALL) as { t: number[]; v: number[] };
+        assert.deepEqual({ t: q.t, v: q.v }, { t: [1, 2, 3].map((p) => T0 + p * 1000), v: [1, 2, 3].map((p) => k + p / 10) }, `s${k}`);
+      }
+      await store.close();
+    } finally {
+      await e.dispose();
+    }
+  });
+
+  test(`a head slice that fails at its ${failure}: the next checkpoint writes the heads it and the untried slice left`, async () => {
+    const e = tempEnv();
+    try {
+      const store = await failedCheckpoint(e);
+      const cp = await store.checkpoint();
+      assert.equal(cp.heads, 3_000);
+      assert.equal(cp.transactions, 2);
+      assert.equal(store.minUnflushedWalPos(), null, 'every sample covered');
+      assert.equal(headRecords(store).size, 5_000);
+      await store.close();
+    } finally {
+      await e.dispose();
+    }
+  });
+}

@@ -496,9 +496,13 @@ export class TelemetryStore {
           sliceMs = performance.now() - t;
         });
       } catch (err) {
-        // Nothing of this slice committed: its series' committed records (or none) stand; appends
-        // since were tracked on the failed snapshots, but the old records' `next` was set before
-        // them (they were changed). Earlier slices did commit and count.
+        // A failed commit (a full disk) wrote nothing of this slice: its series' committed records (or
+        // none) stand; appends since were tracked on the failed snapshots, but the old records' `next`
+        // was set before them (they were changed). If the callback itself threw midway, lmdb-js's
+        // asynchronous transaction commits the puts made before the throw (it does not roll back:
+        // kriszyp/lmdb-js#115); reverting is still safe, since a record on disk newer than the one
+        // counted only makes the WAL keep more and recovery skip what the record holds. Earlier slices
+        // did commit and count. (checkpoint.test.ts injects both failures.)
         for (const [s] of taken) s.snap = s.ckpt;
         throw new Error(`telemetry store: writing a head checkpoint to LMDB failed: ${String(err)}`, { cause: err });
       }
