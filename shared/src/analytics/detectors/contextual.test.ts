@@ -116,8 +116,8 @@ test("jumps a series makes often are scaled by the step's own rarity; a jump lar
     }
     values[7900] = values[7900]! + 150;
     const run = (stepRarity: typeof CONTEXTUAL_PARAMS.stepRarity): number[] => {
-      // The recurring-spike rule off in both: it damps these spikes too, on its own terms.
-      const d = new Contextual({ ...CONTEXTUAL_PARAMS, damp: 1e-9, stepRarity, recur: null });
+      // The recurring-spike rule and the alert budget off in both: they damp these spikes too, on their own terms.
+      const d = new Contextual({ ...CONTEXTUAL_PARAMS, damp: 1e-9, stepRarity, recur: null, budget: null });
       return values.map((v, i) => d.update(i * 300_000, v));
     };
     const withIt = run(CONTEXTUAL_PARAMS.stepRarity);
@@ -143,7 +143,8 @@ test('a spike at the same hour every day stops alerting in full from its fourth 
     const other = 288 * 9 + 100;
     values[other] = values[other]! + 40;
     const run = (recur: typeof CONTEXTUAL_PARAMS.recur): number[] => {
-      const d = new Contextual({ ...CONTEXTUAL_PARAMS, recur });
+      // The alert budget off in both, so only the recurring-spike rule differs.
+      const d = new Contextual({ ...CONTEXTUAL_PARAMS, recur, budget: null });
       return values.map((v, i) => d.update(i * 300_000, v));
     };
     const withIt = run(CONTEXTUAL_PARAMS.recur);
@@ -154,6 +155,32 @@ test('a spike at the same hour every day stops alerting in full from its fourth 
       else if (k < 9) assert.ok(Math.abs(withIt[i]! - without[i]! * CONTEXTUAL_PARAMS.recur!.damp) < 1e-12 && without[i]! > 0.25, `seed ${seed}, day ${k + 1}: ${withIt[i]} against ${without[i]}`);
     }
     assert.equal(withIt[other], without[other], `seed ${seed}: the spike at another hour`);
+  }
+});
+
+test('a series that keeps raising alerts is believed less each time (the alert budget); after a long quiet stretch, fully again', () => {
+  for (const seed of [1, 2, 3]) {
+    const rnd = rng(seed);
+    // Spikes of +25–55 every 80–200 samples for 3,000 samples, then 25,000 quiet ones and a lone +40.
+    const values = Array.from({ length: 30_000 }, () => 10 + 4 * rnd());
+    const spikes: number[] = [];
+    for (let i = 1000; i < 4000; i += 80 + Math.floor(120 * rnd())) {
+      values[i] = values[i]! + 25 + 30 * rnd();
+      spikes.push(i);
+    }
+    values[29_000] = values[29_000]! + 40;
+    const run = (budget: typeof CONTEXTUAL_PARAMS.budget): number[] => {
+      // The recurring-spike rule off in both, so only the budget differs.
+      const d = new Contextual({ ...CONTEXTUAL_PARAMS, recur: null, budget });
+      return values.map((v, i) => d.update(i * 300_000, v));
+    };
+    const withIt = run(CONTEXTUAL_PARAMS.budget);
+    const without = run(null);
+    for (const i of spikes) assert.ok(withIt[i]! <= without[i]! + 1e-12, `seed ${seed}, row ${i}: ${withIt[i]} against ${without[i]}`);
+    assert.equal(withIt[spikes[0]!], without[spikes[0]!], 'the first alert is believed in full');
+    const divided = spikes.filter((i) => withIt[i]! * 1.5 <= without[i]!).length;
+    assert.ok(divided >= 3, `seed ${seed}: ${divided} of the later spikes divided by 1.5 or more`);
+    assert.ok(without[29_000]! > 0.5 && Math.abs(withIt[29_000]! - without[29_000]!) < 0.02, `seed ${seed}: the lone spike ${withIt[29_000]} against ${without[29_000]}`);
   }
 });
 
@@ -188,7 +215,8 @@ test('a damaged or foreign state is refused with a reason', () => {
   bad({ ...s, blocks: [s.blocks[0]] }, /needs 2 block states/);
   bad({ ...s, blocks: [[1], s.blocks[1]] }, /block state needs 47 finite numbers \(block of 8\)/);
   bad({ ...s, blocks: [s.blocks[0], s.blocks[1]!.map((v, i) => (i === 0 ? 48 : v))] }, /block state is out of range \(block of 48\)/);
-  bad({ ...s, s: [...s.s.slice(0, -2), 5, 7] }, /the last alerts' sample numbers/);
+  bad({ ...s, s: [...s.s.slice(0, -4), 5, 7, 0, -1] }, /the last alerts' sample numbers/);
+  bad({ ...s, s: [...s.s.slice(0, -2), -1, -1] }, /the alert budget/);
   bad({ ...s, s: s.s.slice(0, -2) }, /finite numbers/);
   bad({ ...s, stepTail: s.stepTail.slice(1) }, /stepTail needs 26 finite numbers/);
   bad({ ...s, stepTail: s.stepTail.map((v, i) => (i === 1 ? 0 : v)) }, /stepTail/);
@@ -236,7 +264,7 @@ test("a version-3 state (before the step's rarity) is restored, its step histogr
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { stepTail, ...v3 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(stepTail) && stepTail.length === 2 + CONTEXTUAL_PARAMS.stepRarity!.bins);
-  const r = contextual.fromJSON({ ...v3, s: (v3['s'] as number[]).slice(0, -2), version: 3 });
+  const r = contextual.fromJSON({ ...v3, s: (v3['s'] as number[]).slice(0, -4), version: 3 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.equal((r.value.toJSON() as unknown as { stepTail: number[] }).stepTail[0], 0, 'an empty step histogram');
   values[2000] = 160;
@@ -250,7 +278,7 @@ test('a version-2 state (before the block means) is restored, its block means le
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { blocks, ...v2 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(blocks));
-  const r = contextual.fromJSON({ ...v2, s: (v2['s'] as number[]).slice(0, -2), version: 2 });
+  const r = contextual.fromJSON({ ...v2, s: (v2['s'] as number[]).slice(0, -4), version: 2 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.deepEqual((r.value.toJSON() as unknown as { blocks: number[][] }).blocks.map((b) => b[2]), [0, 0], 'no block closed yet');
   values[2000] = 160;
@@ -264,7 +292,7 @@ test('a version-1 state (before the recent window) is restored and keeps scoring
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { recent, ...v1 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(recent));
-  const r = contextual.fromJSON({ ...v1, s: (v1['s'] as number[]).slice(0, -2), version: 1 });
+  const r = contextual.fromJSON({ ...v1, s: (v1['s'] as number[]).slice(0, -4), version: 1 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   values[2000] = 160;
   const scores = values.slice(1000).map((v, i) => r.value.update((1000 + i) * 300_000, v));

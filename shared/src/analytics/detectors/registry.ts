@@ -2,8 +2,8 @@
  * The detector kinds the console knows, the one it runs on every series by default, and the stronger
  * tier. Both are chosen by measurement (`npm run bench -- nab`, docs/benchmarks.md). Default: ensemble,
  * 59.76 / 51.94 / 64.48 (standard / low FP / low FN), ~0.9 KB per series. Stronger tier: contextual (the
- * ensemble plus context novelty, per-series rarity, block means, the step's own rarity and recurring
- * spikes halved), 69.77 / 59.49 / 74.96 in ~3.8 KB per series (session 16); the console does not run it (at the ensemble's alert count its
+ * ensemble plus context novelty, per-series rarity, block means, the step's own rarity, recurring spikes
+ * halved and an alert budget), 73.57 / 67.24 / 77.50 in ~3.8 KB per series (session 16); the console does not run it (at the ensemble's alert count its
  * alerts score the same on NAB: docs/benchmarks.md, nab, "Session 16"). A second family, measured beside them: resonance (adaptive resonance
  * over the series' shape, ARTime's design made causal), 61.43 / 51.13 / 67.68; given what NAB's runner gives
  * ARTime (each file's minimum, maximum and length), the same code scores 74.56 / 64.61 / 80.17, the record's
