@@ -100,7 +100,7 @@ export interface ContextualParams {
    * Recurring spikes: a level or step alert (raw ≥ `threshold`, the level or step signal the largest) that
    * comes as many samples after the previous one as that one came after the one before (within
    * `tolerance` of that gap) is multiplied by `damp`: a spike every day at the same hour (a cron job)
-   * stops alerting from its third occurrence. Alerts within `minGap` samples of the previous one are the
+   * stops alerting in full from its third alert. Alerts within `minGap` samples of the previous one are the
    * same episode and do not count (null: off).
    */
   readonly recur: { readonly threshold: number; readonly tolerance: number; readonly damp: number; readonly minGap: number } | null;
@@ -382,13 +382,13 @@ export class Contextual implements StreamingDetector {
   }
 
   static fromJSON(state: unknown, params: ContextualParams = CONTEXTUAL_PARAMS): Result<Contextual, string> {
-    const v1 = stateRecord(state, KIND, 1);
-    const v2 = v1.ok ? v1 : stateRecord(state, KIND, 2);
-    const v3 = v1.ok || v2.ok ? v2 : stateRecord(state, KIND, 3);
-    const rec = v1.ok ? v1 : v2.ok ? v2 : v3.ok ? v3 : stateRecord(state, KIND, VERSION);
+    // An older version lacks what came after it (VERSION's comment); the current one is checked last, so a
+    // foreign or damaged state gets the current version's reason.
+    const version = [1, 2, 3].find((k) => stateRecord(state, KIND, k).ok) ?? VERSION;
+    const rec = stateRecord(state, KIND, version);
     if (!rec.ok) return rec;
     const { s, tail, seen } = rec.value;
-    const nums = FIELDS.length + 5 + (v1.ok || v2.ok || v3.ok ? 0 : 4);
+    const nums = FIELDS.length + 5 + (version < 4 ? 0 : 4);
     const finite = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
     if (!finite(s) || s.length !== nums) return err(`${KIND}: state field s needs ${nums} finite numbers`);
     if (!finite(tail) || tail.length !== params.rarity.bins || tail.some((v) => v < 0)) return err(`${KIND}: state field tail needs ${params.rarity.bins} counts ≥ 0`);
@@ -408,7 +408,7 @@ export class Contextual implements StreamingDetector {
     Object.assign(d.rarity, { total, weight });
     d.rarity.counts.set(tail);
     new Uint8Array(d.novelty.seen.buffer).set(bytes);
-    if (v1.ok) {
+    if (version === 1) {
       d.bRef = d.slowMean;
       return ok(d);
     }
@@ -418,7 +418,7 @@ export class Contextual implements StreamingDetector {
     d.bRef = b.ref;
     d.bS1 = b.s1;
     d.bS2 = b.s2;
-    if (v2.ok) return ok(d);
+    if (version === 2) return ok(d);
     const blocks = rec.value['blocks'];
     if (!Array.isArray(blocks) || blocks.length !== d.blocks.length) return err(`${KIND}: state field blocks needs ${d.blocks.length} block states`);
     for (const [i, blk] of d.blocks.entries()) {
@@ -426,7 +426,7 @@ export class Contextual implements StreamingDetector {
       if (why !== null) return err(`${KIND}: ${why} (block of ${blk.size})`);
     }
     const sr = d.stepRarity;
-    if (v3.ok || sr === null) return ok(d);
+    if (version === 3 || sr === null) return ok(d);
     const st = rec.value['stepTail'];
     const bins = sr.counts.length;
     if (!finite(st) || st.length !== 2 + bins || st.some((x) => x < 0) || !(st[1]! > 0)) return err(`${KIND}: state field stepTail needs ${2 + bins} finite numbers ≥ 0 (its weight > 0)`);
