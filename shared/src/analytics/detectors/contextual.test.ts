@@ -25,6 +25,27 @@ function scoresOf(values: readonly number[], stepMs = 300_000): number[] {
 
 const W = contextual.warmupSamples;
 
+/** Scores of `values` (5-minute rows) by a contextual with `over` on its parameters. */
+function scoresWith(values: readonly number[], over: Partial<typeof CONTEXTUAL_PARAMS>): number[] {
+  const d = new Contextual({ ...CONTEXTUAL_PARAMS, ...over });
+  return values.map((v, i) => d.update(i * 300_000, v));
+}
+
+/**
+ * A count of `length` samples, `base` + up to `noise`, with a spike of `size` + up to `sizeSpan` from row
+ * `from` to `to`, every `gap` + up to `gapSpan` rows; the values and the spikes' rows.
+ */
+function spikyCount(seed: number, o: { length: number; base: number; noise: number; from: number; to: number; gap: number; gapSpan: number; size: number; sizeSpan: number }): { values: number[]; spikes: number[] } {
+  const rnd = rng(seed);
+  const values = Array.from({ length: o.length }, () => o.base + o.noise * rnd());
+  const spikes: number[] = [];
+  for (let i = o.from; i < o.to; i += o.gap + Math.floor(o.gapSpan * rnd())) {
+    values[i] = values[i]! + o.size + o.sizeSpan * rnd();
+    spikes.push(i);
+  }
+  return { values, spikes };
+}
+
 test('nothing scores during warm-up; every score is in [0, 1)', () => {
   const values = noisy(3000);
   values[100] = 500;
@@ -106,20 +127,11 @@ test('deviations a series makes all the time are not rare: frequent spikes score
 
 test("jumps a series makes often are scaled by the step's own rarity; a jump larger than any before scores as without it", () => {
   for (const seed of [1, 2, 3, 4, 5]) {
-    const rnd = rng(seed);
     // A count of ~13 with a spike of +30–50 every 150–400 samples (Twitter's shape), then one of +150.
-    const values = Array.from({ length: 8000 }, () => 10 + 6 * rnd());
-    const spikes: number[] = [];
-    for (let i = 400; i < 7800; i += 150 + Math.floor(250 * rnd())) {
-      values[i] = values[i]! + 30 + 20 * rnd();
-      spikes.push(i);
-    }
+    const { values, spikes } = spikyCount(seed, { length: 8000, base: 10, noise: 6, from: 400, to: 7800, gap: 150, gapSpan: 250, size: 30, sizeSpan: 20 });
     values[7900] = values[7900]! + 150;
-    const run = (stepRarity: typeof CONTEXTUAL_PARAMS.stepRarity): number[] => {
-      // The recurring-spike rule and the alert budget off in both: they damp these spikes too, on their own terms.
-      const d = new Contextual({ ...CONTEXTUAL_PARAMS, damp: 1e-9, stepRarity, recur: null, budget: null });
-      return values.map((v, i) => d.update(i * 300_000, v));
-    };
+    // The recurring-spike rule and the alert budget off in both: they damp these spikes too, on their own terms.
+    const run = (stepRarity: typeof CONTEXTUAL_PARAMS.stepRarity): number[] => scoresWith(values, { damp: 1e-9, stepRarity, recur: null, budget: null });
     const withIt = run(CONTEXTUAL_PARAMS.stepRarity);
     const without = run(null);
     const late = spikes.filter((i) => i > 4000);
@@ -142,11 +154,8 @@ test('a spike at the same hour every day stops alerting in full from its fourth 
     }
     const other = 288 * 9 + 100;
     values[other] = values[other]! + 40;
-    const run = (recur: typeof CONTEXTUAL_PARAMS.recur): number[] => {
-      // The alert budget off in both, so only the recurring-spike rule differs.
-      const d = new Contextual({ ...CONTEXTUAL_PARAMS, recur, budget: null });
-      return values.map((v, i) => d.update(i * 300_000, v));
-    };
+    // The alert budget off in both, so only the recurring-spike rule differs.
+    const run = (recur: typeof CONTEXTUAL_PARAMS.recur): number[] => scoresWith(values, { recur, budget: null });
     const withIt = run(CONTEXTUAL_PARAMS.recur);
     const without = run(null);
     // Days 1–3 set the rhythm (the 2nd day's spike is too common by then to count as an alert); days 4–9 are halved.
@@ -160,20 +169,11 @@ test('a spike at the same hour every day stops alerting in full from its fourth 
 
 test('a series that keeps raising alerts is believed less each time (the alert budget); after a long quiet stretch, fully again', () => {
   for (const seed of [1, 2, 3]) {
-    const rnd = rng(seed);
     // Spikes of +25–55 every 80–200 samples for 3,000 samples, then 25,000 quiet ones and a lone +40.
-    const values = Array.from({ length: 30_000 }, () => 10 + 4 * rnd());
-    const spikes: number[] = [];
-    for (let i = 1000; i < 4000; i += 80 + Math.floor(120 * rnd())) {
-      values[i] = values[i]! + 25 + 30 * rnd();
-      spikes.push(i);
-    }
+    const { values, spikes } = spikyCount(seed, { length: 30_000, base: 10, noise: 4, from: 1000, to: 4000, gap: 80, gapSpan: 120, size: 25, sizeSpan: 30 });
     values[29_000] = values[29_000]! + 40;
-    const run = (budget: typeof CONTEXTUAL_PARAMS.budget): number[] => {
-      // The recurring-spike rule off in both, so only the budget differs.
-      const d = new Contextual({ ...CONTEXTUAL_PARAMS, recur: null, budget });
-      return values.map((v, i) => d.update(i * 300_000, v));
-    };
+    // The recurring-spike rule off in both, so only the budget differs.
+    const run = (budget: typeof CONTEXTUAL_PARAMS.budget): number[] => scoresWith(values, { recur: null, budget });
     const withIt = run(CONTEXTUAL_PARAMS.budget);
     const without = run(null);
     for (const i of spikes) assert.ok(withIt[i]! <= without[i]! + 1e-12, `seed ${seed}, row ${i}: ${withIt[i]} against ${without[i]}`);
