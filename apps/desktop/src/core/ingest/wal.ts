@@ -33,9 +33,14 @@ export class WriteAheadLog {
     return this.nextPos++;
   }
 
-  /** Durably store a batch and the host's new sequence state, atomically. Resolves once on disk. */
+  /**
+   * Durably store a batch and the host's new sequence state, atomically. Resolves once on disk. A child
+   * transaction: lmdb-js's plain `transaction` would commit the entry even when putting the state throws
+   * (kriszyp/lmdb-js#115; the store's block-db.ts, atomic), and the batch would then be replayed and also
+   * resent by its collector, which the state would not yet count as received.
+   */
   append(pos: number, hostId: string, frame: Uint8Array, state: SeqState): Promise<unknown> {
-    return this.env.transaction(() => {
+    return this.env.childTransaction(() => {
       this.wal.put(pos, { h: hostId, f: frame });
       this.seqs.put(hostId, state);
     });

@@ -214,7 +214,8 @@ export class LogService {
     // Set before the commit so that every later snapshot carries it; the WAL is trimmed only after this resolves.
     this.state.minerPos = Math.max(this.state.minerPos, this.lastPos);
     const snapshot = { ...this.state };
-    await this.env.transaction(() => {
+    // All or nothing even if a put throws (a child transaction; see the telemetry store's block-db.ts, atomic).
+    await this.env.childTransaction(() => {
       if (minerState) void this.meta.put('miner', minerState);
       void this.meta.put('rules', rules);
       void this.meta.put('state', snapshot);

@@ -83,6 +83,19 @@ export class BlockDb {
     this.settings = env.openDB<number, string>({ name: `${prefix}settings` });
   }
 
+  /**
+   * Runs `fn` in a write transaction that commits all of its puts or none. lmdb-js's `transaction`
+   * rolls back only a failed commit (a full disk): when its callback throws midway, the puts made
+   * before the throw commit anyway (kriszyp/lmdb-js#115), which here would leave blocks without their
+   * series' `flushedPos` (replayed twice after a restart) or head records deleted without their blocks
+   * written. A child transaction, batched with the others as `transaction` is, is aborted when its
+   * callback throws, and the promise rejects with the error (store.test.ts, checkpoint.test.ts; its cost:
+   * docs/benchmarks.md, ingest, "Session 17").
+   */
+  atomic(fn: () => void): Promise<unknown> {
+    return this.blocks.childTransaction(fn);
+  }
+
   loadSeries(): Array<{ id: number; meta: SeriesMeta }> {
     const out: Array<{ id: number; meta: SeriesMeta }> = [];
     for (const { key, value } of this.series.getRange()) out.push({ id: key, meta: value });
@@ -106,7 +119,7 @@ export class BlockDb {
    */
   async writeBlocks(batch: readonly PendingBlock[]): Promise<Map<Series, number>> {
     let reached = new Map<Series, number>();
-    await this.blocks.transaction(() => {
+    await this.atomic(() => {
       reached = this.putBlocksInTxn(batch);
     });
     return reached;
@@ -161,7 +174,7 @@ export class BlockDb {
     let stale = 0;
     const records = this.readHeads();
     if (records.size === 0) return { recovered, stale };
-    await this.blocks.transaction(() => {
+    await this.atomic(() => {
       for (const [id, rec] of records) {
         void this.heads.remove(id);
         const meta = this.series.get(id);

@@ -221,6 +221,44 @@ test('heads that close together are written in bounded transactions, every block
   }
 });
 
+test('a block write whose own code throws midway commits nothing of its batch; after a crash the kept WAL gives every sample once', async () => {
+  const e = tempEnv();
+  try {
+    const crashed = await TelemetryStore.open(e.env, { blockMaxSamples: 4, checkpointIntervalMs: 1e12 });
+    const keys = Array.from({ length: 2_500 }, (_, i) => `s${i}`);
+    const frames = (store: TelemetryStore): number => {
+      let skipped = 0;
+      for (let i = 0; i < 8; i++) skipped += store.appendBatch('h1', T0 + i * 1000, keys, keys.map((_, k) => k + i / 10), i + 1).skippedFlushed;
+      return skipped;
+    };
+    frames(crashed);
+    // The 1,000th block put of the first batch (2,000 blocks) throws. lmdb-js's plain `transaction` would
+    // commit the 999 blocks put before it, without their series' flushedPos: the replay below would then
+    // append their samples a second time (block-db.ts, atomic).
+    const blocks = crashed['db'].blocks;
+    const put = blocks.put.bind(blocks);
+    let puts = 0;
+    blocks.put = ((...args: Parameters<typeof put>) => {
+      if (++puts === 1_000) throw new Error('injected: a block that cannot be encoded');
+      return put(...args);
+    }) as typeof blocks.put;
+    await assert.rejects(crashed.flush(T0 + 8000), /writing blocks to LMDB failed: Error: injected: a block that cannot be encoded/);
+    assert.equal(blocks.getCount(), 0, 'nothing of the failed batch committed');
+    assert.equal(crashed.minUnflushedWalPos(), 1, 'the WAL keeps every frame');
+    // Crash: no close(); a new store on the same files, and the kept WAL (frames 1..8) replayed.
+    await e.reopen();
+    const store = await TelemetryStore.open(e.env, { blockMaxSamples: 4 });
+    assert.equal(frames(store), 0, 'no sample counts as already on disk');
+    for (const k of [0, 998, 999, 1_000, 2_499]) {
+      const { t, v } = raw(store.query('h1', `s${k}`, ALL));
+      assert.deepEqual({ t, v }, { t: Array.from({ length: 8 }, (_, i) => T0 + i * 1000), v: Array.from({ length: 8 }, (_, i) => k + i / 10) }, `s${k}: each sample once`);
+    }
+    await store.close();
+  } finally {
+    await e.dispose();
+  }
+});
+
 test('with firstBlockJitter a fleet that starts together does not close its heads together, and keeps every sample', async () => {
   const closesPerTick = async (firstBlockJitter: number): Promise<number[]> => {
     const e = tempEnv();

@@ -479,7 +479,7 @@ export class TelemetryStore {
       const taken: Array<[Series, HeadCheckpoint]> = [];
       let sliceMs = 0;
       try {
-        await this.db.blocks.transaction(() => {
+        await this.db.atomic(() => {
           // lmdb-js runs this once the write transaction has begun, synchronously: no append can
           // interleave, so what is read here is exactly what commits.
           const t = performance.now();
@@ -496,13 +496,11 @@ export class TelemetryStore {
           sliceMs = performance.now() - t;
         });
       } catch (err) {
-        // A failed commit (a full disk) wrote nothing of this slice: its series' committed records (or
-        // none) stand; appends since were tracked on the failed snapshots, but the old records' `next`
-        // was set before them (they were changed). If the callback itself threw midway, lmdb-js's
-        // asynchronous transaction commits the puts made before the throw (it does not roll back:
-        // kriszyp/lmdb-js#115); reverting is still safe, since a record on disk newer than the one
-        // counted only makes the WAL keep more and recovery skip what the record holds. Earlier slices
-        // did commit and count. (checkpoint.test.ts injects both failures.)
+        // A failed slice (its commit failed on a full disk, or its own code threw midway: the
+        // transaction is atomic, block-db.ts) wrote nothing: its series' committed records (or none)
+        // stand; appends since were tracked on the failed snapshots, but the old records' `next` was set
+        // before them (they were changed). Earlier slices did commit and count. (checkpoint.test.ts
+        // injects both failures.)
         for (const [s] of taken) s.snap = s.ckpt;
         throw new Error(`telemetry store: writing a head checkpoint to LMDB failed: ${String(err)}`, { cause: err });
       }
@@ -523,7 +521,7 @@ export class TelemetryStore {
   /** Deletes raw blocks older than `cutoff` (ms) and forgets series with nothing left. */
   private async expire(cutoff: number): Promise<void> {
     const gone: Series[] = [];
-    await this.db.blocks.transaction(() => {
+    await this.db.atomic(() => {
       for (const s of this.byId.values()) {
         if (!(s.firstTs < cutoff)) continue;
         let first = this.db.expireInTxn(s.id, cutoff);
