@@ -184,15 +184,25 @@ test('a series that keeps raising alerts is believed less each time (the alert b
   }
 });
 
-test('state survives JSON mid-stream: the restored detector continues with identical scores', () => {
-  const values = dailySquare(8).map((v, i) => (i === 1700 ? v + 100 : v));
+test('state survives JSON mid-stream: the restored detector continues with the same scores', () => {
+  const values = dailySquare(30).map((v, i) => (i === 1700 || i === 7000 ? v + 100 : v));
   const a = contextual.create();
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const json = JSON.stringify(a.toJSON());
-  assert.ok(json.length < 4096, `state JSON ${json.length} B`);
+  // ~1.8 KB, and the block discord's ring of 226 float64s in base64 (~2.4 KB).
+  assert.ok(json.length < 5000, `state JSON ${json.length} B`);
   const r = contextual.fromJSON(JSON.parse(json));
   assert.ok(r.ok, r.ok ? '' : r.error);
-  for (let i = 1000; i < values.length; i++) assert.equal(r.value.update(i * 300_000, values[i]!), a.update(i * 300_000, values[i]!), `row ${i}`);
+  // The block discord recomputes its distances from the ring on restore: the same up to rounding, and
+  // exactly the same from its next exact recompute on (every 200 blocks of 12: the block ending at row 2,411).
+  let worst = 0;
+  for (let i = 1000; i < values.length; i++) {
+    const x: number = r.value.update(i * 300_000, values[i]!);
+    const y: number = a.update(i * 300_000, values[i]!);
+    if (i < 2412) worst = Math.max(worst, Math.abs(x - y));
+    else assert.equal(x, y, `row ${i}`);
+  }
+  assert.ok(worst < 1e-12, `largest difference before the recompute ${worst}`);
 });
 
 test('a damaged or foreign state is refused with a reason', () => {
@@ -215,12 +225,77 @@ test('a damaged or foreign state is refused with a reason', () => {
   bad({ ...s, blocks: [s.blocks[0]] }, /needs 2 block states/);
   bad({ ...s, blocks: [[1], s.blocks[1]] }, /block state needs 47 finite numbers \(block of 8\)/);
   bad({ ...s, blocks: [s.blocks[0], s.blocks[1]!.map((v, i) => (i === 0 ? 48 : v))] }, /block state is out of range \(block of 48\)/);
-  bad({ ...s, s: [...s.s.slice(0, -4), 5, 7, 0, -1] }, /the last alerts' sample numbers/);
-  bad({ ...s, s: [...s.s.slice(0, -2), -1, -1] }, /the alert budget/);
+  bad({ ...s, s: [...s.s.slice(0, -6), 5, 7, 0, -1, 0, 0] }, /the last alerts' sample numbers/);
+  bad({ ...s, s: [...s.s.slice(0, -4), -1, -1, 0, 0] }, /the alert budget/);
+  bad({ ...s, s: [...s.s.slice(0, -1), -2] }, /the longest spacing of the timestamps/);
   bad({ ...s, s: s.s.slice(0, -2) }, /finite numbers/);
   bad({ ...s, stepTail: s.stepTail.slice(1) }, /stepTail needs 26 finite numbers/);
   bad({ ...s, stepTail: s.stepTail.map((v, i) => (i === 1 ? 0 : v)) }, /stepTail/);
+  const dis = s.discord!;
+  bad({ ...s, discord: null }, /block discord's state needs s of 48 finite numbers/);
+  bad({ ...s, discord: { ...dis, s: dis.s.slice(1) } }, /block discord's state needs s of 48/);
+  bad({ ...s, discord: { ...dis, ring: dis.ring.slice(8) } }, /ring must be base64 of 1808 bytes/);
+  bad({ ...s, discord: { ...dis, s: dis.s.map((v, i) => (i === 0 ? 12 : v)) } }, /block discord's state is out of range/);
+  bad({ ...s, discord: { ...dis, ring: 'AAAAAAAA+H8' + dis.ring.slice(11) } }, /block discord's state is out of range/); // a NaN in the ring
   bad(null, /not an object/);
+});
+
+test("a day whose daily high never comes (every value and sequence seen before) alerts through the block discord, and only through it", () => {
+  for (const seed of [3, 5, 7, 9, 11]) {
+    // Day 12's high half stays at the low level: no value, step or context is new, the level follows.
+    const values = dailySquare(16, seed);
+    const start = 288 * 12;
+    for (let i = start; i < start + 144; i++) values[i] = 20 + (values[i]! - 80);
+    const on = scoresWith(values, {});
+    const off = scoresWith(values, { blockDiscord: null });
+    const normal = Math.max(...on.slice(288 * 3, start));
+    const day = Math.max(...on.slice(start, start + 288));
+    assert.ok(day > 0.4 && day > 4 * normal, `seed ${seed}: that day ${day}, normal days ${normal}`);
+    // At the first block of 12 samples the high should have begun.
+    assert.ok(on.slice(start, start + 12).some((x) => x > 0.4), `seed ${seed}: caught in the first block`);
+    assert.ok(Math.max(...off.slice(start, start + 288)) < 0.05, `seed ${seed}: without the discord ${Math.max(...off.slice(start, start + 288))}`);
+    assert.ok(Math.max(...on.slice(start + 288)) < 0.15, `seed ${seed}: the days after score ${Math.max(...on.slice(start + 288))}`);
+  }
+});
+
+test('a gap in the data longer than any recent one alarms on the sample that ends it; gaps the series has had recently do not', () => {
+  const values = noisy(16_000, 37);
+  values[2105] = 140; // a spike 5 samples after the second gap
+  // 5-minute rows; three rows missing before rows 2000 and 2100 (a 20-minute spacing), one before row 15,000.
+  const ts = values.map((_, i) => i * 300_000 + (i >= 2000 ? 900_000 : 0) + (i >= 2100 ? 900_000 : 0) + (i >= 15_000 ? 300_000 : 0));
+  const run = (over: Partial<typeof CONTEXTUAL_PARAMS>): number[] => {
+    const d = new Contextual({ ...CONTEXTUAL_PARAMS, ...over });
+    return values.map((v, i) => d.update(ts[i]!, v));
+  };
+  const on = run({});
+  const off = run({ gap: null });
+  assert.ok(off[2000]! < 0.15, `the values alone show nothing: ${off[2000]}`);
+  assert.equal(on[2000], 0.5, 'the first 20-minute gap');
+  assert.ok(on[2100]! < 0.15, `the same gap 100 rows later is not new: ${on[2100]}`);
+  // The record fades (by 0.9998 a sample, down to the regular 5 minutes): after ~13,000 regular rows one
+  // missing row is longer than anything recent again.
+  assert.equal(on[15_000], 0.5, 'one missing row after a long regular stretch');
+  // An alarm of its own: the spike after the gap scores as it does without gaps.
+  assert.equal(on[2105], off[2105]);
+  assert.ok(on[2105]! > 0.8, `the spike ${on[2105]}`);
+  const others = on.filter((_, i) => i !== 2000 && i !== 15_000 && i !== 2105);
+  assert.ok(Math.max(...others.slice(W)) < 0.15, `nothing else alarms: ${Math.max(...others.slice(W))}`);
+});
+
+test('a version-4 state (before the block discord and the gaps) is restored, both learning afresh', () => {
+  const values = dailySquare(16, 31);
+  const a = contextual.create();
+  for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
+  const { discord, ...v4 } = a.toJSON() as unknown as Record<string, unknown>;
+  assert.ok(discord !== null && typeof discord === 'object');
+  const r = contextual.fromJSON({ ...v4, s: (v4['s'] as number[]).slice(0, -2), version: 4 });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  assert.equal((r.value.toJSON() as unknown as { discord: { s: number[] } }).discord.s[2], -1, 'no block closed yet');
+  values[2000] = 160;
+  // Its timestamps' record is not known either: the first spacing after the restore (an hour) only sets it.
+  const scores = values.slice(1000).map((v, i) => r.value.update((1000 + i) * 300_000 + (i > 0 ? 3_600_000 : 0), v));
+  assert.ok(scores[0]! < 0.15, `the first spacing after the restore ${scores[0]}`);
+  assert.ok(scores[1000]! > 0.8, `spike after restore ${scores[1000]}`);
 });
 
 test('issue 4: a busy warm-up is forgotten; after 20 quiet minutes a jump to 50 % scores high again', () => {
@@ -264,7 +339,7 @@ test("a version-3 state (before the step's rarity) is restored, its step histogr
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { stepTail, ...v3 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(stepTail) && stepTail.length === 2 + CONTEXTUAL_PARAMS.stepRarity!.bins);
-  const r = contextual.fromJSON({ ...v3, s: (v3['s'] as number[]).slice(0, -4), version: 3 });
+  const r = contextual.fromJSON({ ...v3, s: (v3['s'] as number[]).slice(0, -6), version: 3 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.equal((r.value.toJSON() as unknown as { stepTail: number[] }).stepTail[0], 0, 'an empty step histogram');
   values[2000] = 160;
@@ -278,7 +353,7 @@ test('a version-2 state (before the block means) is restored, its block means le
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { blocks, ...v2 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(blocks));
-  const r = contextual.fromJSON({ ...v2, s: (v2['s'] as number[]).slice(0, -4), version: 2 });
+  const r = contextual.fromJSON({ ...v2, s: (v2['s'] as number[]).slice(0, -6), version: 2 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.deepEqual((r.value.toJSON() as unknown as { blocks: number[][] }).blocks.map((b) => b[2]), [0, 0], 'no block closed yet');
   values[2000] = 160;
@@ -292,7 +367,7 @@ test('a version-1 state (before the recent window) is restored and keeps scoring
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { recent, ...v1 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(recent));
-  const r = contextual.fromJSON({ ...v1, s: (v1['s'] as number[]).slice(0, -4), version: 1 });
+  const r = contextual.fromJSON({ ...v1, s: (v1['s'] as number[]).slice(0, -6), version: 1 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   values[2000] = 160;
   const scores = values.slice(1000).map((v, i) => r.value.update((1000 + i) * 300_000, v));

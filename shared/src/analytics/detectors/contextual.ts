@@ -31,6 +31,17 @@
  *   rogue_agent_key_updown) is believed less each time; after a long quiet stretch, fully again. It
  *   counts alerts at about the level NAB's threshold picks (0.23): counted from 0.22 it lost a held-out
  *   half, from 0.23 to 0.28 every setting gained. NAB → 73.57 / 67.24 / 77.50.
+ * - the block discord (session 17): at the end of each block of 12 samples, how far the last 24 block means
+ *   (a day of 5-minute rows) are from the nearest earlier run of 24 within the last 200 blocks (a left matrix
+ *   profile on block means), over its own slow mean, ×2, with its own rarity, beside the block means. A day
+ *   unlike every earlier day alerts even when no value, step or context is new: a daily high that never
+ *   comes (NAB's art_daily_nojump), a slow change of the day's shape (machine_temperature's decline).
+ *   NAB → 76.01 / 69.63 / 79.98; over 40 random half-splits of the files the held-out standard score rose in
+ *   66 of 80 (docs/benchmarks.md, nab, "Session 17"). It is what takes the state past 4 KB (the ring of 226
+ *   block means and 201 distances): the stronger tier is no longer the cheap one (issue 4's two tiers).
+ * - gaps (session 17): a timestamp spacing longer than 1.03 times the longest recent one (decaying by 0.9998
+ *   a sample) scores 0.5 on the sample that ends it: the data stopped and resumed. NAB → 76.74 / 68.66 /
+ *   81.33, from three windows, two of them the same event in two series of one source (exchange-4).
  * The output is damped by the recent peak, as the ensemble's, so an episode alerts once (NAB counts the
  * first detection in a window and charges every false one). Nothing is emitted during the warm-up.
  *
@@ -47,8 +58,10 @@
  *
  * State: 15 numbers, the 40-bin rarity histogram, a 576-bit set of seen contexts, the recent window
  * (5 numbers and 16 blocks of 2), per block size 7 numbers and a 40-bin histogram, the step's 24-bin
- * histogram, the last two alerts' sample numbers and the budget's count and last alert: ~3.9 KB in memory,
- * ~1.8 KB of JSON (`npm run bench -- nab`: 3,892 B and 1,775 B).
+ * histogram, the last two alerts' sample numbers and the budget's count and last alert, the block discord's
+ * 8 numbers, 40-bin histogram, ring of 226 block means and 201 distances, the last timestamp and the longest
+ * spacing: ~8.4 KB in memory, ~4.5 KB of JSON (the ring in base64; figures: docs/benchmarks.md, nab).
+ * Without the discord (`blockDiscord: null`) ~3.9 KB and ~1.8 KB.
  */
 import { err, ok, type Result } from '../../result';
 import { fromBase64, toBase64 } from './base64';
@@ -58,8 +71,8 @@ import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-
 import { TailRarity, type TailRarityParams } from './tail-rarity';
 
 const KIND = 'contextual';
-/** 2 added `recent`, 3 `blocks`, 4 `stepTail` and, in `s`, the last alerts and the budget; an older state is restored with those empty (they learn again). */
-const VERSION = 4;
+/** 2 added `recent`, 3 `blocks`, 4 `stepTail` and, in `s`, the last alerts and the budget, 5 `discord`; an older state is restored with those empty (they learn again). */
+const VERSION = 5;
 
 export interface ContextualParams {
   readonly levelAlpha: number;
@@ -111,6 +124,20 @@ export interface ContextualParams {
    * raising them is believed less each time (null: off).
    */
   readonly budget: { readonly threshold: number; readonly weight: number; readonly decay: number; readonly minGap: number } | null;
+  /**
+   * Block discord: at the end of each block of `size` samples, the RMS distance of the last `m` block means
+   * to their nearest earlier, non-overlapping run of `m` block means within the last `window` blocks (a left
+   * matrix profile on block means), over its own slow EWMA (`alpha` a block), times `weight`; scored as the
+   * block range is (z / (z + half), its own rarity) after `warmup` blocks, beside the block range (null: off).
+   */
+  readonly blockDiscord: { readonly size: number; readonly m: number; readonly window: number; readonly weight: number; readonly alpha: number; readonly warmup: number } | null;
+  /**
+   * Gaps: the spacing of the timestamps exceeds `k` times the longest spacing seen recently (a record that
+   * decays by `decay` a sample and is raised by every spacing): the data stopped and resumed. The sample
+   * that ends the gap scores at least `score`, after the warm-up, as an alarm of its own: it is not damped by
+   * a recent alert and does not damp the next one (null: off).
+   */
+  readonly gap: { readonly k: number; readonly decay: number; readonly score: number } | null;
 }
 
 /**
@@ -139,6 +166,8 @@ export const CONTEXTUAL_PARAMS: ContextualParams = {
   blocks: { sizes: [8, 48], weight: 0.8, warmup: 50, tolerance: 0.2 },
   recur: { threshold: 0.3, tolerance: 0.15, damp: 0.5, minGap: 10 },
   budget: { threshold: 0.24, weight: 0.3, decay: 0.9998, minGap: 10 },
+  blockDiscord: { size: 12, m: 24, window: 200, weight: 2, alpha: 0.003, warmup: 30 },
+  gap: { k: 1.03, decay: 0.9998, score: 0.5 },
 };
 
 const MAD_TO_STD = 1.2533141373155003;
@@ -206,6 +235,150 @@ class BlockRange {
   }
 }
 
+/**
+ * The block discord (see `blockDiscord` above): a left matrix profile on block means, written here rather
+ * than taken from a matrix-profile library because it must be streaming, causal and serialisable, and run
+ * on every series: the squared distance of the newest m block means to the m ending `lag` blocks earlier is
+ * kept for every lag and updated in O(window) per block (one term added, one dropped), and recomputed
+ * exactly every `window` blocks and on restore, so rounding cannot build up. Per sample that is about
+ * window / size operations (~17 at 12 × 200).
+ */
+class BlockDiscord {
+  /** Samples in the open block and their sum; closed blocks less one (−1: none yet); the first block mean (the others are kept less it, for precision). */
+  k = 0;
+  sum = 0;
+  t = -1;
+  ref = 0;
+  /** Slow mean of the discord distance (−1: none yet); discord scores so far. */
+  ema = -1;
+  n = 0;
+  /** Block means less `ref`, a ring of window + m + 2, the newest at index t. */
+  readonly buf: Float64Array;
+  /** By lag L (1..window): the squared distance of the newest m block means to the m ending L blocks earlier. */
+  readonly dist: Float64Array;
+  readonly rarity: TailRarity;
+  private readonly cap: number;
+
+  constructor(
+    private readonly q: NonNullable<ContextualParams['blockDiscord']>,
+    private readonly p: ContextualParams,
+  ) {
+    this.cap = q.window + q.m + 2;
+    this.buf = new Float64Array(this.cap);
+    this.dist = new Float64Array(q.window + 1);
+    this.rarity = new TailRarity(p.rarity);
+  }
+
+  private x(i: number): number {
+    return this.buf[i % this.cap] as number;
+  }
+
+  /** Adds a sample; at a block's last sample, the block's raw score (0 otherwise and while warming up). */
+  add(value: number): number {
+    const q = this.q;
+    this.sum += value;
+    if (++this.k < q.size) return 0;
+    let v = this.sum / q.size;
+    this.k = 0;
+    this.sum = 0;
+    const t = ++this.t;
+    if (t === 0) this.ref = v;
+    v -= this.ref;
+    const { m, window: W } = q;
+    this.buf[t % this.cap] = v;
+    const D = this.dist;
+    if (t > 0 && t % W === 0) this.recompute();
+    else {
+      const lim = Math.min(W, t);
+      const old = t - m;
+      const xo = old >= 0 ? this.x(old) : 0;
+      for (let L = 1; L <= lim; L++) {
+        const e = v - this.x(t - L);
+        let acc = (D[L] as number) + e * e;
+        if (old - L >= 0) {
+          const f = xo - this.x(old - L);
+          acc -= f * f;
+        }
+        D[L] = acc;
+      }
+    }
+    // The nearest earlier run that does not overlap the newest one (lag ≥ m).
+    const maxL = Math.min(W, t - m + 1);
+    if (t < 2 * m - 1 || maxL < m) return 0;
+    let best = Infinity;
+    for (let L = m; L <= maxL; L++) if ((D[L] as number) < best) best = D[L] as number;
+    const d = Math.sqrt(Math.max(0, best) / m);
+    if (this.ema < 0) {
+      this.ema = d;
+      return 0;
+    }
+    let z = (q.weight * d) / Math.max(this.ema, 1e-12);
+    if (!(z < MAX_Z)) z = MAX_Z;
+    this.ema += q.alpha * (d - this.ema);
+    this.n++;
+    const factor = Math.max(0, Math.min(1, -Math.log10(this.rarity.tailShare(z)) / this.p.rarityDecades));
+    this.rarity.add(z);
+    return this.n > q.warmup ? (z / (z + this.p.half)) * factor : 0;
+  }
+
+  /** Every lag's distance from the ring, exactly. */
+  private recompute(): void {
+    const { m, window: W } = this.q;
+    const t = this.t;
+    const D = this.dist;
+    D.fill(0);
+    for (let L = 1; L <= Math.min(W, t); L++) {
+      let acc = 0;
+      for (let k = 0; k < m && t - L - k >= 0; k++) {
+        const e = this.x(t - k) - this.x(t - L - k);
+        acc += e * e;
+      }
+      D[L] = acc;
+    }
+  }
+
+  /**
+   * The state: its numbers, and the ring of block means as little-endian float64 in base64 (exact, and a
+   * third of the JSON a number array takes). The distances are not kept: they are recomputed from the ring
+   * on restore, which differs from the running sums by rounding only (until the next exact recompute).
+   */
+  toState(): DiscordState {
+    const bytes = new Uint8Array(this.cap * 8);
+    const view = new DataView(bytes.buffer);
+    for (let i = 0; i < this.cap; i++) view.setFloat64(i * 8, this.buf[i] as number, true);
+    return { s: [this.k, this.sum, this.t, this.ref, this.ema, this.n, this.rarity.total, this.rarity.weight, ...this.rarity.counts], ring: toBase64(bytes) };
+  }
+
+  /** Restores `toState()` output; a reason when it does not fit. */
+  load(x: unknown): string | null {
+    const bins = this.p.rarity.bins;
+    const st = x as Partial<DiscordState> | null;
+    const a = st?.s;
+    if (!Array.isArray(a) || a.length !== 8 + bins || !a.every((v) => typeof v === 'number' && Number.isFinite(v))) return `the block discord's state needs s of ${8 + bins} finite numbers`;
+    const bytes = typeof st?.ring === 'string' ? fromBase64(st.ring) : undefined;
+    if (bytes?.length !== this.cap * 8) return `the block discord's ring must be base64 of ${this.cap * 8} bytes`;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ring = Array.from({ length: this.cap }, (_, i) => view.getFloat64(i * 8, true));
+    const [k, sum, t, ref, ema, n, total, weight] = a as [number, number, number, number, number, number, number, number];
+    const counts = a.slice(8);
+    if (!Number.isInteger(k) || k < 0 || k >= this.q.size || !Number.isInteger(t) || t < -1 || !Number.isInteger(n) || n < 0 || ema < -1 || total < 0 || weight <= 0 || counts.some((c) => c < 0) || !ring.every(Number.isFinite)) {
+      return "the block discord's state is out of range";
+    }
+    Object.assign(this, { k, sum, t, ref, ema, n });
+    Object.assign(this.rarity, { total, weight });
+    this.rarity.counts.set(counts);
+    this.buf.set(ring);
+    if (t > 0) this.recompute();
+    return null;
+  }
+}
+
+interface DiscordState {
+  /** Samples in the open block, their sum, the last block's number, the reference, the distance's slow mean, scores so far, the rarity's total, weight and counts. */
+  readonly s: number[];
+  readonly ring: string;
+}
+
 interface ContextualState extends DetectorState {
   /** FIELDS, then the novelty's history, rate and short mean, then the rarity's total and weight (version 4: then the last two level or step alerts' sample numbers, the budget's count and last alert). */
   readonly s: number[];
@@ -218,6 +391,8 @@ interface ContextualState extends DetectorState {
   readonly blocks: number[][];
   /** The step rarity's total and weight, then its counts. */
   readonly stepTail: number[];
+  /** BlockDiscord.toState() (version 5; null when it is off). */
+  readonly discord: DiscordState | null;
 }
 
 export class Contextual implements StreamingDetector {
@@ -237,6 +412,9 @@ export class Contextual implements StreamingDetector {
   /** The alert budget: the decayed count of level or step alerts, and the last one's sample number (see `budget`). */
   private bc = 0;
   private bLast = -1;
+  /** Gaps: the last timestamp, and the decayed longest spacing (−1: not known, a state restored from version 4 or older; see `gap`). */
+  private tLast = 0;
+  private gRec = 0;
   private readonly novelty: ContextNovelty;
   private readonly rarity: TailRarity;
   private readonly stepRarity: TailRarity | null;
@@ -248,6 +426,7 @@ export class Contextual implements StreamingDetector {
   private bS2 = 0;
   private readonly blockSize: number;
   private readonly blocks: BlockRange[];
+  private readonly discord: BlockDiscord | null;
 
   constructor(private readonly p: ContextualParams = CONTEXTUAL_PARAMS) {
     this.novelty = new ContextNovelty(p.context);
@@ -256,15 +435,17 @@ export class Contextual implements StreamingDetector {
     this.recent = new RecentWindow(p.recent);
     this.blockSize = this.recent.blockSize;
     this.blocks = p.blocks.sizes.map((size) => new BlockRange(size, p));
+    this.discord = p.blockDiscord === null ? null : new BlockDiscord(p.blockDiscord, p);
   }
 
-  update(_timestampMs: number, value: number): number {
+  update(timestampMs: number, value: number): number {
     let blockRaw = 0;
     for (const b of this.blocks) {
       const r = b.add(value);
       if (r > blockRaw) blockRaw = r;
     }
-    if (this.n === 0) return this.first(value);
+    const discordRaw = this.discord === null ? 0 : this.discord.add(value);
+    if (this.n === 0) return this.first(timestampMs, value);
     const p = this.p;
     const warm = this.n >= p.warmup;
     const floor = p.spreadFloor * Math.sqrt(this.slowVar);
@@ -289,7 +470,7 @@ export class Contextual implements StreamingDetector {
     let z = Math.max(zLevel, zStep, p.wRange * out, p.wContext * novelty);
     if (!(z < MAX_Z)) z = MAX_Z;
     const sampleRaw = warm ? (z / (z + p.half)) * this.rarityFactor(z) : 0;
-    const raw = Math.max(sampleRaw, p.blocks.weight * blockRaw);
+    const raw = Math.max(sampleRaw, p.blocks.weight * blockRaw, warm ? discordRaw : 0);
     this.rarity.add(z);
     let score = p.damp === 1 ? raw * (1 - this.peak) : raw * Math.pow(1 - this.peak, p.damp);
     const levelOrStep = sampleRaw === raw && (z === zLevel || z === zStep);
@@ -310,6 +491,18 @@ export class Contextual implements StreamingDetector {
       this.ev1 = this.n;
     }
     this.peak = Math.max(this.peak * p.peakDecay, raw);
+    const g = p.gap;
+    if (g !== null) {
+      const spacing = timestampMs - this.tLast;
+      if (Number.isFinite(spacing)) {
+        if (this.gRec < 0) this.gRec = 0; // restored without a last timestamp: this spacing is not known
+        else {
+          if (warm && this.gRec > 0 && spacing > g.k * this.gRec && score < g.score) score = g.score;
+          this.gRec = Math.max(this.gRec * g.decay, spacing);
+        }
+        this.tLast = timestampMs;
+      }
+    }
     this.learn(value, r, s, d, sd, warm);
     return score;
   }
@@ -319,8 +512,10 @@ export class Contextual implements StreamingDetector {
     return Math.min(1, -Math.log10(this.rarity.tailShare(z)) / this.p.rarityDecades);
   }
 
-  private first(value: number): number {
+  private first(timestampMs: number, value: number): number {
     this.n = 1;
+    this.tLast = timestampMs;
+    this.gRec = Number.isFinite(timestampMs) ? 0 : -1;
     this.prev = this.level = this.slowMean = this.min = this.max = value;
     this.novelty.update(value, value, value, false);
     this.bRef = value;
@@ -368,12 +563,13 @@ export class Contextual implements StreamingDetector {
     return {
       kind: KIND,
       version: VERSION,
-      s: [...FIELDS.map((f) => this[f]), nov.history, nov.rate, nov.short, tail.total, tail.weight, this.ev1, this.ev2, this.bc, this.bLast],
+      s: [...FIELDS.map((f) => this[f]), nov.history, nov.rate, nov.short, tail.total, tail.weight, this.ev1, this.ev2, this.bc, this.bLast, this.tLast, this.gRec],
       tail: [...tail.counts],
       seen: toBase64(new Uint8Array(nov.seen.buffer, nov.seen.byteOffset, nov.seen.byteLength)),
       recent: this.recent.toArray(this.openBlock()),
       blocks: this.blocks.map((b) => b.toArray()),
       stepTail: this.stepRarity === null ? [] : [this.stepRarity.total, this.stepRarity.weight, ...this.stepRarity.counts],
+      discord: this.discord === null ? null : this.discord.toState(),
     };
   }
 
@@ -384,11 +580,11 @@ export class Contextual implements StreamingDetector {
   static fromJSON(state: unknown, params: ContextualParams = CONTEXTUAL_PARAMS): Result<Contextual, string> {
     // An older version lacks what came after it (VERSION's comment); the current one is checked last, so a
     // foreign or damaged state gets the current version's reason.
-    const version = [1, 2, 3].find((k) => stateRecord(state, KIND, k).ok) ?? VERSION;
+    const version = [1, 2, 3, 4].find((k) => stateRecord(state, KIND, k).ok) ?? VERSION;
     const rec = stateRecord(state, KIND, version);
     if (!rec.ok) return rec;
     const { s, tail, seen } = rec.value;
-    const nums = FIELDS.length + 5 + (version < 4 ? 0 : 4);
+    const nums = FIELDS.length + 5 + (version < 4 ? 0 : 4) + (version < 5 ? 0 : 2);
     const finite = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
     if (!finite(s) || s.length !== nums) return err(`${KIND}: state field s needs ${nums} finite numbers`);
     if (!finite(tail) || tail.length !== params.rarity.bins || tail.some((v) => v < 0)) return err(`${KIND}: state field tail needs ${params.rarity.bins} counts ≥ 0`);
@@ -396,14 +592,15 @@ export class Contextual implements StreamingDetector {
     const d = new Contextual(params);
     if (bytes?.length !== d.novelty.seen.byteLength) return err(`${KIND}: state field seen must be base64 of ${d.novelty.seen.byteLength} bytes`);
     const v = Object.fromEntries(FIELDS.map((f, i) => [f, s[i] as number])) as Record<Field, number>;
-    const [history, rate, short, total, weight, ev1 = -1, ev2 = -1, bc = 0, bLast = -1] = s.slice(FIELDS.length) as [number, number, number, number, number, number?, number?, number?, number?];
+    const [history, rate, short, total, weight, ev1 = -1, ev2 = -1, bc = 0, bLast = -1, tLast = 0, gRec = -1] = s.slice(FIELDS.length) as [number, number, number, number, number, number?, number?, number?, number?, number?, number?];
     if (!Number.isInteger(v.n) || v.n < 0 || v.scale < 0 || v.dScale < 0 || v.slowVar < 0 || v.peak < 0 || v.peak >= 1 || v.min > v.max || rate < 0 || rate > 1 || total < 0 || weight <= 0) {
       return err(`${KIND}: state out of range (n, scales, variance, peak, min/max, novelty rate or rarity weights)`);
     }
     if (!(Number.isInteger(ev1) && Number.isInteger(ev2) && ev2 >= -1 && ev1 < v.n && (ev1 > ev2 || ev1 === -1))) return err(`${KIND}: state out of range (the last alerts' sample numbers)`);
     if (!(bc >= 0 && Number.isInteger(bLast) && bLast >= -1 && bLast < v.n)) return err(`${KIND}: state out of range (the alert budget's count or last alert)`);
+    if (!(gRec >= 0 || gRec === -1)) return err(`${KIND}: state out of range (the longest spacing of the timestamps)`);
     for (const f of FIELDS) d[f] = v[f];
-    Object.assign(d, { ev1, ev2, bc, bLast });
+    Object.assign(d, { ev1, ev2, bc, bLast, tLast, gRec });
     Object.assign(d.novelty, { history, rate, short });
     Object.assign(d.rarity, { total, weight });
     d.rarity.counts.set(tail);
@@ -426,12 +623,17 @@ export class Contextual implements StreamingDetector {
       if (why !== null) return err(`${KIND}: ${why} (block of ${blk.size})`);
     }
     const sr = d.stepRarity;
-    if (version === 3 || sr === null) return ok(d);
-    const st = rec.value['stepTail'];
-    const bins = sr.counts.length;
-    if (!finite(st) || st.length !== 2 + bins || st.some((x) => x < 0) || !(st[1]! > 0)) return err(`${KIND}: state field stepTail needs ${2 + bins} finite numbers ≥ 0 (its weight > 0)`);
-    Object.assign(sr, { total: st[0], weight: st[1] });
-    sr.counts.set(st.slice(2));
+    if (version === 3) return ok(d);
+    if (sr !== null) {
+      const st = rec.value['stepTail'];
+      const bins = sr.counts.length;
+      if (!finite(st) || st.length !== 2 + bins || st.some((x) => x < 0) || !(st[1]! > 0)) return err(`${KIND}: state field stepTail needs ${2 + bins} finite numbers ≥ 0 (its weight > 0)`);
+      Object.assign(sr, { total: st[0], weight: st[1] });
+      sr.counts.set(st.slice(2));
+    }
+    if (version === 4 || d.discord === null) return ok(d);
+    const why = d.discord.load(rec.value['discord']);
+    if (why !== null) return err(`${KIND}: ${why}`);
     return ok(d);
   }
 }

@@ -3,11 +3,11 @@
  * tier. Both are chosen by measurement (`npm run bench -- nab`, docs/benchmarks.md). Default: ensemble,
  * 59.76 / 51.94 / 64.48 (standard / low FP / low FN), ~0.9 KB per series. Stronger tier: contextual (the
  * ensemble plus context novelty, per-series rarity, block means, the step's own rarity, recurring spikes
- * halved and an alert budget), 73.57 / 67.24 / 77.50 in ~3.9 KB per series (session 16). The console does
- * not run it yet: through the console's pipeline it now alerts less and scores more than the ensemble on
- * NAB, but its budget counts samples rather than episodes (a long undamped deviation would be believed
- * less while it lasts) and the console's own fixes live in the ensemble (docs/benchmarks.md, nab,
- * "Session 16"). A second family, measured beside them: resonance (adaptive resonance over the series'
+ * halved, an alert budget, the block discord and gaps), 76.74 / 68.66 / 81.33 in ~8.4 KB per series at
+ * ~1.7–2 M points/s (session 17: issue 4's scores met, its 4 KB not: two tiers); without the block discord
+ * 74.31 / 66.27 / 78.85 in ~3.9 KB. The console does not run it yet: its budget counts samples rather than
+ * episodes (a long undamped deviation would be believed less while it lasts) and the console's own fixes
+ * live in the ensemble (docs/benchmarks.md, nab, "Session 16"). A second family, measured beside them: resonance (adaptive resonance over the series'
  * shape, ARTime's design made causal), 61.43 / 51.13 / 67.68; given what NAB's runner gives
  * ARTime (each file's minimum, maximum and length), the same code scores 74.56 / 64.61 / 80.17, the record's
  * 74.85 / 65.15 / 80.36. Baselines: robustEwma 44.83 / 31.61 / 54.60, windowedGaussian 40.13 / 23.94 / 47.73.

@@ -35,7 +35,7 @@
  *
  * Cost: O(categories × 4 · shape) per step; state up to `maxCategories` × 4 · shape numbers (256 × 32:
  * 64 KB), plus the warm-up buffer until the warm-up ends. Measured beside the two tiers (61.43 / 51.13 /
- * 67.68 causal on NAB, below contextual's 73.57, at ~80 k points/s): the console does not run it.
+ * 67.68 causal on NAB, below contextual's 76.74, at ~80 k points/s): the console does not run it.
  */
 import { err, ok, type Result } from '../../result';
 import { fromBase64, toBase64 } from './base64';
