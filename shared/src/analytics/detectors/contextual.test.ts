@@ -280,6 +280,10 @@ test('a gap in the data longer than any recent one alarms on the sample that end
   assert.ok(on[2105]! > 0.8, `the spike ${on[2105]}`);
   const others = on.filter((_, i) => i !== 2000 && i !== 15_000 && i !== 2105);
   assert.ok(Math.max(...others.slice(W)) < 0.15, `nothing else alarms: ${Math.max(...others.slice(W))}`);
+  // A timestamp that is not a number (a bad clock) is skipped: the first one here, and the gaps still count.
+  const d = new Contextual();
+  const badFirst = values.map((v, i) => d.update(i === 0 ? Number.NaN : ts[i]!, v));
+  assert.deepEqual(badFirst.slice(1), on.slice(1));
 });
 
 test('a version-4 state (before the block discord and the gaps) is restored, both learning afresh', () => {

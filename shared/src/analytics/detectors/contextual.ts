@@ -361,7 +361,7 @@ class BlockDiscord {
     const ring = Array.from({ length: this.cap }, (_, i) => view.getFloat64(i * 8, true));
     const [k, sum, t, ref, ema, n, total, weight] = a as [number, number, number, number, number, number, number, number];
     const counts = a.slice(8);
-    if (!Number.isInteger(k) || k < 0 || k >= this.q.size || !Number.isInteger(t) || t < -1 || !Number.isInteger(n) || n < 0 || ema < -1 || total < 0 || weight <= 0 || counts.some((c) => c < 0) || !ring.every(Number.isFinite)) {
+    if (!Number.isInteger(k) || k < 0 || k >= this.q.size || !Number.isInteger(t) || t < -1 || !Number.isInteger(n) || n < 0 || !(ema >= 0 || ema === -1) || total < 0 || weight <= 0 || counts.some((c) => c < 0) || !ring.every(Number.isFinite)) {
       return "the block discord's state is out of range";
     }
     Object.assign(this, { k, sum, t, ref, ema, n });
@@ -380,7 +380,7 @@ interface DiscordState {
 }
 
 interface ContextualState extends DetectorState {
-  /** FIELDS, then the novelty's history, rate and short mean, then the rarity's total and weight (version 4: then the last two level or step alerts' sample numbers, the budget's count and last alert). */
+  /** FIELDS, then the novelty's history, rate and short mean, then the rarity's total and weight (version 4: then the last two level or step alerts' sample numbers, the budget's count and last alert; version 5: then the last timestamp and the longest recent spacing). */
   readonly s: number[];
   readonly tail: number[];
   /** The seen-contexts bitset, little-endian 32-bit words, base64. */
@@ -412,7 +412,7 @@ export class Contextual implements StreamingDetector {
   /** The alert budget: the decayed count of level or step alerts, and the last one's sample number (see `budget`). */
   private bc = 0;
   private bLast = -1;
-  /** Gaps: the last timestamp, and the decayed longest spacing (−1: not known, a state restored from version 4 or older; see `gap`). */
+  /** Gaps: the last finite timestamp, and the decayed longest spacing (−1: no last timestamp known, as after a state of version 4 or older; see `gap`). */
   private tLast = 0;
   private gRec = 0;
   private readonly novelty: ContextNovelty;
@@ -492,16 +492,14 @@ export class Contextual implements StreamingDetector {
     }
     this.peak = Math.max(this.peak * p.peakDecay, raw);
     const g = p.gap;
-    if (g !== null) {
-      const spacing = timestampMs - this.tLast;
-      if (Number.isFinite(spacing)) {
-        if (this.gRec < 0) this.gRec = 0; // restored without a last timestamp: this spacing is not known
-        else {
-          if (warm && this.gRec > 0 && spacing > g.k * this.gRec && score < g.score) score = g.score;
-          this.gRec = Math.max(this.gRec * g.decay, spacing);
-        }
-        this.tLast = timestampMs;
+    if (g !== null && Number.isFinite(timestampMs)) {
+      if (this.gRec < 0) this.gRec = 0; // no last timestamp known: this spacing is not either
+      else {
+        const spacing = timestampMs - this.tLast;
+        if (warm && this.gRec > 0 && spacing > g.k * this.gRec && score < g.score) score = g.score;
+        this.gRec = Math.max(this.gRec * g.decay, spacing);
       }
+      this.tLast = timestampMs;
     }
     this.learn(value, r, s, d, sd, warm);
     return score;
@@ -514,7 +512,7 @@ export class Contextual implements StreamingDetector {
 
   private first(timestampMs: number, value: number): number {
     this.n = 1;
-    this.tLast = timestampMs;
+    this.tLast = Number.isFinite(timestampMs) ? timestampMs : 0;
     this.gRec = Number.isFinite(timestampMs) ? 0 : -1;
     this.prev = this.level = this.slowMean = this.min = this.max = value;
     this.novelty.update(value, value, value, false);
