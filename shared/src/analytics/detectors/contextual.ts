@@ -211,7 +211,7 @@ class BlockRange {
     const out = mean > this.max ? (mean - this.max) / range : mean < this.min ? (this.min - mean) / range : 0;
     let z = p.wRange * Math.max(0, out - p.blocks.tolerance);
     if (!(z < MAX_Z)) z = MAX_Z;
-    const raw = this.n > p.blocks.warmup && z > 0 ? (z / (z + p.half)) * Math.min(1, -Math.log10(this.rarity.tailShare(z)) / p.rarityDecades) : 0;
+    const raw = this.n > p.blocks.warmup && z > 0 ? (z / (z + p.half)) * this.rarity.factor(z, p.rarityDecades) : 0;
     this.rarity.add(z);
     if (mean > this.max) this.max = mean;
     if (mean < this.min) this.min = mean;
@@ -316,7 +316,7 @@ class BlockDiscord {
     if (!(z < MAX_Z)) z = MAX_Z;
     this.ema += q.alpha * (d - this.ema);
     this.n++;
-    const factor = Math.max(0, Math.min(1, -Math.log10(this.rarity.tailShare(z)) / this.p.rarityDecades));
+    const factor = this.rarity.factor(z, this.p.rarityDecades);
     this.rarity.add(z);
     return this.n > q.warmup ? (z / (z + this.p.half)) * factor : 0;
   }
@@ -460,16 +460,16 @@ export class Contextual implements StreamingDetector {
     let zStep = (p.wStep * Math.abs(d)) / sd;
     const sr = this.stepRarity;
     if (sr !== null) {
-      // Clamped at 0: rounding can put the tail share a hair above 1. While the histogram is empty (the
-      // warm-up, a restored older state) the factor is 0 and rises as it learns (a third at 10 samples).
-      const factor = Math.max(0, Math.min(1, -Math.log10(sr.tailShare(zStep)) / p.rarityDecades));
+      // While the histogram is empty (the warm-up, a restored older state) the factor is 0 and rises as it
+      // learns (a third at 10 samples).
+      const factor = sr.factor(zStep, p.rarityDecades);
       if (warm) sr.add(zStep);
       zStep *= factor;
     }
     const zLevel = Math.abs(r) / s;
     let z = Math.max(zLevel, zStep, p.wRange * out, p.wContext * novelty);
     if (!(z < MAX_Z)) z = MAX_Z;
-    const sampleRaw = warm ? (z / (z + p.half)) * this.rarityFactor(z) : 0;
+    const sampleRaw = warm ? (z / (z + p.half)) * this.rarity.factor(z, p.rarityDecades) : 0;
     const raw = Math.max(sampleRaw, p.blocks.weight * blockRaw, warm ? discordRaw : 0);
     this.rarity.add(z);
     let score = p.damp === 1 ? raw * (1 - this.peak) : raw * Math.pow(1 - this.peak, p.damp);
@@ -503,11 +503,6 @@ export class Contextual implements StreamingDetector {
     }
     this.learn(value, r, s, d, sd, warm);
     return score;
-  }
-
-  /** 1 for a z rarer than 10^−rarityDecades of recent samples, less for a commoner one. */
-  private rarityFactor(z: number): number {
-    return Math.min(1, -Math.log10(this.rarity.tailShare(z)) / this.p.rarityDecades);
   }
 
   private first(timestampMs: number, value: number): number {

@@ -14,6 +14,17 @@ test('the tail share is the share of past samples at least as deviant, with the 
   assert.ok(Math.abs(t.tailShare(1e9) - 1 / 101) < 1e-12);
 });
 
+test('the factor is −log10 of the tail share over the decades, within [0, 1]', () => {
+  const t = new TailRarity({ ...params, decay: 1 });
+  for (let i = 0; i < 99_999; i++) t.add(1);
+  t.add(100);
+  // 2 in 100,001 at z ≥ 50: −log10 ≈ 4.7, beyond 3 decades: 1.
+  assert.equal(t.factor(50, 3), 1);
+  // Every sample is at least this deviant: a share a hair above 1 by rounding would give a negative factor.
+  assert.equal(t.factor(0, 3), 0);
+  assert.ok(Math.abs(t.factor(50, 10) - -Math.log10(t.tailShare(50)) / 10) < 1e-12);
+});
+
 test('old samples fade: a deviation common long ago becomes rare again', () => {
   const t = new TailRarity(params);
   for (let i = 0; i < 1000; i++) t.add(i % 10 === 0 ? 20 : 0.5);

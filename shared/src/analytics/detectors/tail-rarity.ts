@@ -33,6 +33,14 @@ export class TailRarity {
     this.counts = new Float64Array(p.bins);
   }
 
+  /**
+   * How rare `z` is, in [0, 1]: min(1, −log10(tailShare(z)) / decades), so a z rarer than 10^−decades of
+   * recent samples scores 1 and a common one little (clamped at 0: rounding can put the share a hair above 1).
+   */
+  factor(z: number, decades: number): number {
+    return Math.max(0, Math.min(1, -Math.log10(this.tailShare(z)) / decades));
+  }
+
   /** Share of recent samples (decayed) whose z was at least `z`, with the prior; in (0, 1]. */
   tailShare(z: number): number {
     const p = this.p;
