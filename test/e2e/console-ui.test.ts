@@ -35,9 +35,18 @@ test('the console UI shows a live host, its charts and processes, and stays on l
   // With `node -e`, process.argv[1] is the first argument after the script.
   const writes = `const fs = require('fs'); const b = Buffer.alloc(2 << 20, 1); const f = process.argv[1]; setInterval(() => { fs.writeFileSync(f, b); const fd = fs.openSync(f, 'r'); fs.fsyncSync(fd); fs.closeSync(fd); }, 500);`;
   const diskDir = fs.mkdtempSync(path.join(ROOT, 'test/artifacts/marker-'));
-  t.after(() => fs.rmSync(diskDir, { recursive: true, force: true }));
   const sleeper = spawn(process.execPath, ['-e', writes, path.join(diskDir, 'marker.bin'), marker], { stdio: 'ignore' });
-  t.after(() => sleeper.kill('SIGKILL'));
+  // One hook, in this order: the writer must be gone before its folder is removed. Removed first, the
+  // folder raced the next write (ENOTEMPTY), and the hook's error skipped the kill: the writer then kept
+  // the test process alive until CI's time ran out.
+  t.after(async () => {
+    if (sleeper.exitCode === null && sleeper.signalCode === null) {
+      const exited = new Promise((resolve) => sleeper.once('exit', resolve));
+      sleeper.kill('SIGKILL');
+      await exited;
+    }
+    fs.rmSync(diskDir, { recursive: true, force: true });
+  });
 
   const { page, requests } = await launchBrowser(t);
   await page.goto(con.info.uiUrl);
