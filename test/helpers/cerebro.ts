@@ -64,10 +64,15 @@ export class Proc {
   }
 }
 
-/** Fresh temp dir, removed after the test. */
+/**
+ * Fresh temp dir, removed after the test. Its hook runs before those of processes started later (after
+ * hooks run in the order they were added), so a console or collector may still write in it meanwhile:
+ * the removal retries a folder that a new file refilled (ENOTEMPTY) instead of failing the hook, which
+ * would skip the hooks that stop those processes and leave the test process running.
+ */
 export function tempDir(t: TestContext, prefix = 'cerebro-it-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }));
   return dir;
 }
 
