@@ -3,8 +3,8 @@
  * tier. Both are chosen by measurement (`npm run bench -- nab`, docs/benchmarks.md). Default: ensemble,
  * 59.76 / 51.94 / 64.48 (standard / low FP / low FN), ~0.9 KB per series. Stronger tier: contextual (the
  * ensemble plus context novelty, per-series rarity, block means, the step's own rarity, recurring spikes
- * halved, an alert budget, the block discord and gaps), 76.74 / 68.66 / 81.33 in ~8.4 KB per series at
- * ~1.7–2 M points/s (session 17: issue 4's scores met, its 4 KB not: two tiers); without the block discord
+ * halved, an alert budget, the block discord and gaps), 76.74 / 68.66 / 81.33 in ~8.5 KB per series at
+ * ~1.9 M points/s (session 17: issue 4's scores met, its 4 KB not: two tiers); without the block discord
  * 74.31 / 66.27 / 78.85 in ~3.9 KB. The console does not run it yet: its budget counts samples rather than
  * episodes (a long undamped deviation would be believed less while it lasts) and the console's own fixes
  * live in the ensemble (docs/benchmarks.md, nab, "Session 16"). A second family, measured beside them: resonance (adaptive resonance over the series'
