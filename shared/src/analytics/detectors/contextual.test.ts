@@ -24,6 +24,8 @@ function scoresOf(values: readonly number[], stepMs = 300_000): number[] {
 }
 
 const W = contextual.warmupSamples;
+/** Numbers version 6 added at the end of the state's `s`. */
+const V6 = 12;
 
 /** Scores of `values` (5-minute rows) by a contextual with `over` on its parameters. */
 function scoresWith(values: readonly number[], over: Partial<typeof CONTEXTUAL_PARAMS>): number[] {
@@ -225,9 +227,14 @@ test('a damaged or foreign state is refused with a reason', () => {
   bad({ ...s, blocks: [s.blocks[0]] }, /needs 2 block states/);
   bad({ ...s, blocks: [[1], s.blocks[1]] }, /block state needs 47 finite numbers \(block of 8\)/);
   bad({ ...s, blocks: [s.blocks[0], s.blocks[1]!.map((v, i) => (i === 0 ? 48 : v))] }, /block state is out of range \(block of 48\)/);
-  bad({ ...s, s: [...s.s.slice(0, -6), 5, 7, 0, -1, 0, 0] }, /the last alerts' sample numbers/);
-  bad({ ...s, s: [...s.s.slice(0, -4), -1, -1, 0, 0] }, /the alert budget/);
-  bad({ ...s, s: [...s.s.slice(0, -1), -2] }, /the longest spacing of the timestamps/);
+  // `s` ends with version 4's six numbers, version 5's two and version 6's ten (V6).
+  const v6 = s.s.slice(-V6);
+  bad({ ...s, s: [...s.s.slice(0, -6 - V6), 5, 7, 0, -1, 0, 0, ...v6] }, /the last alerts' sample numbers/);
+  bad({ ...s, s: [...s.s.slice(0, -4 - V6), -1, -1, 0, 0, ...v6] }, /the alert budget/);
+  bad({ ...s, s: [...s.s.slice(0, -1 - V6), -2, ...v6] }, /the longest spacing of the timestamps/);
+  bad({ ...s, s: [...s.s.slice(0, -V6), -1, 0, 0, 0, 0, 0, 0, 1, -1, 0, -1, 0] }, /the warm-up's second half or the episodes/);
+  bad({ ...s, s: [...s.s.slice(0, -V6), 0, 0, 0, 0, 0, 0, 0, 0.5, -1, 0, -1, 0] }, /the warm-up's second half or the episodes/);
+  bad({ ...s, s: [...s.s.slice(0, -V6), 0, 0, 0, 0, 0, 0, 0, 1, -1, 2, -1, 0] }, /the warm-up's second half or the episodes/);
   bad({ ...s, s: s.s.slice(0, -2) }, /finite numbers/);
   bad({ ...s, stepTail: s.stepTail.slice(1) }, /stepTail needs 26 finite numbers/);
   bad({ ...s, stepTail: s.stepTail.map((v, i) => (i === 1 ? 0 : v)) }, /stepTail/);
@@ -292,7 +299,7 @@ test('a version-4 state (before the block discord and the gaps) is restored, bot
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { discord, ...v4 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(discord !== null && typeof discord === 'object');
-  const r = contextual.fromJSON({ ...v4, s: (v4['s'] as number[]).slice(0, -2), version: 4 });
+  const r = contextual.fromJSON({ ...v4, s: (v4['s'] as number[]).slice(0, -2 - V6), version: 4 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.equal((r.value.toJSON() as unknown as { discord: { s: number[] } }).discord.s[2], -1, 'no block closed yet');
   values[2000] = 160;
@@ -343,7 +350,7 @@ test("a version-3 state (before the step's rarity) is restored, its step histogr
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { stepTail, ...v3 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(stepTail) && stepTail.length === 2 + CONTEXTUAL_PARAMS.stepRarity!.bins);
-  const r = contextual.fromJSON({ ...v3, s: (v3['s'] as number[]).slice(0, -6), version: 3 });
+  const r = contextual.fromJSON({ ...v3, s: (v3['s'] as number[]).slice(0, -6 - V6), version: 3 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.equal((r.value.toJSON() as unknown as { stepTail: number[] }).stepTail[0], 0, 'an empty step histogram');
   values[2000] = 160;
@@ -357,7 +364,7 @@ test('a version-2 state (before the block means) is restored, its block means le
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { blocks, ...v2 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(blocks));
-  const r = contextual.fromJSON({ ...v2, s: (v2['s'] as number[]).slice(0, -6), version: 2 });
+  const r = contextual.fromJSON({ ...v2, s: (v2['s'] as number[]).slice(0, -6 - V6), version: 2 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   assert.deepEqual((r.value.toJSON() as unknown as { blocks: number[][] }).blocks.map((b) => b[2]), [0, 0], 'no block closed yet');
   values[2000] = 160;
@@ -371,9 +378,62 @@ test('a version-1 state (before the recent window) is restored and keeps scoring
   for (let i = 0; i < 1000; i++) a.update(i * 300_000, values[i]!);
   const { recent, ...v1 } = a.toJSON() as unknown as Record<string, unknown>;
   assert.ok(Array.isArray(recent));
-  const r = contextual.fromJSON({ ...v1, s: (v1['s'] as number[]).slice(0, -6), version: 1 });
+  const r = contextual.fromJSON({ ...v1, s: (v1['s'] as number[]).slice(0, -6 - V6), version: 1 });
   assert.ok(r.ok, r.ok ? '' : r.error);
   values[2000] = 160;
   const scores = values.slice(1000).map((v, i) => r.value.update((1000 + i) * 300_000, v));
   assert.ok(scores[1000]! > 0.8, `spike after restore ${scores[1000]}`);
+});
+
+/** The console's options (alerts/detector-kind.ts sets these; NAB runs with them off). */
+const CONSOLE = { damp: 1e-9, episodes: { threshold: 0.24, minGap: 10 }, wRamp: 2, warmupReseed: 4, slowClip: 20 } as const;
+
+test('episodes: undamped, a long deviation is one alert to the budget, and its second sample keeps the first sample\'s rarity', () => {
+  for (const seed of [1, 2, 3]) {
+    // 1-second samples: noise around 100, then 60 s at 300.
+    const values = [...noisy(600, seed), ...Array.from({ length: 60 }, (_, i) => 300 + (i % 3))];
+    const run = (over: Partial<typeof CONTEXTUAL_PARAMS>): number[] => {
+      const d = new Contextual({ ...CONTEXTUAL_PARAMS, ...over });
+      return values.map((v, i) => d.update(i * 1000, v)).slice(600);
+    };
+    const noBudget = run({ ...CONSOLE, budget: null });
+    const episodes = run({ ...CONSOLE });
+    const perSample = run({ ...CONSOLE, episodes: null });
+    // With episodes, the first episode is the budget's first alert: divided by 1 throughout.
+    assert.deepEqual(episodes, noBudget, `seed ${seed}`);
+    // Without episodes the same deviation scores lower from its second sample on: the first sample's own z,
+    // once learnt, makes the next ones look commoner, and the budget counts it again every 11 samples.
+    const sum = (a: number[]): number => a.slice(1, 25).reduce((x, y) => x + y, 0);
+    assert.ok(episodes[1]! >= 0.7 && perSample[1]! < episodes[1]! - 0.1, `seed ${seed}: the second sample scores ${episodes[1]}, without episodes ${perSample[1]}`);
+    assert.ok(sum(perSample) < 0.8 * sum(episodes), `seed ${seed}: ${sum(perSample)} against ${sum(episodes)}`);
+  }
+});
+
+test('the discord on blocks of an hour: 1-second samples close one block an hour, and its state keeps the open span', () => {
+  const p = { ...CONTEXTUAL_PARAMS, ...CONSOLE, blockDiscord: { ...CONTEXTUAL_PARAMS.blockDiscord!, spanMs: 3_600_000 } };
+  const d = new Contextual(p);
+  const t0 = Date.UTC(2026, 10, 27, 10, 30);
+  // Samples from 10:30 to 13:29:58: blocks close at 11:00 (the first, partial), 12:00 and 13:00.
+  for (let i = 0; i < 3 * 3600 - 1; i++) d.update(t0 + i * 1000, 50 + (i % 7));
+  const st = d.toJSON() as unknown as { discord: { s: number[]; span: number } };
+  assert.equal(st.discord.s[2], 2, 'three blocks closed (t counts from 0)');
+  assert.equal(st.discord.span, Math.floor((t0 + (3 * 3600 - 2) * 1000) / 3_600_000));
+  assert.equal(st.discord.s[0], 1799, 'samples in the open block: 13:00:00 to 13:29:58');
+  const r = Contextual.fromJSON(JSON.parse(JSON.stringify(st)), p);
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  assert.deepEqual(r.value.toJSON(), d.toJSON());
+  // The span is required with samples in the open block.
+  const { span: _span, ...noSpan } = st.discord;
+  const bad = Contextual.fromJSON({ ...st, discord: noSpan }, p);
+  assert.equal(bad.ok, false);
+});
+
+test('a version-5 state (before the console options) is restored with them empty', () => {
+  const a = new Contextual({ ...CONTEXTUAL_PARAMS, ...CONSOLE });
+  noisy(1000).forEach((v, i) => a.update(i * 1000, v));
+  const st = a.toJSON() as unknown as { s: number[] };
+  const r = Contextual.fromJSON({ ...st, s: st.s.slice(0, -V6), version: 5 }, { ...CONTEXTUAL_PARAMS, ...CONSOLE });
+  assert.ok(r.ok, r.ok ? '' : r.error);
+  const s = (r.value.toJSON() as unknown as { s: number[]; version: number }).s.slice(-V6);
+  assert.deepEqual(s, [0, 0, 0, 0, 0, 0, 0, 1, -1, 0, -1, 0]);
 });

@@ -60,8 +60,13 @@
  * (5 numbers and 16 blocks of 2), per block size 7 numbers and a 40-bin histogram, the step's 24-bin
  * histogram, the last two alerts' sample numbers and the budget's count and last alert, the block discord's
  * 8 numbers, 40-bin histogram, ring of 226 block means and 201 distances, the last timestamp and the longest
- * spacing: ~8.5 KB in memory, ~4.4 KB of JSON (the ring in base64; `npm run bench -- nab`: 8,481 B and 4,386 B).
- * Without the discord (`blockDiscord: null`) ~3.9 KB and ~1.8 KB.
+ * spacing, the console options' 12 numbers (the warm-up's second half, the ramp, the episodes): ~8.6 KB in
+ * memory, ~4.4 KB of JSON (the ring in base64; `npm run bench -- nab`: 8,624 B and 4,407 B). Without the
+ * discord (`blockDiscord: null`) ~4 KB and ~1.8 KB.
+ *
+ * The console (session 18) runs it on a host's headline series with its console options (`episodes`,
+ * `wRamp`, `warmupReseed`, `slowClip`, an hour's `spanMs` for the discord: apps/desktop/src/core/alerts/
+ * detector-kind.ts), all off here, so the NAB figures are those of the parameters below.
  */
 import { err, ok, type Result } from '../../result';
 import { fromBase64, toBase64 } from './base64';
@@ -69,10 +74,15 @@ import { ContextNovelty, type ContextNoveltyParams } from './context-novelty';
 import { stateRecord, type DetectorKind, type DetectorState, type StreamingDetector } from './detector';
 import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-window';
 import { TailRarity, type TailRarityParams } from './tail-rarity';
+import { WarmupHalves } from './warmup-halves';
 
 const KIND = 'contextual';
-/** 2 added `recent`, 3 `blocks`, 4 `stepTail` and, in `s`, the last alerts and the budget, 5 `discord`; an older state is restored with those empty (they learn again). */
-const VERSION = 5;
+/**
+ * 2 added `recent`, 3 `blocks`, 4 `stepTail` and, in `s`, the last alerts and the budget, 5 `discord`, 6 in
+ * `s` the warm-up's second half, the ramp's last two differences and the episodes' state; an older state is
+ * restored with those empty (they learn again).
+ */
+const VERSION = 6;
 
 export interface ContextualParams {
   readonly levelAlpha: number;
@@ -129,8 +139,11 @@ export interface ContextualParams {
    * to their nearest earlier, non-overlapping run of `m` block means within the last `window` blocks (a left
    * matrix profile on block means), over its own slow EWMA (`alpha` a block), times `weight`; scored as the
    * block range is (z / (z + half), its own rarity) after `warmup` blocks, beside the block range (null: off).
+   * With `spanMs` > 0 a block is a span of time instead (the samples whose timestamps fall in one
+   * `spanMs` of the epoch; `size` is then unused): the console's series are sampled every second, where 12
+   * samples are no part of a day; an hour is, whatever the interval.
    */
-  readonly blockDiscord: { readonly size: number; readonly m: number; readonly window: number; readonly weight: number; readonly alpha: number; readonly warmup: number } | null;
+  readonly blockDiscord: { readonly size: number; readonly m: number; readonly window: number; readonly weight: number; readonly alpha: number; readonly warmup: number; readonly spanMs: number } | null;
   /**
    * Gaps: the spacing of the timestamps exceeds `k` times the longest spacing seen recently (a record that
    * decays by `decay` a sample and is raised by every spacing): the data stopped and resumed. The sample
@@ -138,6 +151,23 @@ export interface ContextualParams {
    * a recent alert and does not damp the next one (null: off).
    */
   readonly gap: { readonly k: number; readonly decay: number; readonly score: number } | null;
+  /**
+   * The console's options (alerts/detector-kind.ts sets them; off on NAB, whose scorer counts only an
+   * episode's first detection, and where the output is damped so an episode scores once):
+   * - `episodes`: the budget and the recurrence count an episode once and scale every score of it alike.
+   *   An episode is a run of alerting samples (as each counts them) no more than their `minGap` apart.
+   *   Undamped, a long deviation would otherwise count as a new alert every `minGap` + 1 samples: believed
+   *   less the longer it lasts, and, its alerts evenly spaced, halved as recurring from its third. And the
+   *   rarity factor of an episode's samples (sample raw ≥ `threshold`, no more than `minGap` apart) is at
+   *   least the highest it has had so far: otherwise the first sample's own z, just learnt, made the
+   *   second as rare as one in a few hundred (a step 10 → 90 scored 0.66, then 0.31: never the two samples
+   *   the console's hysteresis needs). Null: off.
+   * - `wRamp`, `warmupReseed`, `slowClip`: as the ensemble's (ensemble.ts; 0: off).
+   */
+  readonly episodes: { readonly threshold: number; readonly minGap: number } | null;
+  readonly wRamp: number;
+  readonly warmupReseed: number;
+  readonly slowClip: number;
 }
 
 /**
@@ -166,8 +196,12 @@ export const CONTEXTUAL_PARAMS: ContextualParams = {
   blocks: { sizes: [8, 48], weight: 0.8, warmup: 50, tolerance: 0.2 },
   recur: { threshold: 0.3, tolerance: 0.15, damp: 0.5, minGap: 10 },
   budget: { threshold: 0.24, weight: 0.3, decay: 0.9998, minGap: 10 },
-  blockDiscord: { size: 12, m: 24, window: 200, weight: 2, alpha: 0.003, warmup: 30 },
+  blockDiscord: { size: 12, m: 24, window: 200, weight: 2, alpha: 0.003, warmup: 30, spanMs: 0 },
   gap: { k: 1.03, decay: 0.9998, score: 0.5 },
+  episodes: null,
+  wRamp: 0,
+  warmupReseed: 0,
+  slowClip: 0,
 };
 
 const MAD_TO_STD = 1.2533141373155003;
@@ -252,6 +286,8 @@ class BlockDiscord {
   /** Slow mean of the discord distance (−1: none yet); discord scores so far. */
   ema = -1;
   n = 0;
+  /** With spanMs: the open block's span number (floor(timestamp / spanMs); NaN: none yet). */
+  span = NaN;
   /** Block means less `ref`, a ring of window + m + 2, the newest at index t. */
   readonly buf: Float64Array;
   /** By lag L (1..window): the squared distance of the newest m block means to the m ending L blocks earlier. */
@@ -273,12 +309,31 @@ class BlockDiscord {
     return this.buf[i % this.cap] as number;
   }
 
-  /** Adds a sample; at a block's last sample, the block's raw score (0 otherwise and while warming up). */
-  add(value: number): number {
+  /**
+   * Adds a sample; when it closes a block (its last sample; with spanMs, the first sample of a later span,
+   * which then opens the next block), the closed block's raw score (0 otherwise and while warming up).
+   */
+  add(value: number, timestampMs: number): number {
     const q = this.q;
+    if (q.spanMs > 0) {
+      const span = Math.floor(timestampMs / q.spanMs);
+      let out = 0;
+      if (Number.isFinite(span)) {
+        if (this.k > 0 && span !== this.span) out = this.close(this.sum / this.k);
+        this.span = span;
+      }
+      this.sum += value;
+      this.k++;
+      return out;
+    }
     this.sum += value;
     if (++this.k < q.size) return 0;
-    let v = this.sum / q.size;
+    return this.close(this.sum / q.size);
+  }
+
+  private close(mean: number): number {
+    const q = this.q;
+    let v = mean;
     this.k = 0;
     this.sum = 0;
     const t = ++this.t;
@@ -346,7 +401,8 @@ class BlockDiscord {
     const bytes = new Uint8Array(this.cap * 8);
     const view = new DataView(bytes.buffer);
     for (let i = 0; i < this.cap; i++) view.setFloat64(i * 8, this.buf[i] as number, true);
-    return { s: [this.k, this.sum, this.t, this.ref, this.ema, this.n, this.rarity.total, this.rarity.weight, ...this.rarity.counts], ring: toBase64(bytes) };
+    const out: DiscordState = { s: [this.k, this.sum, this.t, this.ref, this.ema, this.n, this.rarity.total, this.rarity.weight, ...this.rarity.counts], ring: toBase64(bytes) };
+    return Number.isFinite(this.span) ? { ...out, span: this.span } : out;
   }
 
   /** Restores `toState()` output; a reason when it does not fit. */
@@ -361,10 +417,12 @@ class BlockDiscord {
     const ring = Array.from({ length: this.cap }, (_, i) => view.getFloat64(i * 8, true));
     const [k, sum, t, ref, ema, n, total, weight] = a as [number, number, number, number, number, number, number, number];
     const counts = a.slice(8);
-    if (!Number.isInteger(k) || k < 0 || k >= this.q.size || !Number.isInteger(t) || t < -1 || !Number.isInteger(n) || n < 0 || !(ema >= 0 || ema === -1) || total < 0 || weight <= 0 || counts.some((c) => c < 0) || !ring.every(Number.isFinite)) {
+    const span = st?.span;
+    if (span !== undefined && !Number.isInteger(span)) return "the block discord's span must be an integer";
+    if (!Number.isInteger(k) || k < 0 || (this.q.spanMs > 0 ? k > 0 && span === undefined : k >= this.q.size) || !Number.isInteger(t) || t < -1 || !Number.isInteger(n) || n < 0 || !(ema >= 0 || ema === -1) || total < 0 || weight <= 0 || counts.some((c) => c < 0) || !ring.every(Number.isFinite)) {
       return "the block discord's state is out of range";
     }
-    Object.assign(this, { k, sum, t, ref, ema, n });
+    Object.assign(this, { k, sum, t, ref, ema, n, span: span ?? NaN });
     Object.assign(this.rarity, { total, weight });
     this.rarity.counts.set(counts);
     this.buf.set(ring);
@@ -377,6 +435,8 @@ interface DiscordState {
   /** Samples in the open block, their sum, the last block's number, the reference, the distance's slow mean, scores so far, the rarity's total, weight and counts. */
   readonly s: number[];
   readonly ring: string;
+  /** With spanMs: the open block's span number (absent before the first sample). */
+  readonly span?: number;
 }
 
 interface ContextualState extends DetectorState {
@@ -415,6 +475,18 @@ export class Contextual implements StreamingDetector {
   /** Gaps: the last finite timestamp, and the decayed longest spacing (−1: no last timestamp known, as after a state of version 4 or older; see `gap`). */
   private tLast = 0;
   private gRec = 0;
+  /** With `episodes`: the budget's divisor for the open episode; the recurrence's last alerting sample and whether the open episode recurs (1) or not (0). */
+  private bDiv = 1;
+  private rLast = -1;
+  private rOn = 0;
+  /** With `episodes`: the episode's last sample and the highest rarity factor it has had. */
+  private eLast = -1;
+  private eFactor = 0;
+  /** The ramp: the previous first difference and the one before it. */
+  private d1 = 0;
+  private d2 = 0;
+  /** The warm-up's second half (warmup-halves.ts). */
+  private readonly halves = new WarmupHalves();
   private readonly novelty: ContextNovelty;
   private readonly rarity: TailRarity;
   private readonly stepRarity: TailRarity | null;
@@ -444,7 +516,7 @@ export class Contextual implements StreamingDetector {
       const r = b.add(value);
       if (r > blockRaw) blockRaw = r;
     }
-    const discordRaw = this.discord === null ? 0 : this.discord.add(value);
+    const discordRaw = this.discord === null ? 0 : this.discord.add(value, timestampMs);
     if (this.n === 0) return this.first(timestampMs, value);
     const p = this.p;
     const warm = this.n >= p.warmup;
@@ -469,14 +541,50 @@ export class Contextual implements StreamingDetector {
     const zLevel = Math.abs(r) / s;
     let z = Math.max(zLevel, zStep, p.wRange * out, p.wContext * novelty);
     if (!(z < MAX_Z)) z = MAX_Z;
-    const sampleRaw = warm ? (z / (z + p.half)) * this.rarity.factor(z, p.rarityDecades) : 0;
+    let factor = this.rarity.factor(z, p.rarityDecades);
+    const ep = p.episodes;
+    if (ep !== null && warm) {
+      const ongoing = this.eLast >= 0 && this.n - this.eLast <= ep.minGap;
+      if (ongoing && this.eFactor > factor) factor = this.eFactor;
+      if ((z / (z + p.half)) * factor >= ep.threshold) {
+        this.eFactor = ongoing ? Math.max(this.eFactor, factor) : factor;
+        this.eLast = this.n;
+      }
+    }
+    let sampleRaw = warm ? (z / (z + p.half)) * factor : 0;
+    let ramp = false;
+    if (warm && p.wRamp > 0 && (d > 0 ? this.d1 > 0 && this.d2 > 0 : d < 0 && this.d1 < 0 && this.d2 < 0)) {
+      // As the ensemble's: the smallest of three differences of one sign, over their own scale unfloored.
+      // Not scaled by rarity: three such differences in a row are rare by construction, and a leak would
+      // otherwise be believed less for every large deviation of the last hour (a build holding 400 MiB
+      // for 20 s, 380 s before a leak of 40 MiB/s, held the leak's ramp at 0.36 instead of 0.81).
+      const m = Math.min(Math.abs(d), Math.abs(this.d1), Math.abs(this.d2));
+      let zRamp = p.wRamp * (m / Math.max(this.dScale * MAD_TO_STD, tiny));
+      if (!(zRamp < MAX_Z)) zRamp = MAX_Z;
+      const rampRaw = zRamp / (zRamp + p.half);
+      if (rampRaw > sampleRaw) {
+        sampleRaw = rampRaw;
+        ramp = true;
+      }
+    }
     const raw = Math.max(sampleRaw, p.blocks.weight * blockRaw, warm ? discordRaw : 0);
     this.rarity.add(z);
     let score = p.damp === 1 ? raw * (1 - this.peak) : raw * Math.pow(1 - this.peak, p.damp);
-    const levelOrStep = sampleRaw === raw && (z === zLevel || z === zStep);
+    const levelOrStep = sampleRaw === raw && (ramp || z === zLevel || z === zStep);
     const bg = p.budget;
     if (bg !== null) {
-      if (score >= bg.threshold && levelOrStep && this.n - this.bLast > bg.minGap) {
+      if (p.episodes !== null) {
+        // bLast is the episode's last alerting sample: a new episode is counted, and every score of it,
+        // alerting or not, is divided by what the count was when it began.
+        if (score >= bg.threshold && levelOrStep) {
+          if (this.n - this.bLast > bg.minGap) {
+            this.bDiv = 1 + bg.weight * this.bc;
+            this.bc += 1;
+          }
+          this.bLast = this.n;
+        }
+        if (this.bLast >= 0 && this.n - this.bLast <= bg.minGap) score /= this.bDiv;
+      } else if (score >= bg.threshold && levelOrStep && this.n - this.bLast > bg.minGap) {
         score /= 1 + bg.weight * this.bc;
         this.bc += 1;
         this.bLast = this.n;
@@ -484,7 +592,19 @@ export class Contextual implements StreamingDetector {
       this.bc *= bg.decay;
     }
     const rc = p.recur;
-    if (rc !== null && raw >= rc.threshold && levelOrStep && this.n - this.ev1 > rc.minGap) {
+    if (rc !== null && p.episodes !== null) {
+      // ev1 and ev2 are the last two episodes' first samples; rOn says whether the open one recurs.
+      if (raw >= rc.threshold && levelOrStep) {
+        if (this.n - this.rLast > rc.minGap) {
+          const gap = this.ev1 - this.ev2;
+          this.rOn = this.ev2 >= 0 && Math.abs(this.n - this.ev1 - gap) <= rc.tolerance * gap ? 1 : 0;
+          this.ev2 = this.ev1;
+          this.ev1 = this.n;
+        }
+        this.rLast = this.n;
+      }
+      if (this.rOn === 1 && this.rLast >= 0 && this.n - this.rLast <= rc.minGap) score *= rc.damp;
+    } else if (rc !== null && raw >= rc.threshold && levelOrStep && this.n - this.ev1 > rc.minGap) {
       const gap = this.ev1 - this.ev2;
       if (this.ev2 >= 0 && Math.abs(this.n - this.ev1 - gap) <= rc.tolerance * gap) score *= rc.damp;
       this.ev2 = this.ev1;
@@ -526,7 +646,11 @@ export class Contextual implements StreamingDetector {
     this.scale += a * (Math.abs(rc) - this.scale);
     this.dScale += a * (Math.min(Math.abs(d), warm ? p.clip * sd : Infinity) - this.dScale);
     const b = warm ? p.spreadAlpha : 1 / (this.n + 1);
-    const dm = value - this.slowMean;
+    let dm = value - this.slowMean;
+    if (warm && p.slowClip > 0) {
+      const cb = p.slowClip * Math.max(Math.sqrt(this.slowVar), 1e-9 * Math.abs(this.level), 1e-12);
+      dm = dm > cb ? cb : dm < -cb ? -cb : dm;
+    }
     this.slowMean += b * dm;
     this.slowVar = (1 - b) * (this.slowVar + b * dm * dm);
     if (value > this.max) this.max = value;
@@ -535,6 +659,17 @@ export class Contextual implements StreamingDetector {
     this.bS1 += x;
     this.bS2 += x * x;
     if (++this.bN === this.blockSize) this.closeBlock();
+    if (!warm && p.warmupReseed > 0) {
+      const restart = this.halves.add(this.n, p.warmup, p.warmupReseed, value, d, { slowMean: this.slowMean, slowVar: this.slowVar, dScale: this.dScale });
+      if (restart !== null) {
+        this.slowVar = restart.variance;
+        this.slowMean = this.level = restart.level;
+        this.scale = Math.min(this.scale, Math.sqrt(restart.variance) / MAD_TO_STD);
+        this.dScale = Math.min(this.dScale, restart.meanAbsStep);
+      }
+    }
+    this.d2 = this.d1;
+    this.d1 = d;
     this.prev = value;
     this.n++;
   }
@@ -556,7 +691,7 @@ export class Contextual implements StreamingDetector {
     return {
       kind: KIND,
       version: VERSION,
-      s: [...FIELDS.map((f) => this[f]), nov.history, nov.rate, nov.short, tail.total, tail.weight, this.ev1, this.ev2, this.bc, this.bLast, this.tLast, this.gRec],
+      s: [...FIELDS.map((f) => this[f]), nov.history, nov.rate, nov.short, tail.total, tail.weight, this.ev1, this.ev2, this.bc, this.bLast, this.tLast, this.gRec, ...this.halves.toArray(), this.d1, this.d2, this.bDiv, this.rLast, this.rOn, this.eLast, this.eFactor],
       tail: [...tail.counts],
       seen: toBase64(new Uint8Array(nov.seen.buffer, nov.seen.byteOffset, nov.seen.byteLength)),
       recent: this.recent.toArray(this.openBlock()),
@@ -573,11 +708,11 @@ export class Contextual implements StreamingDetector {
   static fromJSON(state: unknown, params: ContextualParams = CONTEXTUAL_PARAMS): Result<Contextual, string> {
     // An older version lacks what came after it (VERSION's comment); the current one is checked last, so a
     // foreign or damaged state gets the current version's reason.
-    const version = [1, 2, 3, 4].find((k) => stateRecord(state, KIND, k).ok) ?? VERSION;
+    const version = [1, 2, 3, 4, 5].find((k) => stateRecord(state, KIND, k).ok) ?? VERSION;
     const rec = stateRecord(state, KIND, version);
     if (!rec.ok) return rec;
     const { s, tail, seen } = rec.value;
-    const nums = FIELDS.length + 5 + (version < 4 ? 0 : 4) + (version < 5 ? 0 : 2);
+    const nums = FIELDS.length + 5 + (version < 4 ? 0 : 4) + (version < 5 ? 0 : 2) + (version < 6 ? 0 : 12);
     const finite = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
     if (!finite(s) || s.length !== nums) return err(`${KIND}: state field s needs ${nums} finite numbers`);
     if (!finite(tail) || tail.length !== params.rarity.bins || tail.some((v) => v < 0)) return err(`${KIND}: state field tail needs ${params.rarity.bins} counts ≥ 0`);
@@ -586,14 +721,16 @@ export class Contextual implements StreamingDetector {
     if (bytes?.length !== d.novelty.seen.byteLength) return err(`${KIND}: state field seen must be base64 of ${d.novelty.seen.byteLength} bytes`);
     const v = Object.fromEntries(FIELDS.map((f, i) => [f, s[i] as number])) as Record<Field, number>;
     const [history, rate, short, total, weight, ev1 = -1, ev2 = -1, bc = 0, bLast = -1, tLast = 0, gRec = -1] = s.slice(FIELDS.length) as [number, number, number, number, number, number?, number?, number?, number?, number?, number?];
+    const [hN = 0, hRef = 0, hS1 = 0, hS2 = 0, hD = 0, d1 = 0, d2 = 0, bDiv = 1, rLast = -1, rOn = 0, eLast = -1, eFactor = 0] = s.slice(FIELDS.length + 11) as Array<number | undefined>;
     if (!Number.isInteger(v.n) || v.n < 0 || v.scale < 0 || v.dScale < 0 || v.slowVar < 0 || v.peak < 0 || v.peak >= 1 || v.min > v.max || rate < 0 || rate > 1 || total < 0 || weight <= 0) {
       return err(`${KIND}: state out of range (n, scales, variance, peak, min/max, novelty rate or rarity weights)`);
     }
     if (!(Number.isInteger(ev1) && Number.isInteger(ev2) && ev2 >= -1 && ev1 < v.n && (ev1 > ev2 || ev1 === -1))) return err(`${KIND}: state out of range (the last alerts' sample numbers)`);
     if (!(bc >= 0 && Number.isInteger(bLast) && bLast >= -1 && bLast < v.n)) return err(`${KIND}: state out of range (the alert budget's count or last alert)`);
     if (!(gRec >= 0 || gRec === -1)) return err(`${KIND}: state out of range (the longest spacing of the timestamps)`);
+    if (!d.halves.load([hN, hRef, hS1, hS2, hD]) || !(bDiv >= 1) || !Number.isInteger(rLast) || rLast < -1 || rLast >= v.n || (rOn !== 0 && rOn !== 1) || !Number.isInteger(eLast) || eLast < -1 || eLast >= v.n || !(eFactor >= 0 && eFactor <= 1)) return err(`${KIND}: state out of range (the warm-up's second half or the episodes)`);
     for (const f of FIELDS) d[f] = v[f];
-    Object.assign(d, { ev1, ev2, bc, bLast, tLast, gRec });
+    Object.assign(d, { ev1, ev2, bc, bLast, tLast, gRec, d1, d2, bDiv, rLast, rOn, eLast, eFactor });
     Object.assign(d.novelty, { history, rate, short });
     Object.assign(d.rarity, { total, weight });
     d.rarity.counts.set(tail);
@@ -625,6 +762,7 @@ export class Contextual implements StreamingDetector {
       sr.counts.set(st.slice(2));
     }
     if (version === 4 || d.discord === null) return ok(d);
+    // Version 5 differs from 6 only in `s`: its discord state reads the same.
     const why = d.discord.load(rec.value['discord']);
     if (why !== null) return err(`${KIND}: ${why}`);
     return ok(d);

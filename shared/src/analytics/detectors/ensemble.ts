@@ -42,6 +42,7 @@
 import { ok, err, type Result } from '../../result';
 import { stateRecord, type DetectorKind, type DetectorState, type StreamingDetector } from './detector';
 import { RecentWindow, type OpenBlock, type RecentWindowParams } from './recent-window';
+import { WarmupHalves } from './warmup-halves';
 
 const KIND = 'ensemble';
 /** 2 added `recent`, 3 the warm-up's second half (h*), 4 the ramp's last two differences (d1, d2); older states are restored with those empty. */
@@ -161,12 +162,8 @@ export class Ensemble implements StreamingDetector {
   private likMean = 0;
   private likVar = 0;
   private peak = 0;
-  /** The warm-up's second half: samples, reference, sums of (x − ref) and its square, sum of |Δx|. */
-  private hN = 0;
-  private hRef = 0;
-  private hS1 = 0;
-  private hS2 = 0;
-  private hD = 0;
+  /** The warm-up's second half (warmup-halves.ts), saved as the fields hN, hRef, hS1, hS2, hD. */
+  private readonly halves = new WarmupHalves();
   /** The ramp: the previous first difference and the one before it. */
   private d1 = 0;
   private d2 = 0;
@@ -181,6 +178,37 @@ export class Ensemble implements StreamingDetector {
   constructor(private readonly p: EnsembleParams = ENSEMBLE_PARAMS) {
     this.recent = new RecentWindow(p.recent);
     this.blockSize = this.recent.blockSize;
+  }
+
+  private get hN(): number {
+    return this.halves.n;
+  }
+  private set hN(v: number) {
+    this.halves.n = v;
+  }
+  private get hRef(): number {
+    return this.halves.ref;
+  }
+  private set hRef(v: number) {
+    this.halves.ref = v;
+  }
+  private get hS1(): number {
+    return this.halves.s1;
+  }
+  private set hS1(v: number) {
+    this.halves.s1 = v;
+  }
+  private get hS2(): number {
+    return this.halves.s2;
+  }
+  private set hS2(v: number) {
+    this.halves.s2 = v;
+  }
+  private get hD(): number {
+    return this.halves.d;
+  }
+  private set hD(v: number) {
+    this.halves.d = v;
   }
 
   update(_timestampMs: number, value: number): number {
@@ -269,53 +297,15 @@ export class Ensemble implements StreamingDetector {
     return score;
   }
 
-  /**
-   * Sums over the warm-up's second half; at its last sample, the restart (EnsembleParams.warmupReseed).
-   * The slow mean and variance are then exactly the whole warm-up's (weights 1/n), so the first half's
-   * follow from them and the second half's sums: the spread restarts from the calmer half (a burst may
-   * come at the start or at the end), the level from where the series is now: the second half's mean
-   * when that half is the calmer one, else the first half's if the last sample is back there, else the
-   * last sample.
-   */
+  /** The warm-up's restart from its calmer half (EnsembleParams.warmupReseed, warmup-halves.ts). */
   private warmupHalf(value: number, d: number): void {
     const p = this.p;
-    if (2 * this.n < p.warmup) return;
-    if (this.hN === 0) this.hRef = value;
-    const x = value - this.hRef;
-    this.hN++;
-    this.hS1 += x;
-    this.hS2 += x * x;
-    this.hD += Math.abs(d);
-    if (this.n + 1 !== p.warmup || this.hN < 4) return;
-    const n2 = this.hN;
-    const mean2 = this.hS1 / n2;
-    const var2 = Math.max(0, this.hS2 / n2 - mean2 * mean2);
-    const n = this.n + 1;
-    const n1 = n - n2;
-    let calmVar = var2;
-    let calmD = this.hD / n2;
-    let now = this.hRef + mean2;
-    if (n1 >= 4) {
-      // Sums of the whole warm-up and of its second half, around the second half's reference.
-      const m = this.slowMean - this.hRef;
-      const mean1 = (n * m - this.hS1) / n1;
-      const var1 = Math.max(0, (n * (this.slowVar + m * m) - this.hS2) / n1 - mean1 * mean1);
-      if (var1 < var2) {
-        calmVar = var1;
-        calmD = Math.max(0, this.dScale * n - this.hD) / n1;
-        // The busy stretch is in the second half, so its mean is not where the series is now. If the last
-        // sample is back within the first half's spread the stretch is over: the level is the first half's
-        // (a burst of 400 MiB in minutes 3–4 of a 5-minute warm-up otherwise left the level 130 MiB high,
-        // and the return to normal alerted at once). Otherwise the series has moved (a step): the last sample.
-        const back = Math.abs(value - this.hRef - mean1) <= 3 * Math.sqrt(var1);
-        now = back ? this.hRef + mean1 : value;
-      }
-    }
-    if (!(calmVar * p.warmupReseed < this.slowVar)) return;
-    this.slowVar = calmVar;
-    this.slowMean = this.level = now;
-    this.scale = Math.min(this.scale, Math.sqrt(calmVar) / MAD_TO_STD);
-    this.dScale = Math.min(this.dScale, calmD);
+    const r = this.halves.add(this.n, p.warmup, p.warmupReseed, value, d, { slowMean: this.slowMean, slowVar: this.slowVar, dScale: this.dScale });
+    if (r === null) return;
+    this.slowVar = r.variance;
+    this.slowMean = this.level = r.level;
+    this.scale = Math.min(this.scale, Math.sqrt(r.variance) / MAD_TO_STD);
+    this.dScale = Math.min(this.dScale, r.meanAbsStep);
   }
 
   /**

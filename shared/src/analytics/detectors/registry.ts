@@ -5,9 +5,9 @@
  * ensemble plus context novelty, per-series rarity, block means, the step's own rarity, recurring spikes
  * halved, an alert budget, the block discord and gaps), 76.74 / 68.66 / 81.33 in ~8.5 KB per series at
  * ~1.9 M points/s (session 17: issue 4's scores met, its 4 KB not: two tiers); without the block discord
- * 74.31 / 66.27 / 78.85 in ~3.9 KB. The console does not run it yet: its budget counts samples rather than
- * episodes (a long undamped deviation would be believed less while it lasts) and the console's own fixes
- * live in the ensemble (docs/benchmarks.md, nab, "Session 16"). A second family, measured beside them: resonance (adaptive resonance over the series'
+ * 74.31 / 66.27 / 78.85 in ~3.9 KB. The console runs it on each host's headline series (session 18:
+ * apps/desktop/src/core/alerts/tiers.ts, with the console's options in detector-kind.ts) and the ensemble on
+ * every other series. A second family, measured beside them: resonance (adaptive resonance over the series'
  * shape, ARTime's design made causal), 61.43 / 51.13 / 67.68; given what NAB's runner gives
  * ARTime (each file's minimum, maximum and length), the same code scores 74.56 / 64.61 / 80.17, the record's
  * 74.85 / 65.15 / 80.36. Baselines: robustEwma 44.83 / 31.61 / 54.60, windowedGaussian 40.13 / 23.94 / 47.73.
