@@ -9,8 +9,9 @@
  * The `console` figures score what an operator would see: the console's own alert scorer (its detector,
  * undamped, and the hysteresis with its fixed enter threshold, no sweep) run on every file, each alert's
  * opening row a detection. The unit floors (series-floors.ts) are off: NAB's series carry no unit.
- * `strongConsole` is the same pipeline with the stronger tier, undamped, in the ensemble's place: what the
- * console would alert on if it ran contextual instead (it does not).
+ * `strongConsole` is the same pipeline with the stronger tier as the console runs it on a host's headline
+ * series (alerts/detector-kind.ts, strongConsoleDetector: undamped, episodes, no budget, no gaps, the
+ * discord on blocks of an hour, which on NAB's 5-minute rows are its 12 rows), scoring every file.
  *
  * `resonanceRecordProtocol` runs the resonance detector the way NAB's runner runs ARTime, the record: given
  * each file's minimum, maximum and length before its first row (recordProtocolParams). That is
@@ -27,9 +28,8 @@ import type { Bench } from './bench';
 import { DEFAULT_NAB_DIR, loadNabCorpus, type NabCorpus } from './nab-data';
 import { progress, type BenchResult, type Figure } from './report';
 import { round } from './stats';
-import { CONTEXTUAL_PARAMS, Contextual } from '@cerebro/shared/analytics/detectors/contextual';
 import { recordProtocolParams, Resonance } from '@cerebro/shared/analytics/detectors/resonance';
-import { AlertScorer, DEFAULT_SCORER_OPTIONS } from '../../apps/desktop/src/core/alerts/scorer';
+import { AlertScorer, DEFAULT_SCORER_OPTIONS, DEFAULT_STRONG_TIER } from '../../apps/desktop/src/core/alerts/scorer';
 import { settledHeapBytes } from '../../apps/desktop/src/core/heap';
 
 const NAME = 'nab';
@@ -153,14 +153,6 @@ function figuresOf(prefix: string, k: KindFigures): Record<string, Figure> {
   };
 }
 
-/** The stronger tier as the console would run it: undamped (the hysteresis makes one alert of an episode). */
-const STRONG_UNDAMPED = { ...CONTEXTUAL_PARAMS, damp: 1e-9 };
-const strongConsoleKind: DetectorKind = {
-  kind: 'contextual',
-  warmupSamples: STRONG_UNDAMPED.warmup,
-  create: () => new Contextual(STRONG_UNDAMPED),
-  fromJSON: (state) => Contextual.fromJSON(state, STRONG_UNDAMPED),
-};
 
 /** The console's alert scorer on every file: 1 on the rows where an alert opens, else 0. */
 function consoleAlerts(corpus: NabCorpus, detector: DetectorKind): Float64Array[] {
@@ -171,7 +163,7 @@ function consoleAlerts(corpus: NabCorpus, detector: DetectorKind): Float64Array[
       (e) => {
         if (e.type === 'open') out[row] = 1;
       },
-      { detector, minDeviation: () => 0, levelDeviation: () => 0 },
+      { detector, strong: null, minDeviation: () => 0, levelDeviation: () => 0 },
     );
     const keys = ['nab.value'];
     for (; row < f.rows; row++) scorer.scoreBatch('nab', f.timestampsMs[row] as number, keys, [f.values[row] as number]);
@@ -231,7 +223,7 @@ export const nabBench: Bench = {
       Object.assign(prefix === '' || prefix === 'strong' ? figures : others, figuresOf(prefix, k));
       if (values['split'] === true && (prefix === '' || prefix === 'strong')) figures[prefix === '' ? 'split' : 'strongSplit'] = splitFigures(kind, corpus, k.scores);
     }
-    Object.assign(figures, consoleFigures(corpus, DEFAULT_SCORER_OPTIONS.detector, 'console'), consoleFigures(corpus, strongConsoleKind, 'strongConsole'));
+    Object.assign(figures, consoleFigures(corpus, DEFAULT_SCORER_OPTIONS.detector, 'console'), consoleFigures(corpus, DEFAULT_STRONG_TIER.detector, 'strongConsole'));
     Object.assign(others, recordProtocolFigures(corpus));
     return { bench: NAME, figures: { ...figures, ...others, files: corpus.files.length, points, windows: corpus.windowCount, goal: { ...NAB_GOAL } }, skipped: {} };
   },

@@ -253,6 +253,10 @@ export interface ScoringView {
   readonly warmupSamples: number;
   /** Series refused for the scorer's series limit. */
   readonly refusedSeries: number;
+  /** Series the stronger detector scores (a host's headline series; the others, the cheap one). */
+  readonly strongSeries: number;
+  /** Headline series left to the cheap detector because the stronger one's series limit was reached. */
+  readonly strongRefused: number;
 }
 
 export interface AlertsView {
@@ -272,6 +276,8 @@ export interface HostAlertsView {
   readonly learningLeft: Readonly<Record<string, number>>;
   /** Samples a series needs before it may alert. */
   readonly warmupSamples: number;
+  /** Keys of this host's series the stronger detector scores (the others: the cheap one). */
+  readonly strong: readonly string[];
 }
 
 /**

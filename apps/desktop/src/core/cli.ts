@@ -20,13 +20,15 @@ const HELP = `cerebro-console ${CONSOLE_VERSION} — the CEREBRO console
 
 Usage:
   cerebro-console serve [--ingest-host H] [--ingest-port N] [--api-port N] [--max-series-per-host N]
-                        [--detector-warmup N] [--log-retention-days D] [--log-max-bytes N]
+                        [--detector-warmup N] [--strong-series N] [--log-retention-days D] [--log-max-bytes N]
                         [--log-learning-minutes N] [--service-min-age S] [--insecure-plaintext]
                         [--models-dir DIR] [--model FILE] [--model-threads N]
                                       run the console core headless (ingest over TLS; plain ws://
                                       only with --insecure-plaintext, for loopback development) until SIGINT/SIGTERM
                                       (--detector-warmup: samples before a series may alert, default
-                                      300; a test and benchmark aid, not for production; logs are kept
+                                      300; a test and benchmark aid, not for production; the stronger
+                                      detector scores at most N of the hosts' headline series, default
+                                      10000, ~8.5 KB each, 0: none, the cheap one scores all; logs are kept
                                       D days (default 7) and at most N bytes (default 2 GiB), oldest
                                       evicted first; new-template alerts start N minutes (default 60)
                                       after a host's first log record; GGUF models are listed from
@@ -186,7 +188,7 @@ function token(home: string, args: string[], host: string | undefined, label: st
   }
 }
 
-type ServeFlags = { 'models-dir'?: string; model?: string; 'model-threads'?: string; 'insecure-plaintext'?: boolean; 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'detector-warmup'?: string; 'service-min-age'?: string; 'log-level'?: string } & LogFlags;
+type ServeFlags = { 'models-dir'?: string; model?: string; 'model-threads'?: string; 'insecure-plaintext'?: boolean; 'ingest-host'?: string; 'ingest-port'?: string; 'api-port'?: string; 'max-series-per-host'?: string; 'detector-warmup'?: string; 'strong-series'?: string; 'service-min-age'?: string; 'log-level'?: string } & LogFlags;
 type LogFlags = { 'log-retention-days'?: string; 'log-max-bytes'?: string; 'log-learning-minutes'?: string };
 
 /** The log store's settings from serve's flags. */
@@ -222,6 +224,10 @@ async function serve(home: string, values: ServeFlags): Promise<void> {
   if (warmup !== undefined && !(Number.isInteger(Number(warmup)) && Number(warmup) >= 2)) {
     throw new CliError(`--detector-warmup must be an integer of at least 2 samples, got "${warmup}"`);
   }
+  const strong = values['strong-series'];
+  if (strong !== undefined && !(Number.isInteger(Number(strong)) && Number(strong) >= 0)) {
+    throw new CliError(`--strong-series must be an integer of at least 0 (0: the cheap detector scores every series), got "${strong}"`);
+  }
   const minAge = values['service-min-age'];
   if (minAge !== undefined && !(Number.isFinite(Number(minAge)) && Number(minAge) >= 1)) {
     throw new CliError(`--service-min-age must be a number of seconds, at least 1, got "${minAge}"`);
@@ -239,6 +245,7 @@ async function serve(home: string, values: ServeFlags): Promise<void> {
       ...(values.model !== undefined ? { load: values.model } : {}),
     },
     ...(warmup !== undefined ? { detectorWarmup: Number(warmup) } : {}),
+    ...(strong !== undefined ? { strongSeries: Number(strong) } : {}),
     ...(minAge !== undefined ? { incidents: { processEvents: { minAgeMs: Number(minAge) * 1000 } } } : {}),
     logs: logStoreFlags(values),
     ...(maxSeries !== undefined ? { store: { maxSeriesPerHost: Number(maxSeries) } } : {}),
@@ -285,6 +292,7 @@ async function main(argv: string[]): Promise<number> {
       'api-port': { type: 'string' },
       'max-series-per-host': { type: 'string' },
       'detector-warmup': { type: 'string' },
+      'strong-series': { type: 'string' },
       'service-min-age': { type: 'string' },
       'log-level': { type: 'string' },
       'log-retention-days': { type: 'string' },

@@ -11,7 +11,8 @@ import { decodeCollectorFrame } from '@cerebro/shared/protocol/codec';
 import type { RouteResponses } from '@cerebro/shared/api/contract';
 import { AlertStore } from './alerts/alert-store';
 import { consoleMemory, EventLoopWindow } from './heap';
-import { consoleDetector } from './alerts/detector-kind';
+import { consoleDetector, strongConsoleDetector } from './alerts/detector-kind';
+import { isHeadlineSeries, STRONG_SERIES_DEFAULT } from './alerts/tiers';
 import { DetectorStore } from './alerts/detector-store';
 import { AlertScorer } from './alerts/scorer';
 import { ApiServer } from './api/server';
@@ -57,6 +58,11 @@ export interface ConsoleOptions {
   readonly detectorWarmup?: number;
   /** Most series scored for anomalies (default 100 k). */
   readonly maxScoredSeries?: number;
+  /**
+   * Most series the stronger tier scores (alerts/tiers.ts: a host's headline series; default 10 k, ~85 MB;
+   * 0: none, the cheap tier scores every series).
+   */
+  readonly strongSeries?: number;
   /** The log store: retention (default 7 days, 2 GiB), learning period and rate-alert settings (core/logs/options.ts). */
   readonly logs?: Partial<LogStoreOptions>;
   /** Correlation windows, quiet period, ranking and forecast settings (core/incidents/service.ts). */
@@ -156,8 +162,10 @@ export class ConsoleCore {
     const tokens = TokenStore.inHome(home);
     const alerts = new AlertStore(db, log);
     alertStore = alerts;
+    const strongSeries = options.strongSeries ?? STRONG_SERIES_DEFAULT;
     const scorer = new AlertScorer((e) => alerts.apply(e), {
       detector: consoleDetector(options.detectorWarmup),
+      strong: strongSeries > 0 ? { detector: strongConsoleDetector(options.detectorWarmup), select: isHeadlineSeries, maxSeries: strongSeries } : null,
       ...(options.maxScoredSeries !== undefined ? { maxSeries: options.maxScoredSeries } : {}),
     });
     const detectors = new DetectorStore(env);

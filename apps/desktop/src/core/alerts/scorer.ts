@@ -7,12 +7,18 @@
  * of the last batch with its resolved entries; a batch with the same keys (compared with ===, as the
  * store does) costs no Map lookup at all, a new key list one lookup per sample.
  *
- * Memory: one entry per series (a detector of ~50 numbers, ~0.9 KB, plus ~10 fields here); beyond `maxSeries`
- * new series are not scored and counted in `refusedSeries` (the error says which limit to raise).
+ * Two tiers (issue 4): every series is scored by `detector` (the ensemble, ~0.9 KB), except those `strong`
+ * selects (tiers.ts: a host's headline series), which `strong.detector` scores instead (contextual, ~8.5 KB,
+ * stronger on NAB and with fewer false alarms), up to `strong.maxSeries` of them; beyond, a selected series
+ * gets the cheap tier and is counted in `strongRefused`. A series keeps its tier while the console runs.
+ *
+ * Memory: one entry per series (its detector plus ~10 fields here); beyond `maxSeries` new series are not
+ * scored and counted in `refusedSeries` (the error says which limit to raise).
  */
 import type { DetectorKind, StreamingDetector } from '@cerebro/shared/analytics/detectors/detector';
 import type { LogAlertEvidence } from '@cerebro/shared/api/contract';
-import { consoleDetector } from './detector-kind';
+import { consoleDetector, strongConsoleDetector } from './detector-kind';
+import { isHeadlineSeries, STRONG_SERIES_DEFAULT } from './tiers';
 import { DEFAULT_HYSTERESIS, newHysteresis, stepHysteresis, type HysteresisParams, type HysteresisState } from './hysteresis';
 import { sameKeyList } from '../key-list';
 import { levelFloorFactor, minSamplesFor, scaleFloor } from '../series-floors';
@@ -24,8 +30,19 @@ export const CRITICAL_SCORE = 0.8;
 /** Weight of a new sample in the baseline shown as evidence (an EWMA of the series outside alerts, ~100 samples). */
 const BASELINE_ALPHA = 0.01;
 
-export interface ScorerOptions {
+/** The stronger tier: its detector, the series it scores, and how many at most. */
+export interface StrongTier {
   readonly detector: DetectorKind;
+  /** Whether a series is scored by the stronger tier (decided at its first sample, or at its restore). */
+  readonly select: (key: string) => boolean;
+  readonly maxSeries: number;
+}
+
+export interface ScorerOptions {
+  /** The cheap tier, which scores every series the stronger one does not. */
+  readonly detector: DetectorKind;
+  /** The stronger tier (null: none, every series on `detector`). */
+  readonly strong: StrongTier | null;
   readonly hysteresis: HysteresisParams;
   /** Series scored at most, over all hosts. */
   readonly maxSeries: number;
@@ -44,7 +61,9 @@ export interface ScorerOptions {
   readonly minSamples: (key: string) => number | null;
 }
 
-export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor, levelDeviation: levelFloorFactor, minSamples: minSamplesFor };
+export const DEFAULT_STRONG_TIER: StrongTier = { detector: strongConsoleDetector(), select: isHeadlineSeries, maxSeries: STRONG_SERIES_DEFAULT };
+
+export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), strong: DEFAULT_STRONG_TIER, hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor, levelDeviation: levelFloorFactor, minSamples: minSamplesFor };
 
 /** What an alert knows when it opens or resolves. */
 export interface AlertEvent {
@@ -71,6 +90,10 @@ export interface ScoredSeries {
   readonly hostId: string;
   readonly key: string;
   detector: StreamingDetector;
+  /** Whether the stronger tier scores it. */
+  readonly strong: boolean;
+  /** Its detector's warm-up, in samples. */
+  readonly warmup: number;
   /** Samples fed, saturating at the detector's warm-up (only the comparison matters). */
   n: number;
   /** This series' enter threshold (raised by noise feedback). */
@@ -119,6 +142,10 @@ export interface ScorerStats {
   readonly refusedSamples: number;
   /** Distinct series refused for the maxSeries limit (counted once each while the process runs, up to 10 k). */
   readonly refusedSeries: number;
+  /** Series the stronger tier scores. */
+  readonly strongSeries: number;
+  /** Series the stronger tier would score but its maxSeries was reached: the cheap tier scores them. */
+  readonly strongRefused: number;
 }
 
 export class ScorerLimitError extends Error {
@@ -144,6 +171,8 @@ export class AlertScorer {
   private readonly hosts = new Map<string, Map<string, ScoredSeries>>();
   private readonly keyCache = new Map<string, { keys: readonly string[]; entries: Array<ScoredSeries | null> }>();
   private count = 0;
+  private strongCount = 0;
+  private strongRefused = 0;
   private samples = 0;
   private refusedSamples = 0;
   private readonly refused = new Set<string>();
@@ -189,7 +218,7 @@ export class AlertScorer {
     const raw = s.detector.update(tsMs, v);
     if (s.lastMs > 0 && tsMs > s.lastMs) s.stepMs = nextStep(s.stepMs, tsMs - s.lastMs);
     s.lastMs = tsMs;
-    const warm = this.options.detector.warmupSamples;
+    const warm = s.warmup;
     if (s.n < warm) {
       s.n++;
       s.baseline = s.n === 1 ? v : s.baseline + (v - s.baseline) / s.n;
@@ -238,7 +267,7 @@ export class AlertScorer {
   }
 
   private resolve(hostId: string, key: string): ScoredSeries | ScorerLimitError {
-    let host = this.hosts.get(hostId);
+    const host = this.hosts.get(hostId);
     const found = host?.get(key);
     if (found) return found;
     if (this.count >= this.options.maxSeries) {
@@ -247,14 +276,31 @@ export class AlertScorer {
       this.refused.add(id);
       return new ScorerLimitError(`anomaly scoring: series ${key} of host ${hostId} is not scored: ${this.options.maxSeries} series are scored already (the scorer's maxSeries); raise it or reduce the series collectors send`);
     }
+    const tier = this.tierFor(key);
+    const s = newSeries(hostId, key, tier, tier.kind.create(), this.options.hysteresis.enter, this.floors(key));
+    this.add(s, tier);
+    return s;
+  }
+
+  /** The tier a new series gets (see the class comment), and whether the stronger tier had no room for it. */
+  private tierFor(key: string): Tier {
+    const strong = this.options.strong;
+    if (strong === null || !strong.select(key)) return { kind: this.options.detector, strong: false, refused: false };
+    if (this.strongCount < strong.maxSeries) return { kind: strong.detector, strong: true, refused: false };
+    return { kind: this.options.detector, strong: false, refused: true };
+  }
+
+  /** Adds a new or restored series, counted with its tier. */
+  private add(s: ScoredSeries, tier: Tier): void {
+    let host = this.hosts.get(s.hostId);
     if (!host) {
       host = new Map();
-      this.hosts.set(hostId, host);
+      this.hosts.set(s.hostId, host);
     }
-    const s = newSeries(hostId, key, this.options.detector.create(), this.options.hysteresis.enter, this.floors(key));
-    host.set(key, s);
+    host.set(s.key, s);
     this.count++;
-    return s;
+    if (tier.strong) this.strongCount++;
+    if (tier.refused) this.strongRefused++;
   }
 
   private floors(key: string): SeriesFloors {
@@ -262,12 +308,20 @@ export class AlertScorer {
     return { floor: o.minDeviation(key), levelFloor: o.levelDeviation(key), minSamples: o.minSamples(key) ?? o.hysteresis.minSamples };
   }
 
-  /** Restores a saved series (at start, before any batch); false (and a fresh start) when the state is unusable. */
+  /**
+   * Restores a saved series (at start, before any batch); false (and a fresh start) when the state is
+   * unusable. A state of the other tier's kind (the selection or the limit changed since it was saved)
+   * keeps the series' alert, baseline and sensitivity, with a fresh detector of its tier now: it learns
+   * again, and an open alert stays open until it has.
+   */
   restore(hostId: string, key: string, saved: SavedSeries): boolean {
-    const d = this.options.detector.fromJSON(saved.d);
-    if (!d.ok || this.count >= this.options.maxSeries || this.hosts.get(hostId)?.has(key)) return false;
-    const s = newSeries(hostId, key, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.floors(key));
-    s.n = Math.min(Math.max(0, Math.floor(saved.n)), this.options.detector.warmupSamples);
+    if (this.count >= this.options.maxSeries || this.hosts.get(hostId)?.has(key)) return false;
+    const tier = this.tierFor(key);
+    const sameKind = (saved.d as { kind?: unknown } | null)?.kind === tier.kind.kind;
+    const d = sameKind ? tier.kind.fromJSON(saved.d) : { ok: true as const, value: tier.kind.create() };
+    if (!d.ok) return false;
+    const s = newSeries(hostId, key, tier, d.value, clamp(saved.enter, this.options.hysteresis.enter, 1), this.floors(key));
+    s.n = sameKind ? Math.min(Math.max(0, Math.floor(saved.n)), s.warmup) : 0;
     s.baseline = Number.isFinite(saved.baseline) ? saved.baseline : 0;
     s.stepMs = typeof saved.stepMs === 'number' && Number.isFinite(saved.stepMs) && saved.stepMs > 0 ? saved.stepMs : 0;
     if (saved.alertId !== null) {
@@ -276,13 +330,7 @@ export class AlertScorer {
       s.startMs = saved.startMs;
       this.open++;
     }
-    let host = this.hosts.get(hostId);
-    if (!host) {
-      host = new Map();
-      this.hosts.set(hostId, host);
-    }
-    host.set(key, s);
-    this.count++;
+    this.add(s, tier);
     return true;
   }
 
@@ -333,23 +381,30 @@ export class AlertScorer {
   /** Whether a series has finished warm-up (undefined: not scored). */
   warmedUp(hostId: string, key: string): boolean | undefined {
     const s = this.hosts.get(hostId)?.get(key);
-    return s === undefined ? undefined : s.n >= this.options.detector.warmupSamples;
+    return s === undefined ? undefined : s.n >= s.warmup;
   }
 
-  /** Per host: series scored, the keys still learning, and the samples each of them still needs. */
-  hostLearning(hostId: string): { series: number; learning: string[]; left: Record<string, number> } {
+  /** The tier scoring a series ('strong' or 'cheap'; undefined: not scored). */
+  tierOf(hostId: string, key: string): 'strong' | 'cheap' | undefined {
+    const s = this.hosts.get(hostId)?.get(key);
+    return s === undefined ? undefined : s.strong ? 'strong' : 'cheap';
+  }
+
+  /** Per host: series scored, the keys still learning and the samples each of them still needs, the keys the stronger tier scores. */
+  hostLearning(hostId: string): { series: number; learning: string[]; left: Record<string, number>; strong: string[] } {
     const host = this.hosts.get(hostId);
-    const warm = this.options.detector.warmupSamples;
     const learning: string[] = [];
     const left: Record<string, number> = {};
+    const strong: string[] = [];
     if (host) {
       for (const [key, s] of host) {
-        if (s.n >= warm) continue;
+        if (s.strong) strong.push(key);
+        if (s.n >= s.warmup) continue;
         learning.push(key);
-        left[key] = warm - s.n;
+        left[key] = s.warmup - s.n;
       }
     }
-    return { series: host?.size ?? 0, learning, left };
+    return { series: host?.size ?? 0, learning, left, strong };
   }
 
   /** Series scored so far (cheap, unlike stats()). */
@@ -358,11 +413,17 @@ export class AlertScorer {
   }
 
   stats(): ScorerStats {
-    const warm = this.options.detector.warmupSamples;
     let learning = 0;
-    for (const host of this.hosts.values()) for (const s of host.values()) if (s.n < warm) learning++;
-    return { series: this.count, learning, openAlerts: this.open, samples: this.samples, refusedSamples: this.refusedSamples, refusedSeries: this.refused.size };
+    for (const host of this.hosts.values()) for (const s of host.values()) if (s.n < s.warmup) learning++;
+    return { series: this.count, learning, openAlerts: this.open, samples: this.samples, refusedSamples: this.refusedSamples, refusedSeries: this.refused.size, strongSeries: this.strongCount, strongRefused: this.strongRefused };
   }
+}
+
+/** A series' tier: its detector kind, whether that is the stronger tier, whether the stronger tier had no room for it. */
+interface Tier {
+  readonly kind: DetectorKind;
+  readonly strong: boolean;
+  readonly refused: boolean;
 }
 
 interface SeriesFloors {
@@ -371,8 +432,8 @@ interface SeriesFloors {
   readonly minSamples: number;
 }
 
-function newSeries(hostId: string, key: string, detector: StreamingDetector, enter: number, { floor, levelFloor, minSamples }: SeriesFloors): ScoredSeries {
-  return { hostId, key, detector, n: 0, enter, floor, levelFloor, minSamples, baseline: 0, lastMs: 0, stepMs: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
+function newSeries(hostId: string, key: string, tier: Tier, detector: StreamingDetector, enter: number, { floor, levelFloor, minSamples }: SeriesFloors): ScoredSeries {
+  return { hostId, key, detector, strong: tier.strong, warmup: tier.kind.warmupSamples, n: 0, enter, floor, levelFloor, minSamples, baseline: 0, lastMs: 0, stepMs: 0, hyst: newHysteresis(), alertId: null, startMs: 0, peak: 0, last: 0, points: [], dirty: false };
 }
 
 /** Weight of a longer interval in the sampling interval (a shorter one is taken at once). */

@@ -416,7 +416,7 @@ export class ApiServer {
 
   private scoring(): RouteResponses['alerts']['scoring'] {
     const s = this.deps.scorer.stats();
-    return { series: s.series, learning: s.learning, warmupSamples: this.deps.scorer.options.detector.warmupSamples, refusedSeries: s.refusedSeries };
+    return { series: s.series, learning: s.learning, warmupSamples: this.deps.scorer.options.detector.warmupSamples, refusedSeries: s.refusedSeries, strongSeries: s.strongSeries, strongRefused: s.strongRefused };
   }
 
   private route(url: URL): unknown {
@@ -466,9 +466,9 @@ export class ApiServer {
         return { ts: t?.ts ?? null, rows: t?.sockets ?? [] } satisfies RouteResponses['sockets'];
       }
       case 'alerts': {
-        const { series, learning, left } = scorer.hostLearning(hostId);
+        const { series, learning, left, strong } = scorer.hostLearning(hostId);
         const warmupSamples = scorer.options.detector.warmupSamples;
-        return alerts.forHost(hostId).then((list) => ({ alerts: list, series, learning, learningLeft: left, warmupSamples }) satisfies RouteResponses['hostAlerts']);
+        return alerts.forHost(hostId).then((list) => ({ alerts: list, series, learning, learningLeft: left, warmupSamples, strong }) satisfies RouteResponses['hostAlerts']);
       }
       default:
         throw new ApiError('NOT_FOUND', `no route ${path}`);

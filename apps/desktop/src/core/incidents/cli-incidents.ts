@@ -39,7 +39,7 @@ export async function alertsCommand(info: ConsoleInfo, o: ListOptions, out: (tex
     return;
   }
   if (view.alerts.length === 0) {
-    out(o.all ? 'no alerts' : `no open alerts (${view.scoring.series} series scored, ${view.scoring.learning} still learning; --all lists resolved ones)`);
+    out(o.all ? 'no alerts' : `no open alerts (${view.scoring.series} series scored, ${view.scoring.strongSeries} of them by the stronger detector${view.scoring.strongRefused > 0 ? ` and ${view.scoring.strongRefused} headline series past its limit by the cheap one` : ''}, ${view.scoring.learning} still learning; --all lists resolved ones)`);
     return;
   }
   out(view.alerts.map(alertLine).join('\n'));

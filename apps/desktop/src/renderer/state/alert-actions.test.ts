@@ -54,8 +54,8 @@ test('the noise mark follows the copy whose mark changed last: a stale query nei
 });
 
 test('host queries add the host learning series; the selected alert owns the chart window', () => {
-  let s: AppState = apply(initialState(), hostAlertsLoaded, { hostId: 'h1', view: { alerts: [alert('a1')], series: 12, learning: ['disk.x'], learningLeft: { 'disk.x': 17 }, warmupSamples: 300 } });
-  assert.deepEqual(s.alerts.learning['h1'], { series: 12, left: { 'disk.x': 17 }, warmupSamples: 300 });
+  let s: AppState = apply(initialState(), hostAlertsLoaded, { hostId: 'h1', view: { alerts: [alert('a1')], series: 12, learning: ['disk.x'], learningLeft: { 'disk.x': 17 }, warmupSamples: 300, strong: ['cpu.util_pct'] } });
+  assert.deepEqual(s.alerts.learning['h1'], { series: 12, left: { 'disk.x': 17 }, warmupSamples: 300, strong: ['cpu.util_pct'] });
   assert.ok(s.alerts.byId['a1']);
   s = apply(s, alertSelected, 'a1');
   s = apply(s, alertWindowLoaded, { alertId: 'a1', key: 'cpu.util_pct', data: { kind: 'raw', t: [1, 2], v: [3, 4] } });

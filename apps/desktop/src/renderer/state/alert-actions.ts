@@ -33,7 +33,7 @@ export const alertsChanged: Action<readonly AlertChangeEvent[]> = (s, changes) =
 export const hostAlertsLoaded: Action<{ hostId: string; view: HostAlertsView }> = (s, { hostId, view }) =>
   patch(s, {
     byId: merged(s, view.alerts),
-    learning: { ...s.alerts.learning, [hostId]: { series: view.series, left: view.learningLeft ?? {}, warmupSamples: view.warmupSamples ?? 0 } },
+    learning: { ...s.alerts.learning, [hostId]: { series: view.series, left: view.learningLeft ?? {}, warmupSamples: view.warmupSamples ?? 0, strong: view.strong ?? [] } },
   });
 
 export const alertSelected: Action<string | null> = (s, selectedId) => (s.alerts.selectedId === selectedId ? {} : patch(s, { selectedId, window: null }));

@@ -109,6 +109,8 @@ export interface HostLearning {
   /** Per series still learning: samples it needs before it may alert. */
   readonly left: Readonly<Record<string, number>>;
   readonly warmupSamples: number;
+  /** Keys the stronger detector scores (the host's headline series; the others, the cheap one). */
+  readonly strong: readonly string[];
 }
 
 /** The alerts slice: fed by the initial query, host views' queries and the live `alerts` topic. */

@@ -28,6 +28,7 @@ export function AlertsPanel({ hostId, nowMs }: { hostId: string; nowMs: number }
         <span className="muted">{list.length === 0 ? '' : `${open} open · ${list.length - open} recently closed`}</span>
       </div>
       <LearningNote learning={learning} />
+      <TiersNote learning={learning} />
       {list.length === 0 ? (
         <p className="muted pad" data-testid="alerts-none">
           No alerts on this host. Every series is scored as it arrives; an alert opens when one deviates from its baseline for a few samples.
@@ -74,6 +75,19 @@ function AlertRow({ alert, nowMs, selected }: { alert: Alert; nowMs: number; sel
         </span>
       </button>
     </li>
+  );
+}
+
+/** Which series the stronger detector watches (alerts/tiers.ts): the host's headline series, ~8 times the cheap one's memory each. */
+function TiersNote({ learning }: { learning: HostLearning | undefined }) {
+  const strong = learning?.strong ?? [];
+  if (!learning || strong.length === 0) return null;
+  const shown = [...strong].sort();
+  return (
+    <div className="tiers pad muted" data-testid="alerts-tiers" data-strong={strong.length}>
+      The stronger detector watches {strong.length} of {learning.series} series (the host&apos;s headline series), the cheap one the rest: {shown.slice(0, LEARNING_SHOWN).join(', ')}
+      {shown.length > LEARNING_SHOWN ? ` and ${shown.length - LEARNING_SHOWN} more` : ''}
+    </div>
   );
 }
 
