@@ -114,6 +114,12 @@ test('an alert appears live in the fleet, the palette and the host view; ack, sn
     assert.match(await page.getByTestId('alert-evidence').innerText(), /baseline .+ vs .+ deviating samples/);
     await waitFor('the evidence chart with points', async () => Number(await page.getByTestId('alert-chart').getAttribute('data-points')) > 0, 15_000, 200);
     assert.equal(await page.getByTestId('alert-span').count(), 1, 'the alert span is shaded');
+    // The host view says which series the stronger detector watches: the host's headline series, as the API lists them.
+    const strong = (await con.api('hostAlerts', hostId)).strong;
+    assert.ok(strong.includes('cpu.util_pct') && !strong.includes('cpu.util_pct{core=0}'), strong.join(' '));
+    const tiers = page.getByTestId('alerts-tiers');
+    await waitFor('the tiers note', async () => Number(await tiers.getAttribute('data-strong')) === strong.length, 10_000, 200);
+    assert.match(await tiers.innerText(), /The stronger detector watches \d+ of \d+ series .*cpu\.util_pct/);
     await screenshot(page, 'alerts-host');
 
     // Acknowledge: the UI shows it acknowledged and the API says so.
