@@ -28,7 +28,7 @@ Usage:
                                       (--detector-warmup: samples before a series may alert, default
                                       300; a test and benchmark aid, not for production; the stronger
                                       detector scores at most N of the hosts' headline series, default
-                                      10000, ~8.5 KB each, 0: none, the cheap one scores all; logs are kept
+                                      10000, ~8.6 KB each, 0: none, the cheap one scores all; logs are kept
                                       D days (default 7) and at most N bytes (default 2 GiB), oldest
                                       evicted first; new-template alerts start N minutes (default 60)
                                       after a host's first log record; GGUF models are listed from

@@ -59,7 +59,7 @@ export interface ConsoleOptions {
   /** Most series scored for anomalies (default 100 k). */
   readonly maxScoredSeries?: number;
   /**
-   * Most series the stronger tier scores (alerts/tiers.ts: a host's headline series; default 10 k, ~85 MB;
+   * Most series the stronger tier scores (alerts/tiers.ts: a host's headline series; default 10 k, ~86 MB;
    * 0: none, the cheap tier scores every series).
    */
   readonly strongSeries?: number;

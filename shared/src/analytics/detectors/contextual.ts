@@ -61,7 +61,7 @@
  * histogram, the last two alerts' sample numbers and the budget's count and last alert, the block discord's
  * 8 numbers, 40-bin histogram, ring of 226 block means and 201 distances, the last timestamp and the longest
  * spacing, the console options' 12 numbers (the warm-up's second half, the ramp, the episodes): ~8.6 KB in
- * memory, ~4.4 KB of JSON (the ring in base64; `npm run bench -- nab`: 8,624 B and 4,407 B). Without the
+ * memory, ~4.4 KB of JSON (the ring in base64; `npm run bench -- nab`: 8,648 B and 4,412 B). Without the
  * discord (`blockDiscord: null`) ~4 KB and ~1.8 KB.
  *
  * The console (session 18) runs it on a host's headline series with its console options (`episodes`,
@@ -160,8 +160,8 @@ export interface ContextualParams {
    *   less the longer it lasts, and, its alerts evenly spaced, halved as recurring from its third. And the
    *   rarity factor of an episode's samples (sample raw ≥ `threshold`, no more than `minGap` apart) is at
    *   least the highest it has had so far: otherwise the first sample's own z, just learnt, made the
-   *   second as rare as one in a few hundred (a step 10 → 90 scored 0.66, then 0.31: never the two samples
-   *   the console's hysteresis needs). Null: off.
+   *   second as rare as one in a few hundred (a step 10 → 90 scored 0.82, then 0.45 at a warm-up of 300:
+   *   never the two samples ≥ 0.5 the console's hysteresis needs). Null: off.
    * - `wRamp`, `warmupReseed`, `slowClip`: as the ensemble's (ensemble.ts; 0: off).
    */
   readonly episodes: { readonly threshold: number; readonly minGap: number } | null;

@@ -3,7 +3,7 @@
  * tier. Both are chosen by measurement (`npm run bench -- nab`, docs/benchmarks.md). Default: ensemble,
  * 59.76 / 51.94 / 64.48 (standard / low FP / low FN), ~0.9 KB per series. Stronger tier: contextual (the
  * ensemble plus context novelty, per-series rarity, block means, the step's own rarity, recurring spikes
- * halved, an alert budget, the block discord and gaps), 76.74 / 68.66 / 81.33 in ~8.5 KB per series at
+ * halved, an alert budget, the block discord and gaps), 76.74 / 68.66 / 81.33 in ~8.6 KB per series at
  * ~1.9 M points/s (session 17: issue 4's scores met, its 4 KB not: two tiers); without the block discord
  * 74.31 / 66.27 / 78.85 in ~3.9 KB. The console runs it on each host's headline series (session 18:
  * apps/desktop/src/core/alerts/tiers.ts, with the console's options in detector-kind.ts) and the ensemble on

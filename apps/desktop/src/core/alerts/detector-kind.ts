@@ -65,7 +65,7 @@ const DISCORD_SPAN_MS = 3_600_000;
  * - undamped, as the ensemble above, with its recurring-spike halving and its rarity taking an episode as
  *   one (`episodes`, contextual.ts): otherwise a deviation lasting 30 s counted as three alerts, halved as
  *   recurring from the third, and its second sample, the first one's z just learnt, looked common: a step
- *   10 → 90 scored 0.66, then 0.31, never the two samples ≥ 0.5 the hysteresis needs (contextual.test.ts);
+ *   10 → 90 scored 0.82, then 0.45 (warm-up 300), never the two samples ≥ 0.5 the hysteresis needs;
  * - the ensemble's console fixes: the warm-up's restart from its calmer half, the slow statistics' clip,
  *   the ramp (same values as above; the ramp is not scaled by rarity, see contextual.ts);
  * - the block discord on blocks of an hour, not 12 samples (a day of NAB's 5-minute rows is 12 × 24; of the

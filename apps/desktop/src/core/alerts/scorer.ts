@@ -8,7 +8,7 @@
  * store does) costs no Map lookup at all, a new key list one lookup per sample.
  *
  * Two tiers (issue 4): every series is scored by `detector` (the ensemble, ~0.9 KB), except those `strong`
- * selects (tiers.ts: a host's headline series), which `strong.detector` scores instead (contextual, ~8.5 KB,
+ * selects (tiers.ts: a host's headline series), which `strong.detector` scores instead (contextual, ~8.6 KB,
  * stronger on NAB and with fewer false alarms), up to `strong.maxSeries` of them; beyond, a selected series
  * gets the cheap tier and is counted in `strongRefused`. A series keeps its tier while the console runs.
  *

@@ -8,14 +8,14 @@
  * connections, and the process counts. On a 2-core VM that is 33 of a collector's 104 host series (tiers.test.ts), and
  * none of its per-process series (which come and go with the processes, and are thousands on a busy host).
  *
- * What it costs: ~8.5 KB of state per series against the ensemble's ~1 KB, and ~1.9 M against ~27 M
+ * What it costs: ~8.6 KB of state per series against the ensemble's ~1 KB, and ~1.9 M against ~27 M
  * samples per second per core (`npm run bench -- nab`). So the stronger tier is also bounded in series
- * (ConsoleOptions.strongSeries, default STRONG_SERIES_DEFAULT: ~85 MB); beyond, a series gets the cheap
+ * (ConsoleOptions.strongSeries, default STRONG_SERIES_DEFAULT: ~86 MB); beyond, a series gets the cheap
  * tier and is counted (ScorerStats.strongRefused).
  */
 import { parseSeriesKey } from '@cerebro/shared/protocol/series';
 
-/** Series the stronger tier scores at most, by default: ~85 MB of detector state, ~290 hosts of 34 headline series. */
+/** Series the stronger tier scores at most, by default: ~86 MB of detector state, ~290 hosts of 34 headline series. */
 export const STRONG_SERIES_DEFAULT = 10_000;
 
 /** Headline series by name, with the labels they may carry (a series with any other label is not one). */
