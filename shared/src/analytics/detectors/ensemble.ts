@@ -134,11 +134,12 @@ export const ENSEMBLE_PARAMS: EnsembleParams = {
 
 const MAD_TO_STD = 1.2533141373155003;
 
-/** Field order of the serialised state. */
-const FIELDS = ['n', 'prev', 'level', 'scale', 'dScale', 'slowMean', 'slowVar', 'short', 'min', 'max', 'likShort', 'likMean', 'likVar', 'peak', 'hN', 'hRef', 'hS1', 'hS2', 'hD', 'd1', 'd2'] as const;
-/** Fields of a version 1 or 2 state, and of a version 3 state. */
-const FIELDS_V2 = 14;
-const FIELDS_V3 = 19;
+/** Field order of the serialised state: these, then the warm-up's second half (WarmupHalves.toArray(), version 3), then d1 and d2 (version 4). */
+const FIELDS = ['n', 'prev', 'level', 'scale', 'dScale', 'slowMean', 'slowVar', 'short', 'min', 'max', 'likShort', 'likMean', 'likVar', 'peak'] as const;
+/** Numbers of a version 1 or 2 state, of a version 3 state, and of the current one. */
+const FIELDS_V2 = FIELDS.length;
+const FIELDS_V3 = FIELDS_V2 + 5;
+const FIELDS_V4 = FIELDS_V3 + 2;
 type Field = (typeof FIELDS)[number];
 
 interface EnsembleState extends DetectorState {
@@ -162,7 +163,7 @@ export class Ensemble implements StreamingDetector {
   private likMean = 0;
   private likVar = 0;
   private peak = 0;
-  /** The warm-up's second half (warmup-halves.ts), saved as the fields hN, hRef, hS1, hS2, hD. */
+  /** The warm-up's second half (warmup-halves.ts). */
   private readonly halves = new WarmupHalves();
   /** The ramp: the previous first difference and the one before it. */
   private d1 = 0;
@@ -178,37 +179,6 @@ export class Ensemble implements StreamingDetector {
   constructor(private readonly p: EnsembleParams = ENSEMBLE_PARAMS) {
     this.recent = new RecentWindow(p.recent);
     this.blockSize = this.recent.blockSize;
-  }
-
-  private get hN(): number {
-    return this.halves.n;
-  }
-  private set hN(v: number) {
-    this.halves.n = v;
-  }
-  private get hRef(): number {
-    return this.halves.ref;
-  }
-  private set hRef(v: number) {
-    this.halves.ref = v;
-  }
-  private get hS1(): number {
-    return this.halves.s1;
-  }
-  private set hS1(v: number) {
-    this.halves.s1 = v;
-  }
-  private get hS2(): number {
-    return this.halves.s2;
-  }
-  private set hS2(v: number) {
-    this.halves.s2 = v;
-  }
-  private get hD(): number {
-    return this.halves.d;
-  }
-  private set hD(v: number) {
-    this.halves.d = v;
   }
 
   update(_timestampMs: number, value: number): number {
@@ -326,7 +296,7 @@ export class Ensemble implements StreamingDetector {
   }
 
   toJSON(): EnsembleState {
-    return { kind: KIND, version: VERSION, s: FIELDS.map((f) => this[f]), recent: this.recent.toArray(this.openBlock()) };
+    return { kind: KIND, version: VERSION, s: [...FIELDS.map((f) => this[f]), ...this.halves.toArray(), this.d1, this.d2], recent: this.recent.toArray(this.openBlock()) };
   }
 
   private openBlock(): OpenBlock {
@@ -341,7 +311,7 @@ export class Ensemble implements StreamingDetector {
     const r = v3.ok ? v3 : stateRecord(state, KIND, VERSION);
     if (!r.ok) return r;
     const s = r.value['s'];
-    const want = v2.ok ? FIELDS_V2 : v3.ok ? FIELDS_V3 : FIELDS.length;
+    const want = v2.ok ? FIELDS_V2 : v3.ok ? FIELDS_V3 : FIELDS_V4;
     if (!Array.isArray(s) || s.length !== want || !s.every((x) => typeof x === 'number' && Number.isFinite(x))) return err(`${KIND}: state needs ${want} finite numbers`);
     // An older state lacks the warm-up's second half (it is past its warm-up, so empty sums do) and the ramp (it starts again).
     const v = Object.fromEntries(FIELDS.map((f, i) => [f, (s[i] as number | undefined) ?? 0])) as Record<Field, number>;
@@ -350,6 +320,10 @@ export class Ensemble implements StreamingDetector {
     }
     const d = new Ensemble(params);
     for (const f of FIELDS) d[f] = v[f];
+    const [hN = 0, hRef = 0, hS1 = 0, hS2 = 0, hD = 0, d1 = 0, d2 = 0] = s.slice(FIELDS_V2) as Array<number | undefined>;
+    if (!d.halves.load([hN, hRef, hS1, hS2, hD])) return err(`${KIND}: state out of range (the warm-up's second half)`);
+    d.d1 = d1;
+    d.d2 = d2;
     if (v1.ok) {
       d.bRef = d.slowMean;
       return ok(d);
