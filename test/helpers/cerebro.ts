@@ -105,7 +105,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-function ensureBuilt(): void {
+/** Builds the collector and console bundles once, when they are missing (npm test builds them first). */
+export function ensureBuilt(): void {
   if (fs.existsSync(path.join(ROOT, 'apps/collector/dist/cerebro-collector.mjs')) && fs.existsSync(path.join(ROOT, 'apps/desktop/dist/cerebro-console.mjs'))) return;
   const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('build failed');

@@ -437,3 +437,26 @@ test('a version-5 state (before the console options) is restored with them empty
   const s = (r.value.toJSON() as unknown as { s: number[]; version: number }).s.slice(-V6);
   assert.deepEqual(s, [0, 0, 0, 0, 0, 0, 0, 1, -1, 0, -1, 0]);
 });
+
+test("the console's warm-up restart and slow clip: a busy start is forgotten, and a jump keeps scoring after its first sample", () => {
+  for (const s0 of [11, 12, 13]) {
+    let seed = s0;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    // cpu.util_pct every 250 ms: the first 75 of 300 warm-up samples at 50–100 % (a browser starting), then 2–6 %, then a jump to ~52 %.
+    const calm = (): number => 2 + 4 * rnd();
+    const xs = [...Array.from({ length: 75 }, () => 50 + 50 * rnd()), ...Array.from({ length: 325 }, calm)];
+    const jump = Array.from({ length: 4 }, () => 51 + 2 * rnd());
+    const run = (warmupReseed: number, slowClip: number): number[] => {
+      const d = new Contextual({ ...CONTEXTUAL_PARAMS, ...CONSOLE, budget: null, warmup: 300, warmupReseed, slowClip });
+      xs.forEach((x, i) => d.update(i * 250, x));
+      return jump.map((x, i) => d.update((xs.length + i) * 250, x));
+    };
+    const blind = run(0, 20);
+    const seen = run(4, 20);
+    const unclipped = run(4, 0);
+    assert.ok(blind.every((x) => x < 0.05), `seed ${s0}: without the restart the busy start hides the jump: ${blind.map((x) => x.toFixed(2)).join(' ')}`);
+    // Four samples ≥ 0.2 open an alert through the console's hysteresis (its sustained rule).
+    assert.ok(seen.every((x) => x >= 0.25), `seed ${s0}: with it: ${seen.map((x) => x.toFixed(2)).join(' ')}`);
+    for (let k = 1; k < 4; k++) assert.ok(seen[k]! > unclipped[k]! + 0.02, `seed ${s0}, sample ${k + 1}: clipped ${seen[k]} against ${unclipped[k]}`);
+  }
+});
