@@ -11,10 +11,9 @@ import { decodeCollectorFrame } from '@cerebro/shared/protocol/codec';
 import type { RouteResponses } from '@cerebro/shared/api/contract';
 import { AlertStore } from './alerts/alert-store';
 import { consoleMemory, EventLoopWindow } from './heap';
-import { consoleDetector, strongConsoleDetector } from './alerts/detector-kind';
-import { isHeadlineSeries, STRONG_SERIES_DEFAULT } from './alerts/tiers';
+import { consoleDetector } from './alerts/detector-kind';
 import { DetectorStore } from './alerts/detector-store';
-import { AlertScorer } from './alerts/scorer';
+import { AlertScorer, headlineTier } from './alerts/scorer';
 import { ApiServer } from './api/server';
 import { consoleAgents } from './agents/wiring';
 import type { DiagnosisService } from './agents/diagnosis-service';
@@ -162,10 +161,9 @@ export class ConsoleCore {
     const tokens = TokenStore.inHome(home);
     const alerts = new AlertStore(db, log);
     alertStore = alerts;
-    const strongSeries = options.strongSeries ?? STRONG_SERIES_DEFAULT;
     const scorer = new AlertScorer((e) => alerts.apply(e), {
       detector: consoleDetector(options.detectorWarmup),
-      strong: strongSeries > 0 ? { detector: strongConsoleDetector(options.detectorWarmup), select: isHeadlineSeries, maxSeries: strongSeries } : null,
+      strong: headlineTier(options.detectorWarmup, options.strongSeries),
       ...(options.maxScoredSeries !== undefined ? { maxSeries: options.maxScoredSeries } : {}),
     });
     const detectors = new DetectorStore(env);

@@ -60,8 +60,8 @@
  * (5 numbers and 16 blocks of 2), per block size 7 numbers and a 40-bin histogram, the step's 24-bin
  * histogram, the last two alerts' sample numbers and the budget's count and last alert, the block discord's
  * 8 numbers, 40-bin histogram, ring of 226 block means and 201 distances, the last timestamp and the longest
- * spacing, the console options' 12 numbers (the warm-up's second half, the ramp, the episodes): ~8.6 KB in
- * memory, ~4.4 KB of JSON (the ring in base64; `npm run bench -- nab`: 8,648 B and 4,412 B). Without the
+ * spacing, the console options' 11 numbers (the warm-up's second half, the ramp, the episodes): ~8.6 KB in
+ * memory, ~4.4 KB of JSON (the ring in base64; `npm run bench -- nab`: 8,640 B and 4,410 B). Without the
  * discord (`blockDiscord: null`) ~4 KB and ~1.8 KB.
  *
  * The console (session 18) runs it on a host's headline series with its console options (`episodes`,
@@ -154,14 +154,14 @@ export interface ContextualParams {
   /**
    * The console's options (alerts/detector-kind.ts sets them; off on NAB, whose scorer counts only an
    * episode's first detection, and where the output is damped so an episode scores once):
-   * - `episodes`: the budget and the recurrence count an episode once and scale every score of it alike.
-   *   An episode is a run of alerting samples (as each counts them) no more than their `minGap` apart.
-   *   Undamped, a long deviation would otherwise count as a new alert every `minGap` + 1 samples: believed
-   *   less the longer it lasts, and, its alerts evenly spaced, halved as recurring from its third. And the
-   *   rarity factor of an episode's samples (sample raw ≥ `threshold`, no more than `minGap` apart) is at
+   * - `episodes`: the recurrence counts an episode once and halves every score of a recurring one. An
+   *   episode is a run of alerting samples (raw ≥ the recurrence's threshold) no more than its `minGap`
+   *   apart. Undamped, a long deviation would otherwise count as a new alert every `minGap` + 1 samples,
+   *   evenly spaced, and be halved as recurring from its third. And the rarity factor of an episode's samples (sample raw ≥ `threshold`, no more than `minGap` apart) is at
    *   least the highest it has had so far: otherwise the first sample's own z, just learnt, made the
    *   second as rare as one in a few hundred (a step 10 → 90 scored 0.82, then 0.45 at a warm-up of 300:
-   *   never the two samples ≥ 0.5 the console's hysteresis needs). Null: off.
+   *   never the two samples ≥ 0.5 the console's hysteresis needs). Null: off. The alert budget counts
+   *   samples, not episodes: with `episodes` it must be off (the constructor refuses both).
    * - `wRamp`, `warmupReseed`, `slowClip`: as the ensemble's (ensemble.ts; 0: off).
    */
   readonly episodes: { readonly threshold: number; readonly minGap: number } | null;
@@ -475,8 +475,7 @@ export class Contextual implements StreamingDetector {
   /** Gaps: the last finite timestamp, and the decayed longest spacing (−1: no last timestamp known, as after a state of version 4 or older; see `gap`). */
   private tLast = 0;
   private gRec = 0;
-  /** With `episodes`: the budget's divisor for the open episode; the recurrence's last alerting sample and whether the open episode recurs (1) or not (0). */
-  private bDiv = 1;
+  /** With `episodes`: the recurrence's last alerting sample and whether the open episode recurs (1) or not (0). */
   private rLast = -1;
   private rOn = 0;
   /** With `episodes`: the episode's last sample and the highest rarity factor it has had. */
@@ -501,6 +500,9 @@ export class Contextual implements StreamingDetector {
   private readonly discord: BlockDiscord | null;
 
   constructor(private readonly p: ContextualParams = CONTEXTUAL_PARAMS) {
+    // The budget counts an alert every minGap + 1 samples; undamped (with episodes) a long deviation would
+    // be believed less while it lasts, and in the console it counted moves under the floors (detector-kind.ts).
+    if (p.episodes !== null && p.budget !== null) throw new Error('contextual: the alert budget is for the damped, NAB-style output; with episodes (the console) set budget to null');
     this.novelty = new ContextNovelty(p.context);
     this.rarity = new TailRarity(p.rarity);
     this.stepRarity = p.stepRarity === null ? null : new TailRarity(p.stepRarity);
@@ -543,15 +545,13 @@ export class Contextual implements StreamingDetector {
     if (!(z < MAX_Z)) z = MAX_Z;
     let factor = this.rarity.factor(z, p.rarityDecades);
     const ep = p.episodes;
-    if (ep !== null && warm) {
-      const ongoing = this.eLast >= 0 && this.n - this.eLast <= ep.minGap;
-      if (ongoing && this.eFactor > factor) factor = this.eFactor;
-      if ((z / (z + p.half)) * factor >= ep.threshold) {
-        this.eFactor = ongoing ? Math.max(this.eFactor, factor) : factor;
-        this.eLast = this.n;
-      }
-    }
+    const ongoing = ep !== null && this.eLast >= 0 && this.n - this.eLast <= ep.minGap;
+    if (ongoing && this.eFactor > factor) factor = this.eFactor;
     let sampleRaw = warm ? (z / (z + p.half)) * factor : 0;
+    if (ep !== null && warm && sampleRaw >= ep.threshold) {
+      this.eFactor = ongoing ? Math.max(this.eFactor, factor) : factor;
+      this.eLast = this.n;
+    }
     let ramp = false;
     if (warm && p.wRamp > 0 && (d > 0 ? this.d1 > 0 && this.d2 > 0 : d < 0 && this.d1 < 0 && this.d2 < 0)) {
       // As the ensemble's: the smallest of three differences of one sign, over their own scale unfloored.
@@ -573,18 +573,7 @@ export class Contextual implements StreamingDetector {
     const levelOrStep = sampleRaw === raw && (ramp || z === zLevel || z === zStep);
     const bg = p.budget;
     if (bg !== null) {
-      if (p.episodes !== null) {
-        // bLast is the episode's last alerting sample: a new episode is counted, and every score of it,
-        // alerting or not, is divided by what the count was when it began.
-        if (score >= bg.threshold && levelOrStep) {
-          if (this.n - this.bLast > bg.minGap) {
-            this.bDiv = 1 + bg.weight * this.bc;
-            this.bc += 1;
-          }
-          this.bLast = this.n;
-        }
-        if (this.bLast >= 0 && this.n - this.bLast <= bg.minGap) score /= this.bDiv;
-      } else if (score >= bg.threshold && levelOrStep && this.n - this.bLast > bg.minGap) {
+      if (score >= bg.threshold && levelOrStep && this.n - this.bLast > bg.minGap) {
         score /= 1 + bg.weight * this.bc;
         this.bc += 1;
         this.bLast = this.n;
@@ -691,7 +680,7 @@ export class Contextual implements StreamingDetector {
     return {
       kind: KIND,
       version: VERSION,
-      s: [...FIELDS.map((f) => this[f]), nov.history, nov.rate, nov.short, tail.total, tail.weight, this.ev1, this.ev2, this.bc, this.bLast, this.tLast, this.gRec, ...this.halves.toArray(), this.d1, this.d2, this.bDiv, this.rLast, this.rOn, this.eLast, this.eFactor],
+      s: [...FIELDS.map((f) => this[f]), nov.history, nov.rate, nov.short, tail.total, tail.weight, this.ev1, this.ev2, this.bc, this.bLast, this.tLast, this.gRec, ...this.halves.toArray(), this.d1, this.d2, this.rLast, this.rOn, this.eLast, this.eFactor],
       tail: [...tail.counts],
       seen: toBase64(new Uint8Array(nov.seen.buffer, nov.seen.byteOffset, nov.seen.byteLength)),
       recent: this.recent.toArray(this.openBlock()),
@@ -712,7 +701,7 @@ export class Contextual implements StreamingDetector {
     const rec = stateRecord(state, KIND, version);
     if (!rec.ok) return rec;
     const { s, tail, seen } = rec.value;
-    const nums = FIELDS.length + 5 + (version < 4 ? 0 : 4) + (version < 5 ? 0 : 2) + (version < 6 ? 0 : 12);
+    const nums = FIELDS.length + 5 + (version < 4 ? 0 : 4) + (version < 5 ? 0 : 2) + (version < 6 ? 0 : 11);
     const finite = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number' && Number.isFinite(v));
     if (!finite(s) || s.length !== nums) return err(`${KIND}: state field s needs ${nums} finite numbers`);
     if (!finite(tail) || tail.length !== params.rarity.bins || tail.some((v) => v < 0)) return err(`${KIND}: state field tail needs ${params.rarity.bins} counts ≥ 0`);
@@ -721,16 +710,16 @@ export class Contextual implements StreamingDetector {
     if (bytes?.length !== d.novelty.seen.byteLength) return err(`${KIND}: state field seen must be base64 of ${d.novelty.seen.byteLength} bytes`);
     const v = Object.fromEntries(FIELDS.map((f, i) => [f, s[i] as number])) as Record<Field, number>;
     const [history, rate, short, total, weight, ev1 = -1, ev2 = -1, bc = 0, bLast = -1, tLast = 0, gRec = -1] = s.slice(FIELDS.length) as [number, number, number, number, number, number?, number?, number?, number?, number?, number?];
-    const [hN = 0, hRef = 0, hS1 = 0, hS2 = 0, hD = 0, d1 = 0, d2 = 0, bDiv = 1, rLast = -1, rOn = 0, eLast = -1, eFactor = 0] = s.slice(FIELDS.length + 11) as Array<number | undefined>;
+    const [hN = 0, hRef = 0, hS1 = 0, hS2 = 0, hD = 0, d1 = 0, d2 = 0, rLast = -1, rOn = 0, eLast = -1, eFactor = 0] = s.slice(FIELDS.length + 11) as Array<number | undefined>;
     if (!Number.isInteger(v.n) || v.n < 0 || v.scale < 0 || v.dScale < 0 || v.slowVar < 0 || v.peak < 0 || v.peak >= 1 || v.min > v.max || rate < 0 || rate > 1 || total < 0 || weight <= 0) {
       return err(`${KIND}: state out of range (n, scales, variance, peak, min/max, novelty rate or rarity weights)`);
     }
     if (!(Number.isInteger(ev1) && Number.isInteger(ev2) && ev2 >= -1 && ev1 < v.n && (ev1 > ev2 || ev1 === -1))) return err(`${KIND}: state out of range (the last alerts' sample numbers)`);
     if (!(bc >= 0 && Number.isInteger(bLast) && bLast >= -1 && bLast < v.n)) return err(`${KIND}: state out of range (the alert budget's count or last alert)`);
     if (!(gRec >= 0 || gRec === -1)) return err(`${KIND}: state out of range (the longest spacing of the timestamps)`);
-    if (!d.halves.load([hN, hRef, hS1, hS2, hD]) || !(bDiv >= 1) || !Number.isInteger(rLast) || rLast < -1 || rLast >= v.n || (rOn !== 0 && rOn !== 1) || !Number.isInteger(eLast) || eLast < -1 || eLast >= v.n || !(eFactor >= 0 && eFactor <= 1)) return err(`${KIND}: state out of range (the warm-up's second half or the episodes)`);
+    if (!d.halves.load([hN, hRef, hS1, hS2, hD]) || !Number.isInteger(rLast) || rLast < -1 || rLast >= v.n || (rOn !== 0 && rOn !== 1) || !Number.isInteger(eLast) || eLast < -1 || eLast >= v.n || !(eFactor >= 0 && eFactor <= 1)) return err(`${KIND}: state out of range (the warm-up's second half or the episodes)`);
     for (const f of FIELDS) d[f] = v[f];
-    Object.assign(d, { ev1, ev2, bc, bLast, tLast, gRec, d1, d2, bDiv, rLast, rOn, eLast, eFactor });
+    Object.assign(d, { ev1, ev2, bc, bLast, tLast, gRec, d1, d2, rLast, rOn, eLast, eFactor });
     Object.assign(d.novelty, { history, rate, short });
     Object.assign(d.rarity, { total, weight });
     d.rarity.counts.set(tail);

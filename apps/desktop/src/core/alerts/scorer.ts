@@ -61,7 +61,12 @@ export interface ScorerOptions {
   readonly minSamples: (key: string) => number | null;
 }
 
-export const DEFAULT_STRONG_TIER: StrongTier = { detector: strongConsoleDetector(), select: isHeadlineSeries, maxSeries: STRONG_SERIES_DEFAULT };
+/** The console's stronger tier: its detector on a host's headline series (tiers.ts), at most `maxSeries` of them (0: none). */
+export function headlineTier(warmupSamples?: number, maxSeries: number = STRONG_SERIES_DEFAULT): StrongTier | null {
+  return maxSeries > 0 ? { detector: strongConsoleDetector(warmupSamples), select: isHeadlineSeries, maxSeries } : null;
+}
+
+export const DEFAULT_STRONG_TIER = headlineTier() as StrongTier;
 
 export const DEFAULT_SCORER_OPTIONS: ScorerOptions = { detector: consoleDetector(), strong: DEFAULT_STRONG_TIER, hysteresis: DEFAULT_HYSTERESIS, maxSeries: 100_000, minDeviation: scaleFloor, levelDeviation: levelFloorFactor, minSamples: minSamplesFor };
 
